@@ -1,0 +1,16 @@
+# Every dependency is a Debian -dev package (see scripts/install-deps.sh).
+find_package(Torch REQUIRED)
+find_package(Threads REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(OpenMP)
+
+# LibTorch's imported targets carry -D_GLIBCXX_USE_CXX11_ABI; everything we build uses them.
+if(TARGET torch)
+  set(HNN_TORCH_TARGET torch)
+else()
+  set(HNN_TORCH_TARGET ${TORCH_LIBRARIES})
+endif()

@@ -1,0 +1,26 @@
+#include "hnn/spike/neurons.h"
+
+#include "hnn/core/error.h"
+
+namespace hnn::spike {
+
+IfNeuronImpl::IfNeuronImpl(NeuronOptions o) : NeuronImpl(o.charge(Charge::If)) {}
+
+LifImpl::LifImpl(NeuronOptions o)
+    : NeuronImpl(o.charge() == Charge::If ? o.charge(Charge::LifOde) : o) {}
+
+PlifImpl::PlifImpl(NeuronOptions o)
+    : NeuronImpl(o.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true)) {}
+
+AlifImpl::AlifImpl(NeuronOptions o) : NeuronImpl(o.adaptive(true)) {}
+
+Neuron make_neuron(const std::string& kind, NeuronOptions base) {
+  if (kind == "if") return Neuron(base.charge(Charge::If));
+  if (kind == "lif") return Neuron(base.charge(Charge::LifOde));
+  if (kind == "lif_decay") return Neuron(base.charge(Charge::LifDecay));
+  if (kind == "plif") return Neuron(base.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true));
+  if (kind == "alif") return Neuron(base.adaptive(true));
+  fail("unknown neuron '{}' (expected if, lif, lif_decay, plif or alif)", kind);
+}
+
+}  // namespace hnn::spike
