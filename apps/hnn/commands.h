@@ -1,0 +1,25 @@
+// The `hnn` command: each subcommand registers itself on the app; main() only wires them up.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace hnn::cli {
+
+// Options shared by every subcommand (given before or after the subcommand name).
+struct Globals {
+  uint64_t seed = 42;
+  int threads = 0;  // 0: LibTorch's default
+  std::string log_level = "info";
+  bool quiet = false;
+};
+
+// Applies Globals: seeding, threads, log level, progress bars. Each subcommand calls it first.
+void apply_globals(const Globals& g);
+
+void register_info(CLI::App& app, Globals& g);
+void register_bench(CLI::App& app, Globals& g);
+void register_demo(CLI::App& app, Globals& g);
+
+}  // namespace hnn::cli

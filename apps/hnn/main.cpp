@@ -1,0 +1,79 @@
+// hnn: command-line front end. Bad input of any kind ends in one line on stderr and exit code 2.
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <iostream>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "hnn/core/allocator.h"
+#include "hnn/core/error.h"
+#include "hnn/core/log.h"
+#include "hnn/core/progress.h"
+#include "hnn/core/seed.h"
+
+#ifndef HNN_VERSION
+#define HNN_VERSION "0.0.0"
+#endif
+
+namespace hnn::cli {
+
+void apply_globals(const Globals& g) {
+  set_log_level(g.log_level);
+  // LibTorch's default can undercount cores on VMs it does not recognise; use them all.
+  int threads = g.threads > 0 ? g.threads : (int)std::thread::hardware_concurrency();
+  if (g.threads > 0 || !std::getenv("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, threads));
+  Progress::set_enabled(!g.quiet);
+  seed_everything(g.seed);
+}
+
+}  // namespace hnn::cli
+
+int main(int argc, char** argv) {
+  hnn::install_caching_allocator();
+  CLI::App app{"hnn: hybrid neural networks (ANN + SNN joined by hybrid units) on LibTorch.\n"
+               "Run 'hnn <command> --help' for the options of a command."};
+  app.name("hnn");
+  app.set_version_flag("--version", std::string("hnn ") + HNN_VERSION + " (LibTorch " + TORCH_VERSION + ")");
+  app.fallthrough();
+  hnn::cli::Globals g;
+  app.add_option("--seed", g.seed, "Seed for every random number generator")->capture_default_str();
+  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")
+      ->check(hnn::cli::non_negative());
+  app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+  app.add_flag("-q,--quiet", g.quiet, "No progress bars");
+
+  hnn::cli::register_info(app, g);
+  hnn::cli::register_bench(app, g);
+  hnn::cli::register_demo(app, g);
+
+  try {
+    app.parse(argc, argv);
+    if (app.get_subcommands().empty()) {
+      std::fprintf(stderr, "hnn: a command is required (see 'hnn --help')\n");
+      return 2;
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    std::fprintf(stderr, "hnn: %s (see 'hnn --help')\n", msg.c_str());
+    return 2;
+  } catch (const hnn::Error& e) {
+    std::fprintf(stderr, "hnn: error: %s\n", e.what());
+    return 2;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "hnn: error: %s\n", e.what_without_backtrace());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hnn: error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}
