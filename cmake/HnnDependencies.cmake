@@ -14,3 +14,11 @@ if(TARGET torch)
 else()
   set(HNN_TORCH_TARGET ${TORCH_LIBRARIES})
 endif()
+
+# PLplot (plots through its cairo driver); linked directly, its CMake package drags in every
+# language binding.
+find_path(PLPLOT_INCLUDE_DIR plplot.h PATH_SUFFIXES plplot REQUIRED)
+find_library(PLPLOT_LIBRARY plplot REQUIRED)
+add_library(hnn_plplot INTERFACE)
+target_include_directories(hnn_plplot SYSTEM INTERFACE ${PLPLOT_INCLUDE_DIR})
+target_link_libraries(hnn_plplot INTERFACE ${PLPLOT_LIBRARY})

@@ -18,7 +18,8 @@ template <typename T>
 HNN_HD T surrogate_derivative(SurrogateKind kind, T alpha, T x) {
   switch (kind) {
     case SurrogateKind::Rectangular:  // box of width alpha and area 1 around the threshold
-      return (x < alpha / T(2) && x > -alpha / T(2)) ? T(1) / alpha : T(0);
+      // Written as arithmetic (no branches) so the CPU kernels vectorise.
+      return static_cast<T>(x < alpha / T(2)) * static_cast<T>(x > -alpha / T(2)) / alpha;
     case SurrogateKind::Sigmoid: {  // derivative of sigmoid(alpha x)
       T s = T(1) / (T(1) + exp(-alpha * x));
       return alpha * s * (T(1) - s);
@@ -28,13 +29,12 @@ HNN_HD T surrogate_derivative(SurrogateKind kind, T alpha, T x) {
       return alpha / (T(2) * (T(1) + z * z));
     }
     case SurrogateKind::FastSigmoid: {  // SuperSpike: 1 / (1 + alpha |x|)^2
-      T d = T(1) + alpha * (x < T(0) ? -x : x);
+      T d = T(1) + alpha * fabs(x);
       return T(1) / (d * d);
     }
     case SurrogateKind::Triangle: {  // half-width alpha, area 1
-      T ax = x < T(0) ? -x : x;
-      T r = T(1) - ax / alpha;
-      return r > T(0) ? r / alpha : T(0);
+      T r = T(1) - fabs(x) / alpha;
+      return fmax(r, T(0)) / alpha;
     }
   }
   return T(0);

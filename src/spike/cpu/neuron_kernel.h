@@ -55,6 +55,9 @@ struct BackwardArgs {
   T* g_beta = nullptr;          // [N] or nullptr
 };
 
+// The instruction set the kernels run with: "sse2", "avx2" or "avx512".
+const char* kernel_isa();
+
 template <typename T>
 void neuron_forward(const ForwardArgs<T>& a);
 template <typename T>

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages hnn needs, only those missing. Idempotent; needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ccache git pkg-config
+  libtorch-dev            # LibTorch 1.13 (CPU)
+  libopenblas0-openmp     # fast BLAS behind LibTorch (Debian's default is the reference BLAS)
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
+  libplplot-dev plplot-driver-cairo
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,222 @@
+#include "hnn/core/plot.h"
+
+#include <plplot.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+
+namespace hnn::plot {
+namespace {
+
+std::mutex g_mu;  // PLplot keeps global state
+
+// A colour-blind-friendly palette (Okabe-Ito) plus greys.
+const int kPalette[][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115},   {204, 121, 167}, {230, 159, 0},
+                           {86, 180, 233}, {240, 228, 66}, {100, 100, 100}, {0, 0, 0}};
+constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
+
+void set_colour(int i) {
+  const int* c = kPalette[((i % kPaletteSize) + kPaletteSize) % kPaletteSize];
+  plscol0(15, c[0], c[1], c[2]);
+  plcol0(15);
+}
+
+void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
+  double lo_x = INFINITY, hi_x = -INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
+  for (auto& s : p.series) {
+    for (double v : s.x)
+      if (std::isfinite(v) && (!p.log_x || v > 0)) lo_x = std::min(lo_x, v), hi_x = std::max(hi_x, v);
+    for (double v : s.y)
+      if (std::isfinite(v) && (!p.log_y || v > 0)) lo_y = std::min(lo_y, v), hi_y = std::max(hi_y, v);
+    if (s.style == Style::Bars) lo_y = std::min(lo_y, 0.0);
+  }
+  if (!std::isfinite(lo_x)) lo_x = 0, hi_x = 1;
+  if (!std::isfinite(lo_y)) lo_y = 0, hi_y = 1;
+  if (hi_x <= lo_x) hi_x = lo_x + 1;
+  if (hi_y <= lo_y) hi_y = lo_y + 1;
+  double pad_y = p.log_y ? 0 : 0.05 * (hi_y - lo_y);
+  x0 = std::isnan(p.xmin) ? lo_x : p.xmin;
+  x1 = std::isnan(p.xmax) ? hi_x : p.xmax;
+  y0 = std::isnan(p.ymin) ? lo_y - pad_y : p.ymin;
+  y1 = std::isnan(p.ymax) ? hi_y + pad_y : p.ymax;
+  if (p.log_x) x0 = std::log10(std::max(x0, 1e-300)), x1 = std::log10(std::max(x1, 1e-300));
+  if (p.log_y) y0 = std::log10(std::max(y0, 1e-300)), y1 = std::log10(std::max(y1, 1e-300));
+}
+
+void draw_heat(const Panel& p) {
+  int rows = (int)p.heat.size(), cols = rows ? (int)p.heat[0].size() : 0;
+  if (!rows || !cols) return;
+  double lo = INFINITY, hi = -INFINITY;
+  std::vector<PLFLT> data(rows * cols);
+  std::vector<PLFLT*> ptrs(cols);
+  for (int c = 0; c < cols; ++c) ptrs[c] = data.data() + c * rows;
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      double v = c < (int)p.heat[r].size() ? p.heat[r][c] : NAN;
+      ptrs[c][rows - 1 - r] = v;
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+  if (!(hi > lo)) hi = lo + 1;
+  plenv(0, cols, 0, rows, 0, 0);
+  plspal0("cmap0_default.pal");
+  plspal1("cmap1_blue_yellow.pal", 1);
+  plimage((const PLFLT* const*)ptrs.data(), cols, rows, 0, cols, 0, rows, lo, hi, 0, cols, 0, rows);
+  plcol0(1);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "range [%.3g, %.3g]", lo, hi);
+  plmtex("b", 3.2, 1.0, 1.0, buf);
+}
+
+void draw_panel(const Panel& p) {
+  plcol0(1);
+  plscol0(1, 0, 0, 0);
+  if (!p.heat.empty()) {
+    draw_heat(p);
+  } else {
+    double x0, x1, y0, y1;
+    bounds(p, x0, x1, y0, y1);
+    int axis = (p.log_x ? 10 : 0) + (p.log_y ? 20 : 0);
+    bool raster = !p.row_labels.empty();
+    if (raster) {
+      plenv(x0, x1, -0.5, p.row_labels.size() - 0.5, 0, -2);
+      plbox("bcnst", 0, 0, "bc", 1, 0);
+      double fs = std::min(1.0, 28.0 / std::max<size_t>(p.row_labels.size(), 1));
+      plschr(0, 0.8 * std::max(fs, 0.35));
+      for (size_t r = 0; r < p.row_labels.size(); ++r) plptex(x0 - 0.01 * (x1 - x0), (double)r, 1, 0, 1.0, p.row_labels[r].c_str());
+      plschr(0, 1.0);
+    } else {
+      plenv(x0, x1, y0, y1, 0, axis);
+    }
+    int next = 0;
+    std::vector<std::string> labels;
+    std::vector<int> colours, styles;
+    for (auto& s : p.series) {
+      int ci = s.color >= 0 ? s.color : next++;
+      set_colour(ci);
+      std::vector<PLFLT> xs, ys;
+      for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i) {
+        double xv = p.log_x ? std::log10(s.x[i]) : s.x[i], yv = p.log_y ? std::log10(s.y[i]) : s.y[i];
+        if (std::isfinite(xv) && std::isfinite(yv)) xs.push_back(xv), ys.push_back(yv);
+      }
+      if (xs.empty()) continue;
+      switch (s.style) {
+        case Style::Line: plwidth(2); plline((PLINT)xs.size(), xs.data(), ys.data()); break;
+        case Style::Points: plpoin((PLINT)xs.size(), xs.data(), ys.data(), raster ? 1 : 17); break;
+        case Style::LinePoints:
+          plwidth(2);
+          plline((PLINT)xs.size(), xs.data(), ys.data());
+          plpoin((PLINT)xs.size(), xs.data(), ys.data(), 17);
+          break;
+        case Style::Steps: {
+          std::vector<PLFLT> sx, sy;
+          for (size_t i = 0; i < xs.size(); ++i) {
+            if (i) sx.push_back(xs[i]), sy.push_back(ys[i - 1]);
+            sx.push_back(xs[i]), sy.push_back(ys[i]);
+          }
+          plwidth(2);
+          plline((PLINT)sx.size(), sx.data(), sy.data());
+          break;
+        }
+        case Style::Bars: {
+          double w = xs.size() > 1 ? 0.8 * (xs[1] - xs[0]) : 0.8;
+          for (size_t i = 0; i < xs.size(); ++i) {
+            PLFLT bx[4] = {xs[i] - w / 2, xs[i] - w / 2, xs[i] + w / 2, xs[i] + w / 2};
+            PLFLT by[4] = {0, ys[i], ys[i], 0};
+            plfill(4, bx, by);
+          }
+          break;
+        }
+      }
+      plwidth(1);
+      if (!s.label.empty()) {
+        labels.push_back(s.label);
+        colours.push_back(ci);
+        styles.push_back(s.style == Style::Points ? 1 : 0);
+      }
+    }
+    if (!labels.empty()) {
+      int n = (int)labels.size();
+      std::vector<PLINT> opt(n), lcol(n), lsty(n, 1), scol(n), snum(n, 1);
+      std::vector<PLFLT> lw(n, 2), ss(n, 1.0);
+      std::vector<const char*> text(n), sym(n, "#(728)");
+      for (int i = 0; i < n; ++i) {
+        opt[i] = styles[i] ? PL_LEGEND_SYMBOL : PL_LEGEND_LINE;
+        const int* c = kPalette[colours[i] % kPaletteSize];
+        plscol0(16 + i % 16, c[0], c[1], c[2]);
+        lcol[i] = scol[i] = 16 + i % 16;
+        text[i] = labels[i].c_str();
+      }
+      PLFLT lw_out, lh_out;
+      plcol0(1);
+      pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_TOP | PL_POSITION_RIGHT
+               | PL_POSITION_INSIDE, 0.02, 0.02, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.8, 2.0, 1.0, lcol.data(),
+               text.data(), nullptr, nullptr, nullptr, nullptr, lcol.data(), lsty.data(), lw.data(), scol.data(),
+               ss.data(), snum.data(), sym.data());
+    }
+  }
+  plcol0(1);
+  pllab(p.xlabel.c_str(), p.ylabel.c_str(), p.title.c_str());
+  for (size_t i = 0; i < p.notes.size(); ++i) plmtex("t", -1.5 - 1.2 * i, 0.02, 0.0, p.notes[i].c_str());
+}
+
+}  // namespace
+
+void save_png(const Figure& fig, const std::string& path) {
+  HNN_CHECK(!fig.panels.empty(), "plot '{}': no panels", path);
+  std::lock_guard<std::mutex> lock(g_mu);
+  write_atomically(path, [&](const std::string& tmp) {
+    plsstrm(0);
+    plsdev("pngcairo");
+    plsfnam(tmp.c_str());
+    std::string geom = std::to_string(fig.width) + "x" + std::to_string(fig.height);
+    plsetopt("geometry", geom.c_str());
+    plscolbg(255, 255, 255);
+    int cols = std::max(1, fig.columns), rows = ((int)fig.panels.size() + cols - 1) / cols;
+    plstar(cols, rows);
+    plfontld(1);
+    for (auto& p : fig.panels) draw_panel(p);
+    plend();
+    HNN_CHECK(file_exists(tmp), "plot: PLplot did not write '{}' (is the cairo driver installed? Debian package "
+              "plplot-driver-cairo)", path);
+  });
+}
+
+void save_png(const Panel& panel, const std::string& path, int width, int height) {
+  Figure f;
+  f.panels = {panel};
+  f.width = width;
+  f.height = height;
+  save_png(f, path);
+}
+
+Panel raster_panel(const std::vector<std::vector<float>>& spikes_tn, const std::string& title,
+                   const std::vector<std::string>& row_labels, double dt) {
+  Panel p;
+  p.title = title;
+  p.xlabel = dt == 1.0 ? "time step" : "time";
+  p.ylabel = row_labels.empty() ? "neuron" : "";
+  Series s;
+  s.style = Style::Points;
+  s.color = 8;
+  size_t n = 0;
+  for (size_t t = 0; t < spikes_tn.size(); ++t) {
+    n = std::max(n, spikes_tn[t].size());
+    for (size_t i = 0; i < spikes_tn[t].size(); ++i)
+      if (spikes_tn[t][i] != 0) s.x.push_back(t * dt), s.y.push_back((double)i);
+  }
+  p.series = {s};
+  p.xmin = -0.5 * dt;
+  p.xmax = (spikes_tn.size() - 0.5) * dt;
+  if (!row_labels.empty()) {
+    p.row_labels = row_labels;
+  } else {
+    p.ymin = -0.5;
+    p.ymax = n - 0.5;
+  }
+  return p;
+}
+
+}  // namespace hnn::plot

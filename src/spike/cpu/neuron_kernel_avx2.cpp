@@ -1,0 +1,3 @@
+// The fused kernels compiled for one instruction set (flags in src/spike/CMakeLists.txt).
+#define HNN_KERNEL_NS avx2
+#include "spike/cpu/neuron_kernel_impl.h"
