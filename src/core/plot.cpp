@@ -3,6 +3,9 @@
 #include <plplot.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 
 #include "hnn/core/error.h"
@@ -18,11 +21,8 @@ const int kPalette[][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115},   {204
                            {86, 180, 233}, {240, 228, 66}, {100, 100, 100}, {0, 0, 0}};
 constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
-void set_colour(int i) {
-  const int* c = kPalette[((i % kPaletteSize) + kPaletteSize) % kPaletteSize];
-  plscol0(15, c[0], c[1], c[2]);
-  plcol0(15);
-}
+int palette_index(int i) { return 16 + ((i % kPaletteSize) + kPaletteSize) % kPaletteSize; }
+void set_colour(int i) { plcol0(palette_index(i)); }
 
 void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
   double lo_x = INFINITY, hi_x = -INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
@@ -47,32 +47,44 @@ void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
 }
 
 void draw_heat(const Panel& p) {
-  int rows = (int)p.heat.size(), cols = rows ? (int)p.heat[0].size() : 0;
+  int rows = (int)p.heat.size(), cols = 0;
+  for (auto& r : p.heat) cols = std::max(cols, (int)r.size());
   if (!rows || !cols) return;
   double lo = INFINITY, hi = -INFINITY;
-  std::vector<PLFLT> data(rows * cols);
-  std::vector<PLFLT*> ptrs(cols);
-  for (int c = 0; c < cols; ++c) ptrs[c] = data.data() + c * rows;
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; ++c) {
-      double v = c < (int)p.heat[r].size() ? p.heat[r][c] : NAN;
-      ptrs[c][rows - 1 - r] = v;
+  for (auto& r : p.heat)
+    for (double v : r)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-    }
   if (!(hi > lo)) hi = lo + 1;
   plenv(0, cols, 0, rows, 0, 0);
-  plspal0("cmap0_default.pal");
-  plspal1("cmap1_blue_yellow.pal", 1);
-  plimage((const PLFLT* const*)ptrs.data(), cols, rows, 0, cols, 0, rows, lo, hi, 0, cols, 0, rows);
+  // One filled cell per value (plimage renders flat on the cairo driver).
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < (int)p.heat[r].size(); ++c) {
+      double v = p.heat[r][c];
+      if (!std::isfinite(v)) continue;
+      plcol1((v - lo) / (hi - lo));
+      PLFLT y0 = rows - 1 - r;
+      PLFLT bx[4] = {(PLFLT)c, (PLFLT)c, (PLFLT)c + 1, (PLFLT)c + 1}, by[4] = {y0, y0 + 1, y0 + 1, y0};
+      plfill(4, bx, by);
+    }
   plcol0(1);
   char buf[64];
   std::snprintf(buf, sizeof buf, "range [%.3g, %.3g]", lo, hi);
   plmtex("b", 3.2, 1.0, 1.0, buf);
 }
 
+// Black axes and text, palette entries 16.. for series, a dark-blue-to-yellow map for heatmaps.
+void setup_colours() {
+  plscmap0n(32);
+  plscol0(0, 255, 255, 255);
+  plscol0(1, 0, 0, 0);
+  for (int i = 0; i < kPaletteSize; ++i) plscol0(16 + i, kPalette[i][0], kPalette[i][1], kPalette[i][2]);
+  PLFLT pos[3] = {0, 0.5, 1}, r[3] = {0.07, 0.13, 0.99}, g[3] = {0.03, 0.57, 0.91}, b[3] = {0.45, 0.55, 0.14};
+  plscmap1n(256);
+  plscmap1l(1, 3, pos, r, g, b, nullptr);
+}
+
 void draw_panel(const Panel& p) {
   plcol0(1);
-  plscol0(1, 0, 0, 0);
   if (!p.heat.empty()) {
     draw_heat(p);
   } else {
@@ -81,11 +93,18 @@ void draw_panel(const Panel& p) {
     int axis = (p.log_x ? 10 : 0) + (p.log_y ? 20 : 0);
     bool raster = !p.row_labels.empty();
     if (raster) {
-      plenv(x0, x1, -0.5, p.row_labels.size() - 0.5, 0, -2);
-      plbox("bcnst", 0, 0, "bc", 1, 0);
-      double fs = std::min(1.0, 28.0 / std::max<size_t>(p.row_labels.size(), 1));
-      plschr(0, 0.8 * std::max(fs, 0.35));
-      for (size_t r = 0; r < p.row_labels.size(); ++r) plptex(x0 - 0.01 * (x1 - x0), (double)r, 1, 0, 1.0, p.row_labels[r].c_str());
+      // Room on the left for the neuron names.
+      size_t longest = 1;
+      for (auto& l : p.row_labels) longest = std::max(longest, l.size());
+      double rows = (double)p.row_labels.size();
+      double fs = std::max(0.3, std::min(0.8, 30.0 / std::max(rows, 1.0)));
+      pladv(0);
+      plvpor(std::min(0.45, 0.04 + 0.011 * longest * fs / 0.8), 0.97, 0.16, 0.88);
+      plwind(x0, x1, rows - 0.5, -0.5);
+      plbox("bcnst", 0, 0, "bc", 0, 0);
+      plschr(0, fs);
+      for (size_t r = 0; r < p.row_labels.size(); ++r)
+        plmtex("lv", 0.5, 1.0 - (r + 0.5) / rows, 1.0, p.row_labels[r].c_str());
       plschr(0, 1.0);
     } else {
       plenv(x0, x1, y0, y1, 0, axis);
@@ -104,7 +123,17 @@ void draw_panel(const Panel& p) {
       if (xs.empty()) continue;
       switch (s.style) {
         case Style::Line: plwidth(2); plline((PLINT)xs.size(), xs.data(), ys.data()); break;
-        case Style::Points: plpoin((PLINT)xs.size(), xs.data(), ys.data(), raster ? 1 : 17); break;
+        case Style::Points:
+          if (raster) {  // spikes as short vertical ticks
+            plwidth(2);
+            for (size_t i = 0; i < xs.size(); ++i) pljoin(xs[i], ys[i] - 0.35, xs[i], ys[i] + 0.35);
+            plwidth(1);
+            break;
+          }
+          plssym(0, 0.8);
+          plpoin((PLINT)xs.size(), xs.data(), ys.data(), 17);
+          plssym(0, 1.0);
+          break;
         case Style::LinePoints:
           plwidth(2);
           plline((PLINT)xs.size(), xs.data(), ys.data());
@@ -144,9 +173,7 @@ void draw_panel(const Panel& p) {
       std::vector<const char*> text(n), sym(n, "#(728)");
       for (int i = 0; i < n; ++i) {
         opt[i] = styles[i] ? PL_LEGEND_SYMBOL : PL_LEGEND_LINE;
-        const int* c = kPalette[colours[i] % kPaletteSize];
-        plscol0(16 + i % 16, c[0], c[1], c[2]);
-        lcol[i] = scol[i] = 16 + i % 16;
+        lcol[i] = scol[i] = palette_index(colours[i]);
         text[i] = labels[i].c_str();
       }
       PLFLT lw_out, lh_out;
@@ -168,6 +195,10 @@ void save_png(const Figure& fig, const std::string& path) {
   HNN_CHECK(!fig.panels.empty(), "plot '{}': no panels", path);
   std::lock_guard<std::mutex> lock(g_mu);
   write_atomically(path, [&](const std::string& tmp) {
+    // PLplot exits the process when it cannot open its output: find out first.
+    std::FILE* probe = std::fopen(tmp.c_str(), "wb");
+    HNN_CHECK(probe, "cannot write plot '{}': {}", path, std::strerror(errno));
+    std::fclose(probe);
     plsstrm(0);
     plsdev("pngcairo");
     plsfnam(tmp.c_str());
@@ -176,6 +207,7 @@ void save_png(const Figure& fig, const std::string& path) {
     plscolbg(255, 255, 255);
     int cols = std::max(1, fig.columns), rows = ((int)fig.panels.size() + cols - 1) / cols;
     plstar(cols, rows);
+    setup_colours();
     plfontld(1);
     for (auto& p : fig.panels) draw_panel(p);
     plend();
