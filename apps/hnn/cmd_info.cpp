@@ -32,7 +32,8 @@ void register_info(CLI::App& app, Globals& g) {
     fmt::print("CUDA devices   {}\n", cuda ? std::to_string(torch::cuda::device_count()) : std::string("none"));
     fmt::print("CPU threads    {}\n", at::get_num_threads());
     fmt::print("parallel       {}\n", at::get_parallel_info().substr(0, at::get_parallel_info().find('\n')));
-    fmt::print("fused CPU LIF  {}\n", spike::has_fused_kernel(torch::zeros({1, 1})) ? "yes" : "no");
+    fmt::print("fused CPU LIF  {} ({})\n", spike::has_fused_kernel(torch::zeros({1, 1})) ? "yes" : "no",
+               spike::fused_kernel_isa());
     std::string data = shared_data_dir();
     fmt::print("shared data    {}\n", data.empty() ? "not found (set HNN_DATA_DIR)" : data);
   });

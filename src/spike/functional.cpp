@@ -3,6 +3,7 @@
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/spike/neuron.h"
+#include "spike/cpu/neuron_kernel.h"
 #include "spike/fused.h"
 
 namespace hnn::spike {
@@ -119,6 +120,8 @@ SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const N
 }
 
 bool has_fused_kernel(const Tensor& x) { return detail::fused_supported(x); }
+
+const char* fused_kernel_isa() { return cpu::kernel_isa(); }
 
 SequenceResult multistep(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                          bool want_membrane) {

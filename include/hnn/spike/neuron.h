@@ -85,4 +85,8 @@ SequenceResult multistep_loop(const at::Tensor& x, const NeuronState& state, con
 // True when multistep() will use a fused kernel for this input.
 bool has_fused_kernel(const at::Tensor& x);
 
+// The instruction set the fused CPU kernels run with on this machine: "avx512", "avx2" or "sse2"
+// (capped by the environment variable HNN_CPU_ISA).
+const char* fused_kernel_isa();
+
 }  // namespace hnn::spike
