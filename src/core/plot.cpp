@@ -31,7 +31,11 @@ void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
       if (std::isfinite(v) && (!p.log_x || v > 0)) lo_x = std::min(lo_x, v), hi_x = std::max(hi_x, v);
     for (double v : s.y)
       if (std::isfinite(v) && (!p.log_y || v > 0)) lo_y = std::min(lo_y, v), hi_y = std::max(hi_y, v);
-    if (s.style == Style::Bars) lo_y = std::min(lo_y, 0.0);
+    if (s.style == Style::Bars) {
+      lo_y = std::min(lo_y, 0.0);
+      double w = s.x.size() > 1 ? std::abs(s.x[1] - s.x[0]) : 1.0;  // room for the outer bars
+      if (!s.x.empty()) lo_x = std::min(lo_x, s.x.front() - w / 2), hi_x = std::max(hi_x, s.x.back() + w / 2);
+    }
   }
   if (!std::isfinite(lo_x)) lo_x = 0, hi_x = 1;
   if (!std::isfinite(lo_y)) lo_y = 0, hi_y = 1;
@@ -46,7 +50,27 @@ void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
   if (p.log_y) y0 = std::log10(std::max(y0, 1e-300)), y1 = std::log10(std::max(y1, 1e-300));
 }
 
-void draw_heat(const Panel& p) {
+// Starts a panel: next sub-page, a viewport leaving room for labels (and an outside legend).
+void axes(const Panel& p, double x0, double x1, double y0, double y1, bool log_x, bool log_y) {
+  pladv(0);
+  if (p.legend == "right") {
+    // The standard viewport, narrowed for the legend (plgvpd works in page coordinates,
+    // plvpor in sub-page coordinates: convert through the sub-page's own extent).
+    PLFLT sx0, sx1, sy0, sy1, vx0, vx1, vy0, vy1;
+    plvpor(0, 1, 0, 1);
+    plgvpd(&sx0, &sx1, &sy0, &sy1);
+    plvsta();
+    plgvpd(&vx0, &vx1, &vy0, &vy1);
+    double u0 = (vx0 - sx0) / (sx1 - sx0), u1 = (vx1 - sx0) / (sx1 - sx0);
+    plvpor(u0, u0 + 0.75 * (u1 - u0), (vy0 - sy0) / (sy1 - sy0), (vy1 - sy0) / (sy1 - sy0));
+  } else {
+    plvsta();  // PLplot's standard viewport leaves room for the labels
+  }
+  plwind(x0, x1, y0, y1);
+  plbox(log_x ? "bcnstl" : "bcnst", 0, 0, log_y ? "bcnstvl" : "bcnstv", 0, 0);
+}
+
+void draw_heat(const Panel& p, std::string& title) {
   int rows = (int)p.heat.size(), cols = 0;
   for (auto& r : p.heat) cols = std::max(cols, (int)r.size());
   if (!rows || !cols) return;
@@ -55,21 +79,25 @@ void draw_heat(const Panel& p) {
     for (double v : r)
       if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   if (!(hi > lo)) hi = lo + 1;
-  plenv(0, cols, 0, rows, 0, 0);
+  if (p.heat_rows_up) {
+    axes(p, 0, cols, 0, rows, false, false);
+  } else {
+    axes(p, 0, cols, rows, 0, false, false);
+  }
   // One filled cell per value (plimage renders flat on the cairo driver).
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < (int)p.heat[r].size(); ++c) {
       double v = p.heat[r][c];
       if (!std::isfinite(v)) continue;
       plcol1((v - lo) / (hi - lo));
-      PLFLT y0 = rows - 1 - r;
-      PLFLT bx[4] = {(PLFLT)c, (PLFLT)c, (PLFLT)c + 1, (PLFLT)c + 1}, by[4] = {y0, y0 + 1, y0 + 1, y0};
+      PLFLT bx[4] = {(PLFLT)c, (PLFLT)c, (PLFLT)c + 1, (PLFLT)c + 1}, by[4] = {(PLFLT)r, (PLFLT)r + 1, (PLFLT)r + 1, (PLFLT)r};
       plfill(4, bx, by);
     }
   plcol0(1);
+  plbox("bc", 0, 0, "bc", 0, 0);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "range [%.3g, %.3g]", lo, hi);
-  plmtex("b", 3.2, 1.0, 1.0, buf);
+  std::snprintf(buf, sizeof buf, " [%.3g, %.3g]", lo, hi);
+  title += buf;
 }
 
 // Black axes and text, palette entries 16.. for series, a dark-blue-to-yellow map for heatmaps.
@@ -85,12 +113,12 @@ void setup_colours() {
 
 void draw_panel(const Panel& p) {
   plcol0(1);
+  std::string title = p.title;
   if (!p.heat.empty()) {
-    draw_heat(p);
+    draw_heat(p, title);
   } else {
     double x0, x1, y0, y1;
     bounds(p, x0, x1, y0, y1);
-    int axis = (p.log_x ? 10 : 0) + (p.log_y ? 20 : 0);
     bool raster = !p.row_labels.empty();
     if (raster) {
       // Room on the left for the neuron names.
@@ -99,7 +127,7 @@ void draw_panel(const Panel& p) {
       double rows = (double)p.row_labels.size();
       double fs = std::max(0.3, std::min(0.8, 30.0 / std::max(rows, 1.0)));
       pladv(0);
-      plvpor(std::min(0.45, 0.04 + 0.011 * longest * fs / 0.8), 0.97, 0.16, 0.88);
+      plvpor(std::min(0.45, 0.05 + 0.0135 * longest * fs / 0.8), 0.97, 0.16, 0.88);
       plwind(x0, x1, rows - 0.5, -0.5);
       plbox("bcnst", 0, 0, "bc", 0, 0);
       plschr(0, fs);
@@ -107,7 +135,7 @@ void draw_panel(const Panel& p) {
         plmtex("lv", 0.5, 1.0 - (r + 0.5) / rows, 1.0, p.row_labels[r].c_str());
       plschr(0, 1.0);
     } else {
-      plenv(x0, x1, y0, y1, 0, axis);
+      axes(p, x0, x1, y0, y1, p.log_x, p.log_y);
     }
     int next = 0;
     std::vector<std::string> labels;
@@ -166,7 +194,7 @@ void draw_panel(const Panel& p) {
         styles.push_back(s.style == Style::Points ? 1 : 0);
       }
     }
-    if (!labels.empty()) {
+    if (!labels.empty() && p.legend != "none") {
       int n = (int)labels.size();
       std::vector<PLINT> opt(n), lcol(n), lsty(n, 1), scol(n), snum(n, 1);
       std::vector<PLFLT> lw(n, 2), ss(n, 1.0);
@@ -178,14 +206,19 @@ void draw_panel(const Panel& p) {
       }
       PLFLT lw_out, lh_out;
       plcol0(1);
-      pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_TOP | PL_POSITION_RIGHT
-               | PL_POSITION_INSIDE, 0.02, 0.02, 0.1, 0, 1, 1, 0, 0, n, opt.data(), 1.0, 0.8, 2.0, 1.0, lcol.data(),
+      PLINT pos = PL_POSITION_INSIDE | PL_POSITION_TOP | PL_POSITION_RIGHT;
+      if (p.legend == "tl") pos = PL_POSITION_INSIDE | PL_POSITION_TOP | PL_POSITION_LEFT;
+      if (p.legend == "br") pos = PL_POSITION_INSIDE | PL_POSITION_BOTTOM | PL_POSITION_RIGHT;
+      if (p.legend == "bl") pos = PL_POSITION_INSIDE | PL_POSITION_BOTTOM | PL_POSITION_LEFT;
+      if (p.legend == "right") pos = PL_POSITION_OUTSIDE | PL_POSITION_RIGHT;
+      pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, pos, 0.02, 0.02, 0.1, 0, 1, 1, 0, 0,
+               n, opt.data(), 1.0, 0.8, 2.0, 1.0, lcol.data(),
                text.data(), nullptr, nullptr, nullptr, nullptr, lcol.data(), lsty.data(), lw.data(), scol.data(),
                ss.data(), snum.data(), sym.data());
     }
   }
   plcol0(1);
-  pllab(p.xlabel.c_str(), p.ylabel.c_str(), p.title.c_str());
+  pllab(p.xlabel.c_str(), p.ylabel.c_str(), title.c_str());
   for (size_t i = 0; i < p.notes.size(); ++i) plmtex("t", -1.5 - 1.2 * i, 0.02, 0.0, p.notes[i].c_str());
 }
 

@@ -25,10 +25,14 @@ struct Panel {
   // Raster mode: one row per neuron (y = neuron index), points at spike times; row labels
   // replace the y tick labels when given.
   std::vector<std::string> row_labels;
-  // Heatmap mode (when heat is non-empty): heat[r][c], row 0 at the top.
+  // Heatmap mode (when heat is non-empty): heat[r][c], row 0 at the top (images) or, with
+  // heat_rows_up, at the bottom (index axes). The value range goes into the title.
   std::vector<std::vector<double>> heat;
+  bool heat_rows_up = false;
   // Text lines drawn in the top-left corner of the panel (e.g. a metrics table).
   std::vector<std::string> notes;
+  // Legend corner: "tr", "tl", "br", "bl" (inside the axes), "right" (outside), or "none".
+  std::string legend = "tr";
 };
 
 struct Figure {

@@ -1,0 +1,24 @@
+// Run ANN layers over sequences: fold [T, B, ...] into [T*B, ...] and back, and a module wrapper
+// that does it around any torch::nn::Module.
+#pragma once
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/any.h>
+#include <torch/nn/pimpl.h>
+
+namespace hnn::nn {
+
+// [T, B, ...] -> [T*B, ...] (a view when x is contiguous).
+at::Tensor fold_time(const at::Tensor& x);
+// [T*B, ...] -> [T, B, ...].
+at::Tensor unfold_time(const at::Tensor& y, int64_t steps);
+
+// Applies `module` to every time step of x [T, B, ...] at once (as one batch of T*B).
+class TimeDistributedImpl : public torch::nn::Module {
+ public:
+  explicit TimeDistributedImpl(torch::nn::AnyModule module);
+  at::Tensor forward(const at::Tensor& x);
+  torch::nn::AnyModule module;
+};
+TORCH_MODULE(TimeDistributed);
+
+}  // namespace hnn::nn
