@@ -18,17 +18,25 @@ constexpr size_t kHugePage = size_t(2) << 20;
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  explicit CachingCpuAllocator(size_t limit) : fallback_(c10::GetDefaultCPUAllocator()), limit_(limit) {}
+  explicit CachingCpuAllocator(size_t limit) : limit_(limit) {}
 
   // LibTorch 1.x declares allocate() const, 2.x non-const: provide both.
   c10::DataPtr allocate(size_t n) const { return do_allocate(n); }
   c10::DataPtr allocate(size_t n) { return do_allocate(n); }
   // Required by LibTorch 2.x (pure virtual there), unused by 1.x.
   void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
+  // raw_allocate/raw_deallocate (used by oneDNN) need one deleter for every block, with the data
+  // pointer as its context.
+  c10::DeleterFnPtr raw_deleter() const override { return &CachingCpuAllocator::deleter; }
 
   void release(void* p) {
     std::lock_guard<std::mutex> lock(mu_);
-    size_t size = sizes_.at(p);
+    auto found = sizes_.find(p);
+    if (found == sizes_.end()) {  // a small block
+      std::free(p);
+      return;
+    }
+    size_t size = found->second;
     if (cached_ + size > limit_) evict(cached_ + size - limit_);
     if (cached_ + size > limit_) {
       unmap(p, size);
@@ -51,8 +59,14 @@ class CachingCpuAllocator final : public c10::Allocator {
  private:
   c10::DataPtr do_allocate(size_t n) const {
     auto* self = const_cast<CachingCpuAllocator*>(this);
-    if (n < kLargeThreshold) return fallback_->allocate(n);
-    void* p = self->take(n);
+    void* p = nullptr;
+    if (n < kLargeThreshold) {
+      // 64-byte alignment, as LibTorch's own allocator (vectorised kernels rely on it).
+      if (posix_memalign(&p, 64, std::max<size_t>(n, 1)) != 0) p = nullptr;
+      TORCH_CHECK(p, "hnn allocator: out of memory allocating ", n, " bytes");
+    } else {
+      p = self->take(n);
+    }
     return {p, p, &CachingCpuAllocator::deleter, c10::Device(c10::DeviceType::CPU)};
   }
 
@@ -106,7 +120,6 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   static void deleter(void* p);
 
-  c10::Allocator* fallback_;
   size_t limit_;
   std::mutex mu_;
   std::multimap<size_t, void*> free_;

@@ -25,3 +25,16 @@ TEST(Allocator, ReusesLargeBlocksAndKeepsValues) {
   hnn::release_cached_memory();
   EXPECT_EQ(hnn::allocator_stats().cached_bytes, 0);
 }
+
+// oneDNN convolutions allocate through raw_allocate/raw_deallocate, which need a raw deleter.
+TEST(Allocator, WorksWithOneDnnConvolutions) {
+  hnn::install_caching_allocator();
+  torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 16, 3).padding(1));
+  auto x = torch::rand({8, 3, 64, 64}, torch::requires_grad());
+  auto y = conv(x);
+  y.sum().backward();
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({8, 16, 64, 64}));
+  EXPECT_TRUE(x.grad().defined());
+  void* raw = c10::GetAllocator(c10::DeviceType::CPU)->raw_allocate(100);
+  c10::GetAllocator(c10::DeviceType::CPU)->raw_deallocate(raw);
+}

@@ -1,0 +1,26 @@
+// The demos behind `hnn demo`, one file each.
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace hnn::cli {
+
+struct DemoOptions {
+  std::string which = "snn-mlp";
+  int64_t epochs = 1;
+  int64_t steps = 8;
+  int64_t batch = 100;
+  double lr = 2e-3;
+  int64_t train_limit = 0;
+  // snn-mlp
+  int64_t hidden = 800;
+  std::string encoding = "poisson";
+  std::string surrogate = "sigmoid:4";
+  // hybrid
+  bool skip_baseline = false;
+};
+
+void run_snn_mlp(const DemoOptions& o);
+void run_hybrid(const DemoOptions& o);
+
+}  // namespace hnn::cli
