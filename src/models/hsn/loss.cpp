@@ -1,0 +1,55 @@
+#include "hnn/models/hsn/loss.h"
+
+#include <torch/torch.h>
+
+#include "hnn/core/error.h"
+#include "hnn/core/shape.h"
+
+namespace hnn::models::hsn {
+
+at::Tensor target_map(const at::Tensor& loc, int64_t size) {
+  HNN_CHECK(loc.size(-1) == 2, "target_map: locations must end in (x, y), got shape {}", shape_str(loc.sizes()));
+  auto cells = torch::arange(size, loc.options()) - (size - 1) / 2.0;  // -6 .. 6
+  auto dx = cells.view({1, size}) - loc.select(-1, 0).unsqueeze(-1).unsqueeze(-1);
+  auto dy = cells.view({size, 1}) - loc.select(-1, 1).unsqueeze(-1).unsqueeze(-1);
+  auto dist = torch::sqrt(dx * dx + dy * dy);
+  auto pos = (dist < 1).to(loc.scalar_type());
+  auto neg = (dist >= 2).to(loc.scalar_type());
+  return pos - neg;
+}
+
+at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target) {
+  HNN_CHECK(cm.sizes() == target.sizes(), "tracking_loss: response {} and target {} differ", shape_str(cm.sizes()),
+            shape_str(target.sizes()));
+  auto mask = (target != 0).to(cm.scalar_type());
+  auto per_map = -(target * cm).sum({-2, -1}) + 0.1 * (cm * mask).pow(2).sum({-2, -1});
+  return per_map.mean();
+}
+
+at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample) {
+  HNN_CHECK(cm.dim() >= 2, "decode_locations: expected maps [..., H, W], got shape {}", shape_str(cm.sizes()));
+  const int64_t H = cm.size(-2), W = cm.size(-1);
+  auto flat = cm.detach().reshape({-1, 1, H, W}).to(torch::kFloat);
+  int64_t h = H, w = W;
+  if (upsample > 1) {
+    h = (H - 1) * upsample + 1;
+    w = (W - 1) * upsample + 1;
+    namespace F = torch::nn::functional;
+    flat = F::interpolate(flat, F::InterpolateFuncOptions()
+                                    .size(std::vector<int64_t>{h, w})
+                                    .mode(torch::kBicubic)
+                                    .align_corners(true));
+  }
+  auto idx = flat.view({flat.size(0), -1}).argmax(1);
+  auto row = torch::div(idx, w, "floor").to(torch::kFloat), col = (idx % w).to(torch::kFloat);
+  double scale = upsample > 1 ? (double)upsample : 1.0;
+  auto x = col / scale - (W - 1) / 2.0, y = row / scale - (H - 1) / 2.0;
+  auto shape = cm.sizes().slice(0, cm.dim() - 2).vec();
+  shape.push_back(2);
+  return torch::stack({x, y}, 1).view(shape);
+}
+
+at::Tensor loc_to_pixels(const at::Tensor& loc, int64_t crop_size) { return loc * kStride + (crop_size - 1) / 2.0; }
+at::Tensor pixels_to_loc(const at::Tensor& px, int64_t crop_size) { return (px - (crop_size - 1) / 2.0) / kStride; }
+
+}  // namespace hnn::models::hsn
