@@ -194,8 +194,8 @@ bool Aedat2Reader::next_packet(EventStream& out, size_t max_events) {
         y = H - 1 - yf;
         p = (addr >> 11) & 1;
       } else {
-        x = (addr >> 8) & 0x7f;
-        y = (addr >> 1) & 0x7f;
+        x = (addr >> 1) & 0x7f;
+        y = (addr >> 8) & 0x7f;
         p = addr & 1;
         if (x >= W || y >= H)
           im.src->fail_at(at + i * kRecord, "address 0x{:08x} gives (x={}, y={}) outside the {}x{} sensor",
@@ -270,7 +270,7 @@ void write_aedat2(const std::string& path, const EventStream& ev, Aedat2Layout l
     HNN_CHECK(x >= 0 && x < W && y >= 0 && y < H, "{}: event {} at (x={}, y={}) is outside the {}x{} sensor",
               path, i, x, y, W, H);
     uint32_t addr = layout == Aedat2Layout::Dvs128
-                        ? ((uint32_t)x << 8 | (uint32_t)y << 1 | (ev.p[i] ? 1u : 0u))
+                        ? ((uint32_t)y << 8 | (uint32_t)x << 1 | (ev.p[i] ? 1u : 0u))
                         : ((uint32_t)(H - 1 - y) << 22 | (uint32_t)(W - 1 - x) << 12 | (ev.p[i] ? 1u << 11 : 0u));
     uint8_t* e = reinterpret_cast<uint8_t*>(&out[h + i * kRecord]);
     detail::store_u32_be(e, addr);

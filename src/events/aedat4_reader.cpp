@@ -93,7 +93,7 @@ struct Aedat4Reader::Impl {
   std::vector<StreamInfo> streams;
   int64_t table_pos = -1;
   uint64_t data_begin = 0, data_end = 0, pos = 0;
-  std::vector<uint8_t> body_buf, dec_buf, align_buf;
+  std::vector<uint8_t> dec_buf, align_buf;
   detail::Codec codec;
   std::map<int, int64_t> last_t;  // last event time per stream (time-order check)
 
@@ -153,7 +153,7 @@ struct Aedat4Reader::Impl {
       b = src->read(body_at, (size_t)size, "a packet body");
       bn = (size_t)size;
     } else {
-      const uint8_t* raw = src->read_into(body_at, (size_t)size, body_buf, "a packet body");
+      const uint8_t* raw = src->read(body_at, (size_t)size, "a packet body");  // no copy from memory
       std::string err;
       if (!codec.decompress(compression, raw, (size_t)size, dec_buf, err))
         src->fail_at(body_at, "packet of stream {} ({}): {}", sid, to_string(compression), err);

@@ -46,8 +46,8 @@ std::vector<float> gaussian_blur(const std::vector<float>& img, int h, int w, do
 
 SimulatorOptions SaccadeOptions::default_sim() {
   SimulatorOptions s;
-  s.threshold_on = 0.235;
-  s.threshold_off = 0.235;
+  s.threshold_on = 0.202;
+  s.threshold_off = 0.208;
   s.mismatch = 0.03;
   s.refractory_us = 1000;
   s.shot_noise_hz = 1.0;
@@ -68,7 +68,10 @@ EventStream saccade_recording(const uint8_t* image, int height, int width, const
 
   // The image as displayed: blurred, black lifted to the monitor's background level.
   std::vector<float> img((size_t)height * width);
-  for (size_t i = 0; i < img.size(); ++i) img[i] = o.background + (1.0f - o.background) * image[i] / 255.0f;
+  for (size_t i = 0; i < img.size(); ++i) {
+    float v = image[i] / 255.0f;
+    img[i] = o.background + (1.0f - o.background) * (o.invert ? 1.0f - v : v);
+  }
   img = gaussian_blur(img, height, width, o.blur_sigma);
 
   // Path vertices, scaled about the first one so that amplitude 1 is the N-MNIST path, and
@@ -88,7 +91,7 @@ EventStream saccade_recording(const uint8_t* image, int height, int width, const
   EventSimulator sim(S, S, so);
   EventStream out(S, S);
   std::vector<float> frame((size_t)S * S);
-  const float bg = o.background;
+  const float bg = o.invert ? 1.0f : o.background;  // the screen around the image
   const int64_t total = 3 * o.saccade_us;
   for (int64_t t = 0; t <= total; t += o.frame_us) {
     // Smooth start and stop of each saccade (raised-cosine position profile).

@@ -1,6 +1,7 @@
 #include "hnn/events/video.h"
 
 #include <gif_lib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <opencv2/imgcodecs.hpp>
@@ -148,6 +149,7 @@ void VideoOutput::close() {
     int rc = EGifCloseFile(im.gif, &err);
     im.gif = nullptr;
     HNN_CHECK(rc == GIF_OK, "{}: GIF error {}", im.path, GifErrorString(err));
+    chmod(im.tmp.c_str(), 0644);  // giflib creates the file 0600
   }
   im.closed = true;
   if (std::rename(im.tmp.c_str(), im.path.c_str()) != 0) {

@@ -1,4 +1,5 @@
 // AEDAT 2.0 (jAER): the real DVS128 file, both address layouts round trip, corrupt input.
+#include <cmath>
 #include <cstring>
 
 #include "events_test_util.h"
@@ -26,6 +27,13 @@ TEST(Aedat2, RealDvs128File) {
   EXPECT_EQ(rec.events.t_first(), 41306606);
   EXPECT_EQ(rec.events.t_last(), 48193156);
   EXPECT_TRUE(rec.events.is_sorted());
+  // x is bits 1-7 and y bits 8-14 (jAER's masks): the walking person is upright, spread along y.
+  double mx = 0, my = 0, vx = 0, vy = 0, n = (double)rec.events.size();
+  for (size_t i = 0; i < rec.events.size(); ++i) mx += rec.events.x[i] / n, my += rec.events.y[i] / n;
+  for (size_t i = 0; i < rec.events.size(); ++i)
+    vx += (rec.events.x[i] - mx) * (rec.events.x[i] - mx) / n, vy += (rec.events.y[i] - my) * (rec.events.y[i] - my) / n;
+  EXPECT_NEAR(std::sqrt(vx), 12.1, 0.1);
+  EXPECT_NEAR(std::sqrt(vy), 36.7, 0.1);
   // Streaming in small packets gives the same events.
   EventStream all, pk;
   r.rewind();
@@ -59,8 +67,8 @@ TEST(Aedat2, TimestampWrapIsUnrolled) {
                           (unsigned char)(t >> 24), (unsigned char)(t >> 16), (unsigned char)(t >> 8), (unsigned char)t};
     b.append((const char*)e, 8);
   };
-  put(1 << 8 | 2 << 1 | 1, 0xFFFFFF00u);
-  put(3 << 8 | 4 << 1, 0x10u);
+  put(2 << 8 | 1 << 1 | 1, 0xFFFFFF00u);  // y << 8 | x << 1 | polarity
+  put(4 << 8 | 3 << 1, 0x10u);
   Recording rec = read_aedat2(b.data(), b.size(), "wrap.aedat");
   EXPECT_TRUE(rec.events == ev);
 }

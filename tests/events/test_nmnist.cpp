@@ -128,6 +128,10 @@ TEST(Nmnist, CorruptInput) {
   std::string o = b;
   o[700 * 5] = (char)200;  // x = 200 on a 34x34 sensor
   expect_error([&] { read_nmnist(o.data(), o.size(), "c.bin", sized); }, "c.bin", {"byte 3500", "outside the 34x34"});
+  // N-MNIST has no magic: another format's bytes are caught by the length, bounds or time checks.
+  std::string other = "#!AER-DAT2.0\r\n# AEChip: DVS128\r\n" + std::string(8 * 50, '\x07');
+  other.resize(other.size() - other.size() % 5);
+  expect_error([&] { read_nmnist(other.data(), other.size(), "other.bin", sized); }, "other.bin", {"byte 0"});
   NmnistOptions absurd;
   absurd.width = 100000;
   absurd.height = 34;

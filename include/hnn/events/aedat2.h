@@ -1,8 +1,8 @@
 // AEDAT 2.0 (jAER) reader and writer: '#' header lines, then big-endian (uint32 address,
-// uint32 timestamp µs) pairs. Address layouts (as Tonic reads them): DVS128 x bits 8-14,
-// y bits 1-7, polarity bit 0; DAVIS x bits 12-21, y bits 22-30 (both axes flipped), polarity
-// bit 11, bit 31 set for APS/IMU samples (skipped), bit 10 for external events (triggers).
-// 32-bit timestamp wrap-around is unrolled. No LibTorch here.
+// uint32 timestamp µs) pairs. Address layouts: DVS128 polarity bit 0 (1 = ON), x bits 1-7,
+// y bits 8-14, raw (jAER's masks; no axis flip); DAVIS x bits 12-21, y bits 22-30 (both axes
+// flipped), polarity bit 11, bit 31 set for APS/IMU samples (skipped), bit 10 for external
+// events (triggers). 32-bit timestamp wrap-around is unrolled. No LibTorch here.
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -20,8 +20,12 @@ struct SaccadeOptions {
   int64_t frame_us = 500;        // rendering step (the simulator interpolates in between)
   double amplitude = 1.0;        // scale of the triangle path (1: the N-MNIST path, about 4 px)
   double jitter_px = 0.3;        // random shift of each path vertex, per recording
-  double blur_sigma = 1.0;       // optics: Gaussian blur of the image, pixels
+  double blur_sigma = 0.6;       // optics: Gaussian blur of the image, pixels
   float background = 0.12f;      // intensity of black image pixels (a monitor is never black)
+  // Show the image inverted (dark strokes on a bright screen). The real N-MNIST files have
+  // their polarity bit set where a bright digit on a dark screen would give OFF events: with
+  // inversion the generated and real polarity maps of the same digits correlate positively.
+  bool invert = true;
   SimulatorOptions sim = default_sim();
 
   // The simulator settings tuned to the statistics of real N-MNIST (see docs/events.md).
