@@ -7,6 +7,10 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(ZLIB REQUIRED)
 find_package(OpenMP)
+# Event-camera layer: flatbuffers, LZ4, Zstd (HnnEventsDeps.cmake) and OpenCV for frames/video.
+include(HnnEventsDeps)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio)
+find_package(GIF REQUIRED)  # animated GIF output of 'hnn events render' (OpenCV 4.6 has no GIF writer)
 
 # LibTorch's imported targets carry -D_GLIBCXX_USE_CXX11_ABI; everything we build uses them.
 if(TARGET torch)

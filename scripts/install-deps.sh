@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo
+  libflatbuffers-dev flatbuffers-compiler liblz4-dev libzstd-dev   # event files (AEDAT 4)
+  libopencv-dev libgif-dev   # frames, overlays, video and GIF for the events layer
   dataset-fashion-mnist
 )
 

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_bench(app, g);
   hnn::cli::register_demo(app, g);
   hnn::cli::register_hu(app, g);
+  hnn::cli::register_events(app, g);
 
   try {
     app.parse(argc, argv);
