@@ -173,6 +173,7 @@ struct SaccadeCliOptions {
   std::string idx, labels, out, format = "bin", compare, plot;
   int64_t first = 0, count = 1000, id_base = 1;
   double threshold = 0, blur = -1, amplitude = 1, shot_noise_hz = -1;
+  bool no_invert = false;
 };
 
 // Correlation of the per-pixel (ON - OFF) counts of two streams in [t0, t1), relative times.
@@ -212,6 +213,7 @@ void saccades_cmd(const SaccadeCliOptions& o, uint64_t seed) {
   if (o.blur >= 0) so.blur_sigma = o.blur;
   if (o.shot_noise_hz >= 0) so.sim.shot_noise_hz = o.shot_noise_hz;
   so.amplitude = o.amplitude;
+  so.invert = !o.no_invert;
   const int H = (int)images.size(1), W = (int)images.size(2);
   Progress bar(count, "saccades", "images");
   std::vector<std::string> written((size_t)count);
@@ -388,6 +390,7 @@ void register_events_saccades(CLI::App& events, Globals& g) {
   cmd->add_option("--amplitude", o.amplitude, "Scale of the saccade path")->check(positive())->capture_default_str();
   cmd->add_option("--shot-noise-hz", o.shot_noise_hz, "Noise events per pixel per second (default: tuned)")
       ->check(non_negative());
+  cmd->add_flag("--no-invert", o.no_invert, "Show the image as stored (bright strokes on a dark screen)");
   cmd->add_option("--compare", o.compare, "Folder of real recordings, e.g. ../shared/data/nmnist-small");
   cmd->add_option("--plot", o.plot, "With --compare: histograms as a PNG");
   cmd->callback([&g] {

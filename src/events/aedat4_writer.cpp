@@ -23,42 +23,6 @@
 
 namespace hnn::events {
 
-StreamInfo StreamInfo::events(int id, int width, int height, std::string source) {
-  StreamInfo s;
-  s.id = id;
-  s.type = StreamType::Events;
-  s.type_identifier = "EVTS";
-  s.name = "events";
-  s.source = std::move(source);
-  s.width = width;
-  s.height = height;
-  return s;
-}
-
-StreamInfo StreamInfo::frames(int id, int width, int height, std::string source) {
-  StreamInfo s = events(id, width, height, std::move(source));
-  s.type = StreamType::Frames;
-  s.type_identifier = "FRME";
-  s.name = "frames";
-  return s;
-}
-
-StreamInfo StreamInfo::imu(int id, std::string source) {
-  StreamInfo s = events(id, 0, 0, std::move(source));
-  s.type = StreamType::Imu;
-  s.type_identifier = "IMUS";
-  s.name = "imu";
-  return s;
-}
-
-StreamInfo StreamInfo::triggers(int id, std::string source) {
-  StreamInfo s = events(id, 0, 0, std::move(source));
-  s.type = StreamType::Triggers;
-  s.type_identifier = "TRIG";
-  s.name = "triggers";
-  return s;
-}
-
 struct Aedat4Writer::Impl {
   std::string path, tmp;
   std::FILE* f = nullptr;
@@ -284,20 +248,6 @@ void Aedat4Writer::close() {
     std::remove(im.tmp.c_str());
     fail("cannot write '{}': {}", im.path, std::strerror(err));
   }
-}
-
-std::vector<StreamInfo> streams_for(const Recording& rec) {
-  std::string src = rec.camera.empty() ? "hnn" : rec.camera;
-  int w = rec.events.width, h = rec.events.height;
-  if ((w == 0 || h == 0) && !rec.frames.empty()) {
-    w = rec.frames[0].offset_x + rec.frames[0].width;
-    h = rec.frames[0].offset_y + rec.frames[0].height;
-  }
-  std::vector<StreamInfo> s{StreamInfo::events(0, w, h, src)};
-  if (!rec.frames.empty()) s.push_back(StreamInfo::frames((int)s.size(), w, h, src));
-  if (!rec.imu.empty()) s.push_back(StreamInfo::imu((int)s.size(), src));
-  if (!rec.triggers.empty()) s.push_back(StreamInfo::triggers((int)s.size(), src));
-  return s;
 }
 
 void write_aedat4(const std::string& path, const Recording& rec, const Aedat4WriteOptions& options) {

@@ -3,7 +3,7 @@
 set(HNN_EVENTS_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(HNN_EVENTS_IO_SOURCES
   ${HNN_EVENTS_DIR}/event_stream.cpp ${HNN_EVENTS_DIR}/byte_source.cpp ${HNN_EVENTS_DIR}/compression.cpp
-  ${HNN_EVENTS_DIR}/aedat4_description.cpp ${HNN_EVENTS_DIR}/aedat4_reader.cpp
+  ${HNN_EVENTS_DIR}/aedat4.cpp ${HNN_EVENTS_DIR}/aedat4_description.cpp ${HNN_EVENTS_DIR}/aedat4_reader.cpp
   ${HNN_EVENTS_DIR}/aedat4_writer.cpp ${HNN_EVENTS_DIR}/aedat2.cpp ${HNN_EVENTS_DIR}/nmnist.cpp
   ${HNN_EVENTS_DIR}/formats.cpp)
 file(GLOB HNN_EVENTS_SCHEMAS ${HNN_EVENTS_DIR}/fbs/*.fbs)
