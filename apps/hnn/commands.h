@@ -21,5 +21,6 @@ void apply_globals(const Globals& g);
 void register_info(CLI::App& app, Globals& g);
 void register_bench(CLI::App& app, Globals& g);
 void register_demo(CLI::App& app, Globals& g);
+void register_hrn(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

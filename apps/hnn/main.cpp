@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_info(app, g);
   hnn::cli::register_bench(app, g);
   hnn::cli::register_demo(app, g);
+  hnn::cli::register_hrn(app, g);
 
   try {
     app.parse(argc, argv);
