@@ -122,32 +122,44 @@ void run_ask(const AskOptions& o) {
     for (auto& s : tr.spikes) fired = fired || s[i] != 0;
     if (fired || o.all_neurons) rows.push_back(i);
   }
-  std::vector<std::vector<float>> sub(tr.spikes.size(), std::vector<float>(rows.size()));
-  std::vector<std::string> names;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    names.push_back(labels[rows[r]]);
-    for (size_t t = 0; t < tr.spikes.size(); ++t) sub[t][r] = tr.spikes[t][rows[r]];
-  }
-  auto panel = plot::raster_panel(sub, fmt::format("video {}: '{}' -> {}", o.video, program_str(prog),
-                                                   tr.answer.empty() ? "(no answer)" : tr.answer),
-                                  names);
-  // Which instruction each block of steps belongs to.
-  std::string line;
+  // The program and which instruction each block of steps belongs to, drawn above the rows.
+  std::vector<std::string> notes;
+  auto wrap = [&notes](const std::string& head, const std::vector<std::string>& items, const char* sep) {
+    std::string line = head;
+    for (const auto& it : items) {
+      if (line.size() + it.size() > 60 && line.size() > head.size()) notes.push_back(line), line = "    ";
+      line += (line.size() > 4 && line != head ? sep : "") + it;
+    }
+    notes.push_back(line);
+  };
+  wrap("program: ", prog, " ");
+  std::vector<std::string> blocks;
   int t = 0;
   for (size_t i = 0; i < plan.instructions.size(); ++i) {
     std::vector<std::string> one = {plan.instructions[i]};
     if (plan.instructions[i] == "events" && i + 1 < plan.instructions.size() && plan.instructions[i + 1] == "events")
       one.push_back("events"), ++i;
-    int len = program_to_stimuli(one).steps - 1;
-    std::string item = fmt::format("t{}: {}", t, program_str(one));
-    if (line.size() + item.size() > 120) panel.notes.push_back(line), line.clear();
-    line += (line.empty() ? "" : ", ") + item;
-    t += len;
+    blocks.push_back(fmt::format("t{} {}", t, program_str(one)));
+    t += program_to_stimuli(one).steps - 1;
   }
-  line += fmt::format(", t{}: read-out", t);
-  panel.notes.push_back(line);
+  blocks.push_back(fmt::format("t{} read-out", t));
+  wrap("steps: ", blocks, ", ");
+  // Blank rows on top leave room for the notes.
+  const size_t blank = 2 * notes.size() + 1;
+  std::vector<std::vector<float>> sub(tr.spikes.size(), std::vector<float>(blank + rows.size(), 0.f));
+  std::vector<std::string> names(blank, "");
+  for (size_t r = 0; r < rows.size(); ++r) {
+    names.push_back(labels[rows[r]]);
+    for (size_t k = 0; k < tr.spikes.size(); ++k) sub[k][blank + r] = tr.spikes[k][rows[r]];
+  }
+  auto panel = plot::raster_panel(
+      sub, fmt::format("video {}: SNN '{}', executor '{}' ({} neurons, T = {})", o.video,
+                       tr.answer.empty() ? "no answer" : tr.answer, exec ? *exec : "error", tr.net->size(),
+                       plan.stimulus.steps),
+      names);
+  panel.notes = notes;
   panel.xlabel = "time step";
-  plot::save_png(panel, o.raster, 1200, std::max(500, 18 * (int)rows.size() + 220));
+  plot::save_png(panel, o.raster, 1200, std::max(500, 18 * (int)names.size() + 220));
   fmt::print("raster       : {} ({} neurons that spike)\n", o.raster, rows.size());
 }
 
@@ -222,13 +234,21 @@ void run_translate(const std::vector<std::string>& files, int show) {
 struct EvalOptions {
   HrnCommon common;
   int64_t first = 0, limit = 0;
-  std::string questions, out = "hrn-eval", hu;
+  std::string questions, out = "hrn-eval", hu, split = "all";
   double hu_threshold = 0.5;
   QuestionOptions q;
 };
 
 void run_eval(const EvalOptions& o, uint64_t seed) {
   auto scenes = load_scenes(o.common, o.first, o.limit);
+  if (o.split != "all") {
+    Split want = o.split == "train" ? Split::Train : o.split == "val" ? Split::Val : Split::Test;
+    std::vector<data::ClevrerScene> kept;
+    for (auto& s : scenes)
+      if (split_of(s.video) == want) kept.push_back(std::move(s));
+    scenes = std::move(kept);
+    fmt::print("{} split: {} scenes (video id mod 10: 0-7 train, 8 val, 9 test)\n", o.split, scenes.size());
+  }
   AgreementOptions ao;
   ao.reasoner = reasoner_options(o.common);
   ao.batch = batch_options(o.common);
@@ -323,6 +343,9 @@ void register_hrn(CLI::App& app, Globals& g) {
       ->check(CLI::ExistingFile);
   e->add_option("--per-template", ev.q.per_template, "Generated questions per template and video")
       ->check(positive())
+      ->capture_default_str();
+  e->add_option("--split", ev.split, "Scenes to use: all, or the collision HU's train, val or test split")
+      ->check(CLI::IsMember({"all", "train", "val", "test"}))
       ->capture_default_str();
   e->add_option("--out-dir", ev.out, "Folder for agreement.{md,csv,png}")->capture_default_str();
   e->add_option("--events-from-hu", ev.hu, "Take the collisions from this collision-HU checkpoint (train-hu)")

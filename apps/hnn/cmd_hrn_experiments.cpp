@@ -89,7 +89,8 @@ void run_train_hu(const TrainHuOptions& o) {
   plot::Panel loss, f1;
   loss.title = "training loss (5 CE + MSE)";
   loss.xlabel = f1.xlabel = "epoch";
-  f1.title = "validation";
+  f1.title = fmt::format("validation (test: P {:.3f}, R {:.3f}, F1 {:.3f}, frame error {:.1f})", mte.precision,
+                         mte.recall, mte.f1, mte.frame_error);
   plot::Series l{{}, {}, "loss", plot::Style::LinePoints, 0}, p{{}, {}, "precision", plot::Style::LinePoints, 0},
       r{{}, {}, "recall", plot::Style::LinePoints, 1}, f{{}, {}, "F1", plot::Style::LinePoints, 2};
   for (size_t e = 0; e < hist.size(); ++e) {
@@ -100,8 +101,8 @@ void run_train_hu(const TrainHuOptions& o) {
   }
   loss.series = {l};
   f1.series = {p, r, f};
-  f1.notes = {fmt::format("test: P {:.3f} R {:.3f} F1 {:.3f}, frame error {:.1f}", mte.precision, mte.recall, mte.f1,
-                          mte.frame_error)};
+  f1.ymin = 0;
+  f1.ymax = 1.3;  // room for the legend above the curves
   fig.panels = {loss, f1};
   plot::save_png(fig, prefix + "-training.png");
   fmt::print("wrote {} (+ .json), {}-metrics.md, {}-training.png\n", o.out, prefix, prefix);
@@ -133,7 +134,7 @@ struct ThroughputCli {
 void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   static TrainHuOptions th;
   auto* t = hrn->add_subcommand("train-hu", "Train the learnable collision HU (1-D UNet + MLP heads) on the scenes' "
-                                            "factual trajectories and collisions");
+                                            "factual trajectories and collisions (one thread unless --threads)");
   add_scene_options(t, th.common, false);
   t->add_option("--out", th.out, "Checkpoint (.pt; the config goes to .json beside it)")->capture_default_str();
   t->add_option("--limit", th.limit, "Use only the first N scenes (0: all 5,000; split by video id)")
@@ -146,6 +147,9 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   t->add_option("--hidden", th.cfg.hidden, "MLP head width")->check(positive())->capture_default_str();
   t->callback([&g] {
     apply_globals(g);
+    // Small convolutions: one thread is as fast as several and does not stall when the cores
+    // are shared; --threads N overrides.
+    if (g.threads == 0) torch::set_num_threads(1);
     run_train_hu(th);
   });
 
@@ -204,23 +208,35 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
     auto rows = run_latency(scenes, la.l);
     make_dirs(la.out);
     write_latency(rows, la.out + "/latency");
-    double lo = 0, hi = 0;
+    const LatencyRow *lo = nullptr, *hi = nullptr;
     for (auto& x : rows)
       if (x.by == "objects") {
-        if (x.value == 3) lo = x.snn_us;
-        if (x.value == 8) hi = x.snn_us;
+        if (x.value == 3) lo = &x;
+        if (x.value == 8) hi = &x;
       }
     fmt::print("{}", latency_table(rows));
-    if (lo > 0 && hi > 0) fmt::print("SNN latency 8 objects / 3 objects: {:.2f}x\n", hi / lo);
+    if (lo && hi)
+      fmt::print("from 3 to 8 objects: SNN time steps {:.2f}x, SNN CPU time {:.2f}x, neurons {:.2f}x, executor CPU "
+                 "time {:.2f}x\n",
+                 hi->steps / lo->steps, hi->snn_us / lo->snn_us, hi->neurons / lo->neurons, hi->exec_us / lo->exec_us);
     fmt::print("wrote {}/latency.{{md,csv,png}}\n", la.out);
   });
 
   static ThroughputCli tp;
   auto* p = hrn->add_subcommand("throughput", "Questions per second on one CPU core, batched (network build, "
                                               "translation, dynamics and read-out)");
-  add_scene_options(p, tp.common, true);
+  add_scene_options(p, tp.common, true);  // --engine is ignored here: see --engines
   p->add_option("--limit", tp.limit, "Scenes to answer questions on")->check(positive())->capture_default_str();
-  p->add_option("--batch-scenes", tp.t.batch_scenes, "Scenes per batch to try")->delimiter(',')->capture_default_str();
+  p->add_option("--engines", tp.t.engines, "Engines to time (sparse, dense)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"sparse", "dense"}))
+      ->capture_default_str();
+  p->add_option("--columns", tp.t.columns, "Questions batched per network to try (1: one at a time)")
+      ->delimiter(',')
+      ->capture_default_str();
+  p->add_option("--scenes-per-batch", tp.t.scenes_per_batch, "Scenes answered per batched call")
+      ->check(positive())
+      ->capture_default_str();
   p->add_option("--per-template", tp.t.questions.per_template, "Questions per template and video")
       ->check(positive())
       ->capture_default_str();
@@ -230,9 +246,8 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
     apply_globals(g);
     auto scenes = load_scenes(tp.common, 0, tp.limit);
     tp.t.reasoner = reasoner_options(tp.common);
-    tp.t.batch = batch_options(tp.common);
     tp.t.seed = g.seed;
-    for (int b : tp.t.batch_scenes) HNN_CHECK(b > 0, "--batch-scenes: {} is not a positive number", b);
+    for (int b : tp.t.columns) HNN_CHECK(b > 0, "--columns: {} is not a positive number", b);
     auto rows = [&] {
       // Generation may use every core; the timed part runs on one.
       torch::set_num_threads(1);

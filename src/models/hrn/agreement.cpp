@@ -242,17 +242,11 @@ void write_agreement(const AgreementResult& r, const std::string& prefix, const 
       p.series.push_back(s);
     }
   }
-  for (int t = 0; t < 4; ++t) {  // legend entries
-    plot::Series s;
-    s.x = {lo, lo};
-    s.y = {0, 0};
-    s.label = kTypes[t];
-    s.color = colour_of_type[t];
-    p.series.push_back(s);
-  }
   p.xmin = lo;
   p.xmax = 100.5;
-  p.notes = {fmt::format("{} scenes, {} programs", r.scenes, r.programs)};
+  p.title = fmt::format("{}: {} scenes, {} programs (blue descriptive, orange explanatory, green predictive, pink "
+                        "counterfactual)",
+                        title, r.scenes, r.programs);
   plot::save_png(p, prefix + ".png", 1100, std::max(500, 26 * (int)rows.size() + 160));
 }
 

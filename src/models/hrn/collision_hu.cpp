@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "hnn/core/error.h"
@@ -30,6 +31,15 @@ std::string json_path(const std::string& path) {
 }
 
 float clampf(double v) { return (float)std::max(-5.0, std::min(5.0, v)); }
+
+// oneDNN convolutions allocate through Allocator::raw_allocate, which the CLI's caching allocator
+// (hnn/core/allocator.h) does not support (no raw_deleter): run the HU's convolutions without
+// oneDNN. They are small; the plain kernels are about as fast.
+struct NoMkldnn {
+  bool was = at::globalContext().userEnabledMkldnn();
+  NoMkldnn() { at::globalContext().setUserEnabledMkldnn(false); }
+  ~NoMkldnn() { at::globalContext().setUserEnabledMkldnn(was); }
+};
 
 }  // namespace
 
@@ -206,6 +216,7 @@ void CollisionHu::save(const std::string& path) const {
 }
 
 std::pair<at::Tensor, at::Tensor> CollisionHu::predict(const PairSet& set, int batch) {
+  NoMkldnn no_mkldnn;
   torch::NoGradGuard ng;
   net_->eval();
   std::vector<at::Tensor> ps, ws;
@@ -241,6 +252,7 @@ HuMetrics CollisionHu::evaluate(const PairSet& set, double threshold, int batch)
 std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& tr, const PairSet& val,
                                                                  const HuTrainOptions& opt) {
   HNN_CHECK(tr.size() > 0, "collision HU: empty training set");
+  NoMkldnn no_mkldnn;
   torch::optim::Adam adam(net_->parameters(), torch::optim::AdamOptions(opt.lr));
   std::vector<std::pair<HuMetrics, HuMetrics>> history;
   double best_f1 = -1;
@@ -285,6 +297,7 @@ std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& t
     if (opt.verbose)
       fmt::print("epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame error {:.1f}\n",
                  e + 1, mt.loss, mv.precision, mv.recall, mv.f1, mv.frame_error);
+    std::fflush(stdout);
     if (mv.f1 > best_f1 || val.size() == 0) best_f1 = mv.f1, best = state();
   }
   if (!best.empty()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -113,41 +114,53 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
     csv += fmt::format("{},{:.4f},{:.4f},{},{:.4f},{:.4f},{:.4f}\n", r.threshold, r.false_events, r.missed_events,
                        r.programs, r.hrn, r.executor, r.guess);
   write_file_atomically(prefix + ".csv", csv);
-  plot::Figure fig;
-  fig.columns = 2;
-  fig.width = 1400;
-  fig.height = 560;
-  plot::Panel all;
-  all.title = "accuracy vs false collision events (HU threshold relaxed)";
-  all.xlabel = "false collision events per video";
-  all.ylabel = "accuracy (%)";
-  plot::Series h{{}, {}, "HRN (SNN)", plot::Style::LinePoints, 0}, e{{}, {}, "executor", plot::Style::LinePoints, 1},
-      g{{}, {}, "executor + random guess on error", plot::Style::LinePoints, 2};
-  for (const auto& r : rows) {
-    h.x.push_back(r.false_events), h.y.push_back(r.hrn);
-    e.x.push_back(r.false_events), e.y.push_back(r.executor);
-    g.x.push_back(r.false_events), g.y.push_back(r.guess);
-  }
-  all.series = {h, e, g};
-  all.ymin = 0;
-  all.ymax = 105;
-  plot::Panel types;
-  types.title = "per question type: HRN (solid) and executor (dashed points)";
-  types.xlabel = "false collision events per video";
-  types.ylabel = "accuracy (%)";
-  for (int t = 0; t < 4; ++t) {
-    plot::Series sh{{}, {}, std::string(kTypes[t]) + " HRN", plot::Style::LinePoints, t},
-        se{{}, {}, "", plot::Style::Points, t};
+  // Accuracy panels: all questions, then one per type; y range from the data with room for the
+  // legend above the curves.
+  auto panel = [&](const std::string& title, bool legend, auto hrn, auto exec, auto guess) {
+    plot::Panel p;
+    p.title = title;
+    p.xlabel = "false collision events per video";
+    p.ylabel = "accuracy (%)";
+    plot::Series h{{}, {}, "HRN (SNN)", plot::Style::LinePoints, 0}, e{{}, {}, "executor", plot::Style::LinePoints, 1},
+        g{{}, {}, "executor + guess on error", plot::Style::LinePoints, 2};
+    double lo = 100, hi = 0;
     for (const auto& r : rows) {
-      sh.x.push_back(r.false_events), sh.y.push_back(r.type_hrn[t]);
-      se.x.push_back(r.false_events), se.y.push_back(r.type_exec[t]);
+      h.x.push_back(r.false_events), h.y.push_back(hrn(r));
+      e.x.push_back(r.false_events), e.y.push_back(exec(r));
+      g.x.push_back(r.false_events), g.y.push_back(guess(r));
+      for (double v : {hrn(r), exec(r), guess(r)}) lo = std::min(lo, v), hi = std::max(hi, v);
     }
-    types.series.push_back(sh);
-    types.series.push_back(se);
+    if (!legend) h.label = e.label = g.label = "";
+    p.series = {h, e, g};
+    p.ymin = std::floor(lo - 1);
+    p.ymax = legend ? hi + 1.2 * (hi - p.ymin) + 0.5 : std::min(100.5, hi + 1);
+    return p;
+  };
+  plot::Figure fig;
+  fig.columns = 3;
+  fig.width = 1500;
+  fig.height = 900;
+  fig.panels.push_back(panel(
+      "all question types", true, [](const RobustnessRow& r) { return r.hrn; },
+      [](const RobustnessRow& r) { return r.executor; }, [](const RobustnessRow& r) { return r.guess; }));
+  for (int t = 0; t < 4; ++t)
+    fig.panels.push_back(panel(
+        std::string(kTypes[t]) + " (colours as left)", false, [t](const RobustnessRow& r) { return r.type_hrn[t]; },
+        [t](const RobustnessRow& r) { return r.type_exec[t]; }, [t](const RobustnessRow& r) { return r.type_guess[t]; }));
+  plot::Panel ev;
+  ev.title = "HU detections vs threshold";
+  ev.xlabel = "collision threshold of the HU";
+  ev.ylabel = "pairs per video";
+  ev.log_x = true;
+  plot::Series fe{{}, {}, "false collisions", plot::Style::LinePoints, 0},
+      me{{}, {}, "missed collisions", plot::Style::LinePoints, 1};
+  for (const auto& r : rows) {
+    fe.x.push_back(r.threshold), fe.y.push_back(r.false_events);
+    me.x.push_back(r.threshold), me.y.push_back(r.missed_events);
   }
-  types.ymin = 0;
-  types.ymax = 105;
-  fig.panels = {all, types};
+  ev.series = {fe, me};
+  ev.ymin = 0;
+  fig.panels.push_back(ev);
   plot::save_png(fig, prefix + ".png");
 }
 
@@ -261,32 +274,54 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
                        r.neurons, r.steps, r.snn_us, r.exec_us, r.build_us);
   write_file_atomically(prefix + ".csv", csv);
   plot::Figure fig;
-  fig.columns = 2;
-  fig.width = 1400;
+  fig.columns = 3;
+  fig.width = 1650;
   fig.height = 1000;
   for (const char* by : {"objects", "events"}) {
-    plot::Panel lat, size;
-    lat.title = fmt::format("latency per question vs number of {}", by);
-    lat.xlabel = fmt::format("{} in the scene", by);
-    lat.ylabel = "microseconds per question";
-    size.title = fmt::format("network size and time steps vs number of {}", by);
-    size.xlabel = lat.xlabel;
+    plot::Panel lat, rel, size;
+    lat.title = fmt::format("latency per question vs {}", by);
+    lat.xlabel = rel.xlabel = size.xlabel = fmt::format("{} in the scene", by);
+    lat.ylabel = "microseconds per question (one thread)";
+    rel.title = fmt::format("growth relative to the fewest {}", std::string(by) == "objects" ? "(3) objects" : "events");
+    rel.ylabel = "relative latency";
+    size.title = fmt::format("network size vs {}", by);
     size.ylabel = "count";
-    plot::Series snn{{}, {}, "SNN (CPU, one question at a time)", plot::Style::LinePoints, 0},
+    plot::Series snn{{}, {}, "SNN on the CPU", plot::Style::LinePoints, 0},
         ex{{}, {}, "symbolic executor", plot::Style::LinePoints, 1},
-        neu{{}, {}, "neurons", plot::Style::LinePoints, 2}, st{{}, {}, "time steps T (mean)", plot::Style::LinePoints, 3};
+        neu{{}, {}, "neurons", plot::Style::LinePoints, 2}, st{{}, {}, "time steps T (mean)", plot::Style::LinePoints, 3},
+        rs{{}, {}, "SNN CPU time", plot::Style::LinePoints, 0}, rt{{}, {}, "SNN time steps", plot::Style::LinePoints, 3},
+        target{{}, {}, "target 1.5x", plot::Style::Line, 7};
+    const LatencyRow* base = nullptr;
+    for (const auto& r : rows)
+      if (r.by == by && (!base || (std::string(by) == "objects" ? r.value == 3 : r.value < base->value))) base = &r;
+    double top = 0, top_rel = 1.6;
     for (const auto& r : rows) {
       if (r.by != by) continue;
       snn.x.push_back(r.value), snn.y.push_back(r.snn_us);
       ex.x.push_back(r.value), ex.y.push_back(r.exec_us);
       neu.x.push_back(r.value), neu.y.push_back(r.neurons);
       st.x.push_back(r.value), st.y.push_back(r.steps);
+      top = std::max({top, r.snn_us, r.exec_us});
+      if (base && r.value >= base->value) {
+        rs.x.push_back(r.value), rs.y.push_back(r.snn_us / base->snn_us);
+        rt.x.push_back(r.value), rt.y.push_back(r.steps / base->steps);
+        top_rel = std::max(top_rel, r.snn_us / base->snn_us);
+      }
     }
+    if (!rs.x.empty()) target.x = {rs.x.front(), rs.x.back()}, target.y = {1.5, 1.5};
     lat.series = {snn, ex};
     lat.ymin = 0;
+    lat.ymax = top * 1.45;
+    rel.series = {rs, rt, target};
+    rel.ymin = 0.8;
+    rel.ymax = 0.8 + (top_rel - 0.8) * 1.5;
     size.series = {neu, st};
     size.ymin = 0;
+    double nmax = 0;
+    for (double v : neu.y) nmax = std::max(nmax, v);
+    size.ymax = nmax * 1.45;
     fig.panels.push_back(lat);
+    fig.panels.push_back(rel);
     fig.panels.push_back(size);
   }
   plot::save_png(fig, prefix + ".png");
@@ -310,85 +345,102 @@ std::vector<ThroughputRow> run_throughput(const std::vector<data::ClevrerScene>&
     for (size_t i = 0; i < scenes.size(); ++i) n_questions += nq[i], n_programs += (int64_t)programs[i].size();
   }
   std::vector<ThroughputRow> rows;
-  for (int bs : opt.batch_scenes) {
-    ThroughputRow r;
-    r.scenes_per_batch = bs;
-    r.programs = n_programs, r.questions = n_questions;
-    double dyn = 0, tot = 0;
-    BatchRunner runner(opt.batch);
-    auto once = [&] {
-      Timer all;
-      double d = 0;
-      for (size_t c0 = 0; c0 < scenes.size(); c0 += bs) {
-        const size_t c1 = std::min(scenes.size(), c0 + (size_t)bs);
-        std::vector<std::unique_ptr<SceneContext>> ctx;
-        std::vector<QuestionPlan> plans;
-        size_t count = 0;
-        for (size_t i = c0; i < c1; ++i) count += programs[i].size();
-        plans.reserve(count);
-        std::vector<AskItem> items;
-        items.reserve(count);
-        for (size_t i = c0; i < c1; ++i) {
-          ctx.push_back(std::make_unique<SceneContext>(scenes[i], opt.reasoner));
-          for (const auto& p : programs[i]) {
-            plans.push_back(plan_question(p));
-            items.push_back({ctx.back().get(), &plans.back()});
+  const size_t bs = std::max(1, opt.scenes_per_batch);
+  for (const auto& engine : opt.engines)
+    for (int cols : opt.columns) {
+      ThroughputRow r;
+      r.engine = engine;
+      r.columns = cols;
+      r.programs = n_programs, r.questions = n_questions;
+      BatchOptions bo;
+      bo.engine = engine == "dense" ? Engine::Dense : Engine::Sparse;
+      bo.max_columns = cols;
+      BatchRunner runner(bo);
+      double dyn = 0, tot = 0;
+      auto once = [&] {
+        Timer all;
+        double d = 0;
+        for (size_t c0 = 0; c0 < scenes.size(); c0 += bs) {
+          const size_t c1 = std::min(scenes.size(), c0 + bs);
+          std::vector<std::unique_ptr<SceneContext>> ctx;
+          std::vector<QuestionPlan> plans;
+          size_t count = 0;
+          for (size_t i = c0; i < c1; ++i) count += programs[i].size();
+          plans.reserve(count);
+          std::vector<AskItem> items;
+          items.reserve(count);
+          for (size_t i = c0; i < c1; ++i) {
+            ctx.push_back(std::make_unique<SceneContext>(scenes[i], opt.reasoner));
+            for (const auto& p : programs[i]) {
+              plans.push_back(plan_question(p));
+              items.push_back({ctx.back().get(), &plans.back()});
+            }
           }
+          Timer t;
+          auto answers = answer_batch(items, runner);
+          d += t.seconds();
         }
-        Timer t;
-        auto answers = answer_batch(items, runner);
-        d += t.seconds();
-      }
-      dyn = d, tot = all.seconds();
-    };
-    std::vector<double> shares;
-    auto stats = time_median([&] {
-      once();
-      shares.push_back(dyn / tot);
-    }, 1, opt.repeats);
-    r.seconds = stats.median_s;
-    r.dynamics_share = median(shares);
-    r.programs_per_s = n_programs / r.seconds;
-    r.questions_per_s = n_questions / r.seconds;
-    fmt::print("{} scenes per batch: {:.3f} s for {} programs ({} questions): {:.0f} programs/s, {:.0f} questions/s\n",
-               bs, r.seconds, n_programs, n_questions, r.programs_per_s, r.questions_per_s);
-    rows.push_back(r);
-  }
+        dyn = d, tot = all.seconds();
+      };
+      std::vector<double> shares;
+      auto stats = time_median([&] {
+        once();
+        shares.push_back(dyn / tot);
+      }, 1, opt.repeats);
+      r.seconds = stats.median_s;
+      r.dynamics_share = median(shares);
+      r.programs_per_s = n_programs / r.seconds;
+      r.questions_per_s = n_questions / r.seconds;
+      fmt::print("{} engine, {} questions per network: {:.3f} s for {} programs ({} questions): {:.0f} programs/s, "
+                 "{:.0f} questions/s\n",
+                 engine, cols, r.seconds, n_programs, n_questions, r.programs_per_s, r.questions_per_s);
+      rows.push_back(r);
+    }
   return rows;
 }
 
 std::string throughput_table(const std::vector<ThroughputRow>& rows) {
-  std::string s = "| scenes per batch | programs | questions | seconds | programs/s | questions/s | share in answer_batch |\n"
-                  "|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::string s = "| engine | questions per network | programs | questions | seconds | programs/s | questions/s | "
+                  "share in answer_batch |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : rows)
-    s += fmt::format("| {} | {} | {} | {:.3f} | {:.0f} | {:.0f} | {:.0f}% |\n", r.scenes_per_batch, r.programs,
+    s += fmt::format("| {} | {} | {} | {} | {:.3f} | {:.0f} | {:.0f} | {:.0f}% |\n", r.engine, r.columns, r.programs,
                      r.questions, r.seconds, r.programs_per_s, r.questions_per_s, 100 * r.dynamics_share);
   return s;
 }
 
 void write_throughput(const std::vector<ThroughputRow>& rows, const std::string& prefix, const std::string& note) {
   write_file_atomically(prefix + ".md", "# HRN throughput\n\n" + note + "\n\n" + throughput_table(rows));
-  std::string csv = "scenes_per_batch,programs,questions,seconds,programs_per_s,questions_per_s\n";
+  std::string csv = "engine,columns,programs,questions,seconds,programs_per_s,questions_per_s\n";
   for (const auto& r : rows)
-    csv += fmt::format("{},{},{},{:.6f},{:.1f},{:.1f}\n", r.scenes_per_batch, r.programs, r.questions, r.seconds,
+    csv += fmt::format("{},{},{},{},{:.6f},{:.1f},{:.1f}\n", r.engine, r.columns, r.programs, r.questions, r.seconds,
                        r.programs_per_s, r.questions_per_s);
   write_file_atomically(prefix + ".csv", csv);
   plot::Panel p;
-  p.title = "HRN throughput on one CPU core (batched)";
-  p.xlabel = "scenes per batch";
-  p.ylabel = "per second";
+  p.title = "HRN throughput on one CPU core";
+  p.xlabel = "questions batched per network (columns of the state tensor)";
+  p.ylabel = "questions per second";
   p.log_x = true;
-  plot::Series a{{}, {}, "programs (each choice counted)", plot::Style::LinePoints, 0},
-      b{{}, {}, "questions", plot::Style::LinePoints, 1}, t{{}, {}, "target 10,000/s", plot::Style::Line, 7};
-  for (const auto& r : rows) {
-    a.x.push_back(r.scenes_per_batch), a.y.push_back(r.programs_per_s);
-    b.x.push_back(r.scenes_per_batch), b.y.push_back(r.questions_per_s);
+  p.log_y = true;
+  std::vector<std::string> engines;
+  for (const auto& r : rows)
+    if (std::find(engines.begin(), engines.end(), r.engine) == engines.end()) engines.push_back(r.engine);
+  int colour = 0;
+  double lo_x = 1, hi_x = 1;
+  for (const auto& e : engines) {
+    plot::Series q{{}, {}, e + " engine: questions/s", plot::Style::LinePoints, colour},
+        pr{{}, {}, e + " engine: programs/s (choices counted)", plot::Style::Points, colour};
+    for (const auto& r : rows)
+      if (r.engine == e) {
+        q.x.push_back(r.columns), q.y.push_back(r.questions_per_s);
+        pr.x.push_back(r.columns), pr.y.push_back(r.programs_per_s);
+        hi_x = std::max(hi_x, (double)r.columns);
+      }
+    p.series.push_back(q);
+    p.series.push_back(pr);
+    ++colour;
   }
-  if (!rows.empty()) t.x = {(double)rows.front().scenes_per_batch, (double)rows.back().scenes_per_batch}, t.y = {1e4, 1e4};
-  p.series = {a, b, t};
-  p.ymin = 0;
-  p.notes = {note};
-  plot::save_png(p, prefix + ".png", 1000, 600);
+  p.series.push_back({{lo_x, hi_x}, {1e4, 1e4}, "target: 10,000 questions/s", plot::Style::Line, 7});
+  plot::save_png(p, prefix + ".png", 1000, 650);
 }
 
 }  // namespace hnn::models::hrn

@@ -74,7 +74,7 @@ struct HuMetrics {
 };
 
 struct HuTrainOptions {
-  int epochs = 12;
+  int epochs = 8;
   int batch = 256;
   double lr = 2e-3;
   bool verbose = true;

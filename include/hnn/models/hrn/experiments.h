@@ -57,16 +57,18 @@ std::string latency_table(const std::vector<LatencyRow>& rows);
 
 // --- throughput ---
 struct ThroughputRow {
-  int scenes_per_batch = 0;
+  std::string engine;
+  int columns = 0;  // questions batched per network (BatchOptions::max_columns)
   int64_t programs = 0, questions = 0;
   double seconds = 0;  // median over repeats
   double programs_per_s = 0, questions_per_s = 0;
-  double dynamics_share = 0;  // fraction of the time in the batched dynamics
+  double dynamics_share = 0;  // fraction of the time in answer_batch (dynamics, network builds, read-out)
 };
 struct ThroughputOptions {
-  std::vector<int> batch_scenes = {1, 4, 16, 64, 256};
+  std::vector<std::string> engines = {"sparse", "dense"};
+  std::vector<int> columns = {1, 4, 16, 64, 256};
+  int scenes_per_batch = 64;  // scenes per answer_batch call
   ReasonerOptions reasoner;
-  BatchOptions batch;
   QuestionOptions questions;
   uint64_t seed = 42;
   int repeats = 3;
