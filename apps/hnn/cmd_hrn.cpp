@@ -86,10 +86,6 @@ struct AskOptions {
 };
 
 void run_ask(const AskOptions& o) {
-  data::ClevrerReadOptions ro;
-  ro.videos = {o.video};
-  auto scenes = data::read_clevrer_scenes(scenes_path(o.common), ro);
-  SceneContext ctx(std::move(scenes.at(0)), reasoner_options(o.common));
   Program prog = parse_program(o.program, "--program");
   if (!o.choice.empty()) {
     Program ch = parse_program(o.choice, "--choice");
@@ -99,6 +95,10 @@ void run_ask(const AskOptions& o) {
   QuestionPlan plan = plan_question(prog);
   HNN_CHECK(plan.valid, "--program: the {} rewrite does not apply to '{}'",
             plan.kind == QuestionKind::Predictive ? "predictive" : "counterfactual", program_str(prog));
+  data::ClevrerReadOptions ro;
+  ro.videos = {o.video};
+  auto scenes = data::read_clevrer_scenes(scenes_path(o.common), ro);
+  SceneContext ctx(std::move(scenes.at(0)), reasoner_options(o.common));
   Trace tr = answer_traced(ctx, plan);
   auto exec = ctx.executor.run(prog);
   const char* kinds[] = {"normal", "predictive", "counterfactual"};

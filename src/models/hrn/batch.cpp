@@ -78,50 +78,54 @@ void BatchRunner::run_sparse(const std::vector<Job>& jobs, const std::vector<Slo
     }
     for (int64_t t = 0; t < T; ++t) stim_begin_[t + 1] += stim_begin_[t];
     stim_.resize(stim_begin_[T]);
-    std::vector<int64_t> fill(stim_begin_.begin(), stim_begin_.end() - 1);
+    fill_.assign(stim_begin_.begin(), stim_begin_.end() - 1);
     for (int64_t q = 0; q < Q; ++q) {
       const Stimulus& st = *jobs[sl.jobs[q]].stim;
       for (const auto& e : st.entries) {
         const int idx = net.layout[e.neuron];
-        stim_[fill[T - st.steps + e.step]++] = {idx < n ? (int64_t)idx * Q + q : -1, e.value};
+        stim_[fill_[T - st.steps + e.step]++] = {idx < n ? (int64_t)idx * Q + q : -1, e.value};
       }
     }
-    rows_.clear();  // neurons with a spike in some column at the previous step
-    bool m_zero = false;
+    // Only the rows that receive input can be non-zero: m and s are cleared once per slot, then
+    // per step only the rows touched at the previous step, so the work follows the activity.
+    std::memset(m, 0, sizeof(float) * n * Q);
+    std::memset(sp, 0, sizeof(float) * n * Q);
+    mark_.assign(n, 0);
+    rows_.clear();     // neurons with a spike in some column at the previous step
+    touched_.clear();  // rows of m that may be non-zero
+    auto touch = [&](int r) {
+      if (!mark_[r]) mark_[r] = 1, touched_.push_back(r);
+    };
     for (int64_t t = 0; t < T; ++t) {
-      if (rows_.empty() && stim_begin_[t] == stim_begin_[t + 1]) {  // silent and no input: m = 0, s = 0
-        if (!m_zero) std::memset(m, 0, sizeof(float) * n * Q), std::memset(sp, 0, sizeof(float) * n * Q);
-        m_zero = true;
-        continue;
-      }
-      m_zero = false;
-      std::memset(m, 0, sizeof(float) * n * Q);
+      for (int r : touched_) std::memset(m + (int64_t)r * Q, 0, sizeof(float) * Q), mark_[r] = 0;
+      touched_.clear();
       for (int src : rows_) {
         const float* srow = sp + (int64_t)src * Q;
         for (int k = net.src_begin[src]; k < net.src_begin[src + 1]; ++k) {
           const Synapse& syn = net.synapses[k];
+          touch(syn.dst);
           float* mrow = m + (int64_t)syn.dst * Q;
           const float w = syn.w;
           for (int64_t q = 0; q < Q; ++q) mrow[q] += w * srow[q];
         }
       }
       for (int64_t i = stim_begin_[t]; i < stim_begin_[t + 1]; ++i)
-        if (stim_[i].first >= 0) m[stim_[i].first] += stim_[i].second;
+        if (stim_[i].first >= 0) touch((int)(stim_[i].first / Q)), m[stim_[i].first] += stim_[i].second;
+      for (int r : rows_) std::memset(sp + (int64_t)r * Q, 0, sizeof(float) * Q);
       rows_.clear();
-      for (int64_t r = 0; r < n; ++r) {
-        const float* mr = m + r * Q;
-        float* sr = sp + r * Q;
+      for (int r : touched_) {
+        const float* mr = m + (int64_t)r * Q;
+        float* sr = sp + (int64_t)r * Q;
         bool any = false;
         for (int64_t q = 0; q < Q; ++q) {
           const bool f = mr[q] >= kThreshold;
           sr[q] = f ? 1.f : 0.f;
           any |= f;
         }
-        if (any) rows_.push_back((int)r);
+        if (any) rows_.push_back(r);
       }
       ++steps_;
     }
-    if (T == 0) std::memset(m, 0, sizeof(float) * n * Q);
     for (int64_t q = 0; q < Q; ++q) {
       auto& o = out[sl.jobs[q]];
       o.resize(n);

@@ -44,8 +44,9 @@ class BatchRunner {
   BatchOptions opt_;
   at::Tensor w_buf_, s_buf_, m_buf_;
   std::vector<std::pair<int64_t, float>> stim_;  // (flat index, value), grouped by step
-  std::vector<int64_t> stim_begin_;
-  std::vector<int> rows_;
+  std::vector<int64_t> stim_begin_, fill_;
+  std::vector<int> rows_, touched_;
+  std::vector<char> mark_;
   int64_t steps_ = 0;
 };
 
