@@ -23,5 +23,6 @@ void register_bench(CLI::App& app, Globals& g);
 void register_demo(CLI::App& app, Globals& g);
 void register_hu(CLI::App& app, Globals& g);
 void register_events(CLI::App& app, Globals& g);
+void register_hrn(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

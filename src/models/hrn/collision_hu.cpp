@@ -1,0 +1,349 @@
+#include "hnn/models/hrn/collision_hu.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+#include "hnn/core/progress.h"
+#include "hnn/core/seed.h"
+
+namespace hnn::models::hrn {
+namespace {
+
+constexpr double kWidth = 480, kHeight = 320;  // CLEVRER frames
+
+torch::nn::Sequential conv_block(int in, int out) {
+  return torch::nn::Sequential(
+      torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 3).padding(1)), torch::nn::BatchNorm1d(out),
+      torch::nn::ReLU(), torch::nn::Conv1d(torch::nn::Conv1dOptions(out, out, 3).padding(1)),
+      torch::nn::BatchNorm1d(out), torch::nn::ReLU());
+}
+
+std::string json_path(const std::string& path) {
+  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0) return path.substr(0, path.size() - 3) + ".json";
+  return path + ".json";
+}
+
+float clampf(double v) { return (float)std::max(-5.0, std::min(5.0, v)); }
+
+// oneDNN convolutions allocate through Allocator::raw_allocate, which the CLI's caching allocator
+// (hnn/core/allocator.h) does not support (no raw_deleter): run the HU's convolutions without
+// oneDNN. They are small; the plain kernels are about as fast.
+struct NoMkldnn {
+  bool was = at::globalContext().userEnabledMkldnn();
+  NoMkldnn() { at::globalContext().setUserEnabledMkldnn(false); }
+  ~NoMkldnn() { at::globalContext().setUserEnabledMkldnn(was); }
+};
+
+}  // namespace
+
+std::string CollisionHuConfig::to_json() const {
+  nlohmann::ordered_json j = {{"model", "hrn-collision-hu"}, {"features", kHuFeatures}, {"channels", channels},
+                              {"levels", levels},            {"hidden", hidden},        {"steps", steps},
+                              {"frame_scale", frame_scale},  {"frame_step", frame_step}};
+  return j.dump(2);
+}
+
+CollisionHuConfig CollisionHuConfig::from_json(const std::string& text, const std::string& where) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("{}: invalid JSON at byte {}: {}", where, e.byte, e.what());
+  }
+  HNN_CHECK(j.is_object() && j.value("model", "") == "hrn-collision-hu",
+            "{}: not a collision-HU config (expected \"model\": \"hrn-collision-hu\")", where);
+  HNN_CHECK(j.value("features", 0) == kHuFeatures, "{}: feature count {} does not match this build ({})", where,
+            j.value("features", 0), kHuFeatures);
+  CollisionHuConfig c;
+  auto get = [&](const char* k, int& v) {
+    if (!j.contains(k)) return;
+    HNN_CHECK(j[k].is_number_integer() && j[k].get<int>() > 0, "{}: '{}' must be a positive integer", where, k);
+    v = j[k].get<int>();
+  };
+  get("channels", c.channels);
+  get("levels", c.levels);
+  get("hidden", c.hidden);
+  get("steps", c.steps);
+  get("frame_scale", c.frame_scale);
+  get("frame_step", c.frame_step);
+  HNN_CHECK(c.steps % (1 << c.levels) == 0, "{}: steps {} must be divisible by 2^levels", where, c.steps);
+  return c;
+}
+
+at::Tensor pair_features(const data::ClevrerScene& s, int a, int b, int steps) {
+  auto x = torch::zeros({kHuFeatures, steps}, torch::kFloat);
+  auto acc = x.accessor<float, 2>();
+  const int T = std::min<int>(steps, (int)s.trajectory.size());
+  struct P {
+    bool vis = false;
+    double x = 0, y = 0;
+  };
+  auto find = [&](int t, int id) {
+    P p;
+    for (const auto& o : s.trajectory[t].objects)
+      if (o.id == id && std::isfinite(o.x) && std::isfinite(o.y) && std::fabs(o.x) < 1e4 && std::fabs(o.y) < 1e4) {
+        p.vis = true, p.x = o.x / kWidth, p.y = o.y / kHeight;
+      }
+    return p;
+  };
+  P prev_a, prev_b;
+  for (int t = 0; t < T; ++t) {
+    P pa = find(t, a), pb = find(t, b);
+    auto put = [&](int c0, const P& p, const P& prev) {
+      acc[c0][t] = p.vis;
+      if (!p.vis) return;
+      acc[c0 + 1][t] = clampf(p.x);
+      acc[c0 + 2][t] = clampf(p.y);
+      if (prev.vis) acc[c0 + 3][t] = clampf(10 * (p.x - prev.x)), acc[c0 + 4][t] = clampf(10 * (p.y - prev.y));
+    };
+    put(0, pa, prev_a);
+    put(5, pb, prev_b);
+    if (pa.vis && pb.vis) {
+      double dx = pa.x - pb.x, dy = pa.y - pb.y;
+      acc[10][t] = clampf(dx), acc[11][t] = clampf(dy), acc[12][t] = clampf(std::sqrt(dx * dx + dy * dy));
+      acc[13][t] = 1;
+    }
+    prev_a = pa, prev_b = pb;
+  }
+  return x;
+}
+
+CollisionNetImpl::CollisionNetImpl(const CollisionHuConfig& c) : cfg(c) {
+  int ch = c.channels;
+  down = register_module("down", torch::nn::ModuleList());
+  up = register_module("up", torch::nn::ModuleList());
+  merge = register_module("merge", torch::nn::ModuleList());
+  down->push_back(conv_block(kHuFeatures, ch));
+  for (int l = 1; l <= c.levels; ++l) down->push_back(conv_block(ch << (l - 1), ch << l));
+  for (int l = c.levels; l >= 1; --l) {
+    up->push_back(torch::nn::ConvTranspose1d(torch::nn::ConvTranspose1dOptions(ch << l, ch << (l - 1), 2).stride(2)));
+    merge->push_back(conv_block(ch << l, ch << (l - 1)));
+  }
+  const int flat = ch * c.steps;
+  collide_head = register_module("collide_head", torch::nn::Sequential(torch::nn::Linear(flat, c.hidden), torch::nn::ReLU(),
+                                                                        torch::nn::Linear(c.hidden, 2)));
+  when_head = register_module("when_head", torch::nn::Sequential(torch::nn::Linear(flat, c.hidden), torch::nn::ReLU(),
+                                                                  torch::nn::Linear(c.hidden, 1)));
+}
+
+std::pair<at::Tensor, at::Tensor> CollisionNetImpl::forward(const at::Tensor& x) {
+  std::vector<at::Tensor> skips;
+  at::Tensor h = x;
+  for (int l = 0; l <= cfg.levels; ++l) {
+    if (l > 0) h = torch::max_pool1d(h, 2);
+    h = down[l]->as<torch::nn::Sequential>()->forward(h);
+    if (l < cfg.levels) skips.push_back(h);
+  }
+  for (int l = 0; l < cfg.levels; ++l) {
+    h = up[l]->as<torch::nn::ConvTranspose1d>()->forward(h);
+    h = torch::cat({h, skips[cfg.levels - 1 - l]}, 1);
+    h = merge[l]->as<torch::nn::Sequential>()->forward(h);
+  }
+  auto f = h.flatten(1);
+  return {collide_head->forward(f), torch::sigmoid(when_head->forward(f)).squeeze(1)};
+}
+
+PairSet make_pair_set(const std::vector<data::ClevrerScene>& scenes, const CollisionHuConfig& cfg) {
+  PairSet set;
+  std::vector<std::array<int, 3>> ids;
+  for (const auto& s : scenes)
+    for (int a = 0; a < (int)s.objects.size(); ++a)
+      for (int b = a + 1; b < (int)s.objects.size(); ++b) ids.push_back({s.video, a, b});
+  const int64_t n = (int64_t)ids.size();
+  set.x = torch::zeros({n, kHuFeatures, cfg.steps}, torch::kFloat);
+  set.collide = torch::zeros({n}, torch::kLong);
+  set.when = torch::zeros({n}, torch::kFloat);
+  set.count = torch::zeros({n}, torch::kLong);
+  std::vector<int64_t> first(scenes.size() + 1, 0);
+  for (size_t i = 0; i < scenes.size(); ++i) {
+    int k = (int)scenes[i].objects.size();
+    first[i + 1] = first[i] + k * (k - 1) / 2;
+  }
+  auto col = set.collide.accessor<int64_t, 1>();
+  auto when = set.when.accessor<float, 1>();
+  auto count = set.count.accessor<int64_t, 1>();
+  at::parallel_for(0, (int64_t)scenes.size(), 16, [&](int64_t b0, int64_t e0) {
+    for (int64_t i = b0; i < e0; ++i) {
+      const auto& s = scenes[i];
+      int64_t r = first[i];
+      for (int a = 0; a < (int)s.objects.size(); ++a)
+        for (int b = a + 1; b < (int)s.objects.size(); ++b, ++r) {
+          set.x[r].copy_(pair_features(s, a, b, cfg.steps));
+          int frame = -1;
+          for (const auto& c : s.collisions)
+            if ((c.a == a && c.b == b) || (c.a == b && c.b == a)) {
+              frame = frame < 0 ? c.frame : std::min(frame, c.frame);
+              ++count[r];
+            }
+          col[r] = frame >= 0;
+          when[r] = frame >= 0 ? (float)frame / cfg.frame_scale : 0.f;
+        }
+    }
+  });
+  set.ids = std::move(ids);
+  return set;
+}
+
+CollisionHu::CollisionHu(const CollisionHuConfig& cfg) : cfg_(cfg), net_(cfg) {
+  HNN_CHECK(cfg.steps % (1 << cfg.levels) == 0, "collision HU: steps {} must be divisible by 2^levels ({})",
+            cfg.steps, 1 << cfg.levels);
+}
+
+CollisionHu CollisionHu::load(const std::string& path) {
+  std::string jp = json_path(path);
+  HNN_CHECK(file_exists(path), "collision HU checkpoint '{}' not found", path);
+  HNN_CHECK(file_exists(jp), "collision HU config '{}' not found (written beside the checkpoint by train-hu)", jp);
+  CollisionHu hu(CollisionHuConfig::from_json(read_file(jp), jp));
+  try {
+    torch::load(hu.net_, path);
+  } catch (const c10::Error& e) {
+    fail("cannot load collision HU weights from '{}': {}", path, e.what_without_backtrace());
+  }
+  hu.net_->eval();
+  return hu;
+}
+
+void CollisionHu::save(const std::string& path) const {
+  write_atomically(path, [&](const std::string& tmp) { torch::save(net_, tmp); });
+  write_file_atomically(json_path(path), cfg_.to_json() + "\n");
+}
+
+std::pair<at::Tensor, at::Tensor> CollisionHu::predict(const PairSet& set, int batch) {
+  NoMkldnn no_mkldnn;
+  torch::NoGradGuard ng;
+  net_->eval();
+  std::vector<at::Tensor> ps, ws;
+  for (int64_t i = 0; i < set.size(); i += batch) {
+    auto [logits, when] = net_->forward(set.x.narrow(0, i, std::min<int64_t>(batch, set.size() - i)));
+    ps.push_back(torch::softmax(logits, 1).select(1, 1));
+    ws.push_back(when * cfg_.frame_scale);
+  }
+  if (ps.empty()) return {torch::zeros({0}), torch::zeros({0})};
+  return {torch::cat(ps), torch::cat(ws)};
+}
+
+HuMetrics CollisionHu::evaluate(const PairSet& set, double threshold, int batch) {
+  HuMetrics m;
+  auto [prob, frame] = predict(set, batch);
+  auto pred = prob >= threshold;
+  auto truth = set.collide.to(torch::kBool);
+  m.tp = (pred & truth).sum().item<int64_t>();
+  m.fp = (pred & ~truth).sum().item<int64_t>();
+  m.fn = (~pred & truth).sum().item<int64_t>();
+  m.tn = (~pred & ~truth).sum().item<int64_t>();
+  m.precision = m.tp + m.fp ? (double)m.tp / (m.tp + m.fp) : 0;
+  m.recall = m.tp + m.fn ? (double)m.tp / (m.tp + m.fn) : 0;
+  m.f1 = m.precision + m.recall > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0;
+  const int64_t events = set.count.sum().item<int64_t>();
+  m.event_recall = events ? (double)set.count.masked_select(pred).sum().item<int64_t>() / events : 0;
+  auto both = pred & truth;
+  if (m.tp > 0)
+    m.frame_error = (frame.masked_select(both) - (set.when * cfg_.frame_scale).masked_select(both)).abs().mean().item<double>();
+  return m;
+}
+
+std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& tr, const PairSet& val,
+                                                                 const HuTrainOptions& opt) {
+  HNN_CHECK(tr.size() > 0, "collision HU: empty training set");
+  NoMkldnn no_mkldnn;
+  torch::optim::Adam adam(net_->parameters(), torch::optim::AdamOptions(opt.lr));
+  std::vector<std::pair<HuMetrics, HuMetrics>> history;
+  double best_f1 = -1;
+  std::vector<at::Tensor> best;
+  auto state = [&] {
+    std::vector<at::Tensor> v;
+    for (auto& p : net_->parameters()) v.push_back(p.detach().clone());
+    for (auto& b : net_->buffers()) v.push_back(b.detach().clone());
+    return v;
+  };
+  const int64_t n = tr.size();
+  for (int e = 0; e < opt.epochs; ++e) {
+    net_->train();
+    auto perm = torch::randperm(n, torch::kLong);
+    double loss_sum = 0;
+    int64_t batches = (n + opt.batch - 1) / opt.batch;
+    Progress bar(batches, fmt::format("HU epoch {}/{}", e + 1, opt.epochs), "batches");
+    // Cosine decay of the learning rate over the run.
+    for (int64_t bi = 0; bi < batches; ++bi) {
+      double progress = (e + (double)bi / batches) / opt.epochs;
+      for (auto& g : adam.param_groups())
+        static_cast<torch::optim::AdamOptions&>(g.options()).lr(opt.lr * 0.5 * (1 + std::cos(M_PI * progress)));
+      auto idx = perm.narrow(0, bi * opt.batch, std::min<int64_t>(opt.batch, n - bi * opt.batch));
+      auto x = tr.x.index_select(0, idx), y = tr.collide.index_select(0, idx), w = tr.when.index_select(0, idx);
+      auto [logits, when] = net_->forward(x);
+      auto ce = torch::nn::functional::cross_entropy(logits, y);
+      auto pos = y.to(torch::kBool);
+      auto mse = pos.any().item<bool>() ? torch::mse_loss(when.masked_select(pos), w.masked_select(pos))
+                                        : torch::zeros({}, torch::kFloat);
+      auto loss = 5 * ce + mse;
+      adam.zero_grad();
+      loss.backward();
+      adam.step();
+      loss_sum += loss.item<double>();
+      bar.update(1, {{"loss", loss_sum / (bi + 1)}});
+    }
+    bar.finish();
+    HuMetrics mt;
+    mt.loss = loss_sum / batches;
+    HuMetrics mv = val.size() ? evaluate(val) : HuMetrics{};
+    history.push_back({mt, mv});
+    if (opt.verbose)
+      fmt::print("epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame error {:.1f}\n",
+                 e + 1, mt.loss, mv.precision, mv.recall, mv.f1, mv.frame_error);
+    std::fflush(stdout);
+    if (mv.f1 > best_f1 || val.size() == 0) best_f1 = mv.f1, best = state();
+  }
+  if (!best.empty()) {
+    torch::NoGradGuard ng;
+    size_t i = 0;
+    for (auto& p : net_->parameters()) p.copy_(best[i++]);
+    for (auto& b : net_->buffers()) b.copy_(best[i++]);
+  }
+  net_->eval();
+  return history;
+}
+
+std::vector<std::vector<PairPrediction>> CollisionHu::predict_scenes(const std::vector<data::ClevrerScene>& scenes) {
+  PairSet set = make_pair_set(scenes, cfg_);
+  auto [prob, frame] = predict(set);
+  std::vector<std::vector<PairPrediction>> out(scenes.size());
+  auto pa = prob.accessor<float, 1>(), fa = frame.accessor<float, 1>();
+  const int step = std::max(1, cfg_.frame_step);
+  int64_t r = 0;  // rows are the pairs a < b of each scene, in scene order
+  for (size_t si = 0; si < scenes.size(); ++si) {
+    const int k = (int)scenes[si].objects.size();
+    for (int a = 0; a < k; ++a)
+      for (int b = a + 1; b < k; ++b, ++r) {
+        PairPrediction p;
+        p.a = a, p.b = b;
+        p.prob = pa[r];
+        p.frame = (int)std::lround(fa[r] / step) * step;
+        out[si].push_back(p);
+      }
+  }
+  return out;
+}
+
+data::ClevrerScene CollisionHu::with_collisions(const data::ClevrerScene& s, const std::vector<PairPrediction>& preds,
+                                                double threshold) {
+  data::ClevrerScene out = s;
+  out.collisions.clear();
+  const int last = s.trajectory.empty() ? 0 : s.trajectory.back().frame;
+  for (const auto& p : preds)
+    if (p.prob >= threshold) out.collisions.push_back({std::max(0, std::min(last, p.frame)), p.a, p.b});
+  return out;
+}
+
+Split split_of(int video) {
+  int r = ((video % 10) + 10) % 10;
+  return r < 8 ? Split::Train : r == 8 ? Split::Val : Split::Test;
+}
+
+}  // namespace hnn::models::hrn
