@@ -12,11 +12,13 @@ namespace hnn::cli {
 void register_demo(CLI::App& app, Globals& g) {
   static DemoOptions o;
   auto* cmd = app.add_subcommand("demo", "Run a demo on built-in data:\n"
+                                 "  hsn      (default) hybrid sensing network: generates turning-disk recordings,\n"
+                                 "           trains HSN and ANN/SNN baselines, evaluates, writes plots and a video\n"
                                  "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
                                  "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
                                  "           against the same model with fixed rate-coding HUs");
-  cmd->add_option("which", o.which, "Which demo: snn-mlp, hybrid")
-      ->check(CLI::IsMember({"snn-mlp", "hybrid"}))
+  cmd->add_option("which", o.which, "Which demo: hsn, snn-mlp, hybrid")
+      ->check(CLI::IsMember({"hsn", "snn-mlp", "hybrid"}))
       ->capture_default_str();
   cmd->add_option("--epochs", o.epochs, "Training epochs")->check(positive())->capture_default_str();
   cmd->add_option("--hidden", o.hidden, "Hidden LIF neurons (snn-mlp)")->check(positive())->capture_default_str();
@@ -30,11 +32,22 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--train-limit", o.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   cmd->add_flag("--skip-baseline", o.skip_baseline, "hybrid: train only the learnable-HU model");
+  cmd->add_option("--out-dir", o.out_dir, "hsn: folder for recordings, checkpoints, plots, video")->capture_default_str();
+  cmd->add_option("--width", o.width, "hsn: channel width factor of the models")->check(positive())->capture_default_str();
+  cmd->add_option("--hsn-epochs", o.hsn_epochs, "hsn: training epochs")->check(positive())->capture_default_str();
+  cmd->add_option("--train-seconds", o.train_seconds, "hsn: length of the training recording")
+      ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--test-seconds", o.test_seconds, "hsn: length of the test recordings")
+      ->check(positive())
+      ->capture_default_str();
   cmd->callback([&g] {
     apply_globals(g);
     spike::Surrogate::parse(o.surrogate);  // validate before loading data
     Timer t;
-    if (o.which == "hybrid") {
+    if (o.which == "hsn") {
+      run_hsn(o, g.seed);
+    } else if (o.which == "hybrid") {
       run_hybrid(o);
     } else {
       run_snn_mlp(o);

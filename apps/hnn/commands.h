@@ -24,5 +24,6 @@ void register_demo(CLI::App& app, Globals& g);
 void register_hu(CLI::App& app, Globals& g);
 void register_events(CLI::App& app, Globals& g);
 void register_hrn(CLI::App& app, Globals& g);
+void register_hsn(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

@@ -6,7 +6,7 @@
 namespace hnn::cli {
 
 struct DemoOptions {
-  std::string which = "snn-mlp";
+  std::string which = "hsn";
   int64_t epochs = 1;
   int64_t steps = 8;
   int64_t batch = 100;
@@ -18,9 +18,15 @@ struct DemoOptions {
   std::string surrogate = "sigmoid:4";
   // hybrid
   bool skip_baseline = false;
+  // hsn
+  std::string out_dir = "hnn-demo";
+  double width = 0.25;
+  int64_t hsn_epochs = 12;
+  double train_seconds = 8, test_seconds = 4;
 };
 
 void run_snn_mlp(const DemoOptions& o);
 void run_hybrid(const DemoOptions& o);
+void run_hsn(const DemoOptions& o, uint64_t seed);
 
 }  // namespace hnn::cli

@@ -32,15 +32,6 @@ std::string json_path(const std::string& path) {
 
 float clampf(double v) { return (float)std::max(-5.0, std::min(5.0, v)); }
 
-// oneDNN convolutions allocate through Allocator::raw_allocate, which the CLI's caching allocator
-// (hnn/core/allocator.h) does not support (no raw_deleter): run the HU's convolutions without
-// oneDNN. They are small; the plain kernels are about as fast.
-struct NoMkldnn {
-  bool was = at::globalContext().userEnabledMkldnn();
-  NoMkldnn() { at::globalContext().setUserEnabledMkldnn(false); }
-  ~NoMkldnn() { at::globalContext().setUserEnabledMkldnn(was); }
-};
-
 }  // namespace
 
 std::string CollisionHuConfig::to_json() const {
@@ -216,7 +207,6 @@ void CollisionHu::save(const std::string& path) const {
 }
 
 std::pair<at::Tensor, at::Tensor> CollisionHu::predict(const PairSet& set, int batch) {
-  NoMkldnn no_mkldnn;
   torch::NoGradGuard ng;
   net_->eval();
   std::vector<at::Tensor> ps, ws;
@@ -252,7 +242,6 @@ HuMetrics CollisionHu::evaluate(const PairSet& set, double threshold, int batch)
 std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& tr, const PairSet& val,
                                                                  const HuTrainOptions& opt) {
   HNN_CHECK(tr.size() > 0, "collision HU: empty training set");
-  NoMkldnn no_mkldnn;
   torch::optim::Adam adam(net_->parameters(), torch::optim::AdamOptions(opt.lr));
   std::vector<std::pair<HuMetrics, HuMetrics>> history;
   double best_f1 = -1;

@@ -1,0 +1,205 @@
+// hnn hsn: the hybrid sensing network (APS + DVS tracking of the turning disk).
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+#include "hnn/core/plot.h"
+#include "hnn/models/hsn/visualize.h"
+#include "hsn_tasks.h"
+
+namespace hnn::cli {
+namespace {
+
+using namespace hnn::cli::hsn;
+
+struct HsnCli {
+  // generate
+  GenerateOptions gen;
+  std::string out, gt;
+  // data
+  std::string train_path, val_path, in_path;
+  LoadOptions load;
+  // model / training
+  NetworkOptions net;
+  TrainOptions train;
+  std::string mode = "hsn";
+  std::vector<std::string> ckpts;
+  std::string ckpt, ann_ckpt, plot;
+  int64_t upsample = 8;
+  // sweep
+  std::vector<double> factors = {1, 2, 4, 8};
+  // throughput
+  int64_t batch = 16, repeats = 5;
+  std::string device = "cpu";
+  // track
+  TrackVideoOptions video;
+};
+
+void add_load_options(CLI::App* c, HsnCli& o) {
+  c->add_option("--crop", o.load.crop_x, "Left column of the DVS crop (sensor pixels)")->capture_default_str();
+  c->add_option("--crop-y", o.load.crop_y, "Top row of the DVS crop")->capture_default_str();
+  c->add_option("--crop-size", o.load.crop_size, "Crop size (145 in the reference)")->capture_default_str();
+  c->add_option("--bins", o.load.bins, "DVS bins around each APS frame")->check(positive())->capture_default_str();
+  c->add_option("--bin-us", o.load.bin_us, "Bin width in microseconds")->check(positive())->capture_default_str();
+  c->add_flag("--aps-full-frame", o.load.aps_full_frame,
+              "Resize the whole APS frame as the reference does (default: crop it like the DVS bins)");
+  c->add_flag("--contour-labels", o.load.contour_labels, "Label objects from image contours, not ground truth");
+}
+
+std::vector<double> parse_list(const std::string& s) {
+  std::vector<double> v;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    try {
+      size_t used = 0;
+      v.push_back(std::stod(item, &used));
+      HNN_CHECK(used == item.size() && v.back() > 0, "");
+    } catch (...) {
+      fail("bad list '{}': expected positive numbers separated by commas", s);
+    }
+  }
+  return v;
+}
+
+}  // namespace
+
+void register_hsn(CLI::App& app, Globals& g) {
+  static HsnCli o;
+  auto* hsn = app.add_subcommand("hsn", "Hybrid sensing network: APS + DVS object tracking (turning disk)");
+  hsn->require_subcommand(1);
+
+  auto* gen = hsn->add_subcommand("generate", "Render a turning-disk recording (AEDAT 4 with APS frames) and its ground truth");
+  gen->add_option("--speed", o.gen.scene.speed, "Disk speed in turns per second")->check(positive())->capture_default_str();
+  gen->add_option("--seconds", o.gen.seconds, "Duration")->check(positive())->capture_default_str();
+  gen->add_option("--aps-hz", o.gen.aps_hz, "APS frame rate")->check(positive())->capture_default_str();
+  gen->add_option("--render-hz", o.gen.render_hz, "Frames fed to the event simulator per second")
+      ->check(positive())
+      ->capture_default_str();
+  gen->add_option("--out", o.out, "Output .aedat4 file")->required();
+  gen->add_option("--gt", o.gt, "Ground-truth JSON lines (default: <out>.gt.jsonl)");
+  gen->callback([&g] {
+    apply_globals(g);
+    o.gen.seed = g.seed;
+    generate(o.gen, o.out, o.gt.empty() ? ground_truth_path(o.out) : o.gt);
+  });
+
+  auto* tr = hsn->add_subcommand("train", "Train a tracker (HSN, or the ANN / SNN baselines) on a recording");
+  tr->add_option("--train", o.train_path, "Training recording (.aedat4)")->required();
+  tr->add_option("--val", o.val_path, "Validation recording (mIoU after each epoch)");
+  tr->add_option("--mode", o.mode, "hsn (ANN templates, SNN search), ann or snn")
+      ->check(CLI::IsMember({"hsn", "ann", "snn"}))
+      ->capture_default_str();
+  tr->add_option("--width", o.net.width, "Channel width factor (1: the paper's model)")->check(positive())->capture_default_str();
+  tr->add_option("--decay", o.net.decay, "SNN membrane decay (0: memoryless, as the reference)")->capture_default_str();
+  tr->add_option("--epochs", o.train.epochs, "Epochs")->check(positive())->capture_default_str();
+  tr->add_option("--batch", o.train.batch, "Batch size")->check(positive())->capture_default_str();
+  tr->add_option("--lr", o.train.lr, "Adam learning rate (x0.1 after half the epochs)")->check(positive())->capture_default_str();
+  tr->add_option("--checkpoint-every", o.train.checkpoint_every, "Also save every N epochs")->check(non_negative());
+  tr->add_option("--out", o.train.checkpoint, "Checkpoint to write")->required();
+  tr->add_option("--resume", o.train.resume, "Continue from this checkpoint");
+  add_load_options(tr, o);
+  tr->callback([&g] {
+    apply_globals(g);
+    auto train_data = load(o.train_path, "", o.load).data;
+    HsnData val;
+    if (!o.val_path.empty()) val = load(o.val_path, "", o.load).data;
+    train(o.mode, parse_mode(o.mode), o.net, train_data, o.val_path.empty() ? nullptr : &val, o.train);
+    fmt::print("wrote {}\n", o.train.checkpoint);
+  });
+
+  auto* ev = hsn->add_subcommand("eval", "Evaluate checkpoints on a recording: mIoU, centre error, success plot");
+  ev->add_option("--ckpt", o.ckpts, "Checkpoints (several to compare)")->required();
+  ev->add_option("--in", o.in_path, "Recording (.aedat4)")->required();
+  ev->add_option("--plot", o.plot, "Write the success plot to this PNG");
+  ev->add_option("--upsample", o.upsample, "Response-map upsampling before the argmax (1: none)")
+      ->check(positive())
+      ->capture_default_str();
+  add_load_options(ev, o);
+  ev->callback([&g] {
+    apply_globals(g);
+    auto data = load(o.in_path, "", o.load).data;
+    plot::Panel p;
+    p.title = "Success plot";
+    p.xlabel = "IoU threshold";
+    p.ylabel = "fraction of predictions";
+    p.ymin = 0;
+    p.ymax = 1;
+    p.legend = "bl";
+    print_metrics_header();
+    for (auto& c : o.ckpts) {
+      auto m = load_tracker(c).model;
+      EvalOptions eo;
+      eo.upsample = o.upsample;
+      auto r = evaluate_tracker(m, data, eo);
+      print_metrics(to_string(m->mode), r.overall);
+      p.series.push_back(success_series(r.overall, to_string(m->mode)));
+    }
+    if (!o.plot.empty()) {
+      plot::save_png(p, o.plot, 700, 500);
+      fmt::print("wrote {}\n", o.plot);
+    }
+  });
+
+  auto* sw = hsn->add_subcommand("sweep", "Streaming evaluation against object speed (HSN vs real and ideal ANN)");
+  sw->add_option("--hsn", o.ckpt, "HSN checkpoint")->required();
+  sw->add_option("--ann", o.ann_ckpt, "ANN-only checkpoint")->required();
+  sw->add_option("--speed", o.gen.scene.speed, "Base speed (turns/s)")->check(positive())->capture_default_str();
+  sw->add_option("--seconds", o.gen.seconds, "Seconds of recording per speed")->check(positive())->capture_default_str();
+  sw->add_option_function<std::string>("--factors", [](const std::string& s) { o.factors = parse_list(s); },
+                                       "Speed factors, e.g. 1,2,4,8");
+  sw->add_option("--plot", o.plot, "Write the plot to this PNG");
+  sw->callback([&g] {
+    apply_globals(g);
+    auto hsn_m = load_tracker(o.ckpt).model, ann_m = load_tracker(o.ann_ckpt).model;
+    o.gen.seed = g.seed + 1000;
+    StreamingOptions so;
+    so.load = o.load;
+    auto rows = speed_sweep(hsn_m, ann_m, o.gen, o.factors, so);
+    print_sweep(rows);
+    if (!o.plot.empty()) {
+      plot_sweep(rows, o.plot);
+      fmt::print("wrote {}\n", o.plot);
+    }
+  });
+
+  auto* tp = hsn->add_subcommand("throughput", "Bins per second and latency of the HSN (SNN pathway + correlation)");
+  tp->add_option("--ckpt", o.ckpt, "Checkpoint (default: an untrained model of --width)");
+  tp->add_option("--width", o.net.width, "Channel width factor")->check(positive())->capture_default_str();
+  tp->add_option("--batch", o.batch, "Batch size for the batched figure")->check(positive())->capture_default_str();
+  tp->add_option("--repeats", o.repeats, "Timed runs (median)")->check(positive())->capture_default_str();
+  tp->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  tp->callback([&g] {
+    apply_globals(g);
+    HNN_CHECK(o.device == "cpu" || torch::cuda::is_available(), "--device {}: CUDA is not available", o.device);
+    Tracker m = o.ckpt.empty() ? Tracker(o.net, Mode::Hybrid) : load_tracker(o.ckpt).model;
+    auto r = measure_throughput(m, o.batch, o.repeats, o.device);
+    fmt::print("HSN width {} on {} ({} threads): batch 1 {:.0f} bins/s ({:.2f} ms per bin), batch {} {:.0f} bins/s\n",
+               m->options.width, r.device, at::get_num_threads(), r.bins_per_s_batch1, r.latency_ms_batch1, r.batch,
+               r.bins_per_s_batched);
+  });
+
+  auto* tk = hsn->add_subcommand("track", "Tracking video: APS frame, DVS events (red), truth (green), prediction (blue)");
+  tk->add_option("--ckpt", o.ckpt, "HSN checkpoint")->required();
+  tk->add_option("--in", o.in_path, "Recording (.aedat4)")->required();
+  tk->add_option("--gt", o.gt, "Ground truth (default: <in>.gt.jsonl if present; else contour labels)");
+  tk->add_option("--out", o.out, "Output video: .avi, .mp4, .gif or .png")->required();
+  tk->add_option("--frames", o.video.max_frames, "APS frames to show")->check(positive())->capture_default_str();
+  tk->add_option("--fps", o.video.fps, "Video frames per second")->check(positive())->capture_default_str();
+  add_load_options(tk, o);
+  tk->callback([&g] {
+    apply_globals(g);
+    auto m = load_tracker(o.ckpt).model;
+    auto l = load(o.in_path, o.gt, o.load);
+    o.video.load = o.load;
+    int64_t n = write_tracking_video(m, l.recording, l.gt.empty() ? nullptr : &l.gt, o.out, o.video);
+    fmt::print("wrote {} ({} frames)\n", o.out, n);
+  });
+}
+
+}  // namespace hnn::cli

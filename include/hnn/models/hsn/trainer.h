@@ -1,0 +1,53 @@
+// Training the HSN trackers as the reference does (spec 2.4): Adam (lr 1e-3), learning rate x0.1
+// at a milestone (half of the epochs by default), gradient-norm clipping at 1, shuffled batches;
+// checkpoints every N epochs and resume. A checkpoint is one LibTorch archive holding the
+// weights, the optimiser state, the epoch and the model's JSON config (also written beside it as
+// <file>.json); files are written atomically.
+#pragma once
+#include <torch/optim/optimizer.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hnn/models/hsn/dataset.h"
+#include "hnn/models/hsn/network.h"
+
+namespace hnn::models::hsn {
+
+struct TrainOptions {
+  int64_t epochs = 20;
+  int64_t batch = 8;
+  double lr = 1e-3;
+  double milestone = 0.5;  // fraction of the epochs after which lr *= gamma
+  double gamma = 0.1;
+  double clip = 1.0;
+  int64_t checkpoint_every = 0;  // 0: only the final checkpoint
+  std::string checkpoint;        // path of the final checkpoint ("" = none); periodic ones add -epochN
+  std::string resume;            // checkpoint to continue from
+  bool progress = true;
+};
+
+struct EpochLog {
+  int64_t epoch = 0;
+  double loss = 0;
+  double val_miou = -1;  // -1 without validation data
+  double seconds = 0;
+};
+
+// Trains in place; validation (if given) reports the mean IoU after each epoch.
+std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const HsnData* val,
+                                    const TrainOptions& o, const std::function<void(const EpochLog&)>& on_epoch = {});
+
+void save_tracker(const std::string& path, Tracker& model, torch::optim::Optimizer* opt = nullptr,
+                  int64_t epoch = 0);
+
+struct LoadedTracker {
+  Tracker model{nullptr};
+  int64_t epoch = 0;
+};
+// Rebuilds the tracker from the checkpoint's config and loads the weights (and the optimiser
+// state when opt is given). hnn::Error naming the file when it is not a tracker checkpoint.
+LoadedTracker load_tracker(const std::string& path, torch::optim::Optimizer* opt = nullptr);
+
+}  // namespace hnn::models::hsn

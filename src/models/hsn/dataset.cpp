@@ -1,0 +1,147 @@
+#include "hnn/models/hsn/dataset.h"
+
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "hnn/core/error.h"
+#include "hnn/events/representation.h"
+#include "hnn/models/hsn/loss.h"
+
+namespace hnn::models::hsn {
+
+Batch HsnData::batch(const at::Tensor& idx) const {
+  Batch b;
+  b.aps = aps.index_select(0, idx).to(torch::kFloat);
+  b.dvs = dvs.index_select(0, idx).to(torch::kFloat).transpose(0, 1).contiguous();
+  b.aps_loc = aps_loc.index_select(0, idx);
+  b.dvs_loc = dvs_loc.index_select(0, idx).transpose(0, 1).contiguous();
+  b.boxes = boxes.index_select(0, idx).transpose(0, 1).contiguous();
+  return b;
+}
+
+Batch HsnData::batch(int64_t begin, int64_t end) const {
+  return batch(torch::arange(begin, std::min(end, size()), torch::kLong));
+}
+
+bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<double, 2>>& centres) {
+  auto img = image.to(torch::kUInt8).contiguous();
+  const int H = (int)img.size(0), W = (int)img.size(1);
+  cv::Mat m(H, W, CV_8UC1, img.data_ptr<uint8_t>()), mask;
+  if (aps) {
+    cv::threshold(m, mask, 20, 255, cv::THRESH_BINARY);
+  } else {
+    mask = m > 0;
+  }
+  std::vector<std::vector<cv::Point>> contours;
+  std::vector<cv::Vec4i> hierarchy;
+  cv::findContours(mask, contours, hierarchy, cv::RETR_TREE, cv::CHAIN_APPROX_SIMPLE);
+  std::stable_sort(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
+    return cv::contourArea(a) > cv::contourArea(b);
+  });
+  size_t first = aps ? 1 : 0;  // APS: the largest contour is the disk itself
+  if (contours.size() < first + kObjects) return false;
+  centres.clear();
+  for (size_t i = first; i < first + kObjects; ++i) {
+    cv::Rect r = cv::boundingRect(contours[i]);
+    centres.push_back({r.x + r.width / 2.0, r.y + r.height / 2.0});
+  }
+  double cx = W / 2.0, cy = H / 2.0;
+  std::stable_sort(centres.begin(), centres.end(), [&](const auto& a, const auto& b) {
+    return std::hypot(a[0] - cx, a[1] - cy) < std::hypot(b[0] - cx, b[1] - cy);
+  });
+  return true;
+}
+
+HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o) {
+  const auto& ev = rec.events;
+  HNN_CHECK(o.crop_x >= 0 && o.crop_y >= 0 && o.crop_x + o.crop_size <= ev.width &&
+                o.crop_y + o.crop_size <= ev.height,
+            "HSN data: the {}-pixel crop at ({}, {}) does not fit the {}x{} sensor (the reference crop needs at "
+            "least 233x216, e.g. a DAVIS346)",
+            o.crop_size, o.crop_x, o.crop_y, ev.width, ev.height);
+  HNN_CHECK(!rec.frames.empty(), "HSN data: the recording has no APS frames");
+  HNN_CHECK(!ev.empty(), "HSN data: the recording has no events");
+  const int S = o.crop_size;
+  const int64_t T = o.bins, half = T * o.bin_us / 2;
+  const bool contours = o.contour_labels || !gt || gt->empty();
+  std::vector<at::Tensor> aps, dvs, aps_loc, dvs_loc, boxes;
+  HsnData d;
+  int64_t skipped = 0;
+  events::Roi roi{o.crop_x, o.crop_y, S, S};
+  for (const auto& f : rec.frames) {
+    if (f.t - half < ev.t_first() || f.t + half > ev.t_last()) continue;
+    // APS: gray, cropped (or the whole frame), resized to S x S.
+    cv::Mat frame(f.height, f.width, f.channels() == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(f.pixels.data()));
+    cv::Mat gray, region, resized;
+    if (f.channels() == 1) {
+      gray = frame;
+    } else {
+      cv::cvtColor(frame, gray, f.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+    }
+    region = o.aps_full_frame ? gray : gray(cv::Rect(o.crop_x - f.offset_x, o.crop_y - f.offset_y, S, S));
+    cv::resize(region, resized, cv::Size(S, S), 0, 0, cv::INTER_LINEAR);
+    auto a = torch::from_blob(resized.data, {1, S, S}, torch::kUInt8).clone();
+    // DVS: T bins of bin_us centred on the frame, ON/OFF counts in the crop.
+    auto bo = events::BinOptions::around(f.t, T, o.bin_us, events::Align::Centered);
+    bo.roi = roi;
+    auto counts = events::event_counts(ev, bo);            // [T, 2 (OFF, ON), S, S]
+    auto d_t = counts.flip({1}).clamp_max(255).to(torch::kUInt8);  // reference order: ON, OFF
+    // Labels.
+    auto al = torch::zeros({kObjects, 2}), dl = torch::zeros({T, kObjects, 2}), bx = torch::zeros({T, kObjects, 4});
+    bool ok = true;
+    if (contours) {
+      std::vector<std::array<double, 2>> c;
+      ok = contour_centres(a[0], true, c);
+      for (int k = 0; ok && k < kObjects; ++k) al[k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
+      for (int64_t t = 0; ok && t < T; ++t) {
+        ok = contour_centres(d_t[t][1], false, c);
+        for (int k = 0; ok && k < kObjects; ++k) {
+          dl[t][k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
+          bx[t][k] = torch::tensor({c[k][0] - 8, c[k][1] - 8, c[k][0] + 8, c[k][1] + 8}, torch::kFloat);
+        }
+      }
+    } else {
+      auto shift = [&](const Box& b) {
+        return torch::tensor({b.x0 - o.crop_x, b.y0 - o.crop_y, b.x1 - o.crop_x, b.y1 - o.crop_y}, torch::kFloat);
+      };
+      auto at_frame = gt->at(f.t);
+      for (int k = 0; k < kObjects; ++k) {
+        auto b = shift(at_frame[k]);
+        al[k] = torch::stack({(b[0] + b[2]) / 2, (b[1] + b[3]) / 2});
+        if (o.aps_full_frame) {  // the whole frame was resized: scale the centre likewise
+          al[k][0] = (at_frame[k].cx()) * S / f.width;
+          al[k][1] = (at_frame[k].cy()) * S / f.height;
+        }
+      }
+      for (int64_t t = 0; t < T; ++t) {
+        auto at_bin = gt->at(f.t - half + t * o.bin_us + o.bin_us / 2);
+        for (int k = 0; k < kObjects; ++k) {
+          bx[t][k] = shift(at_bin[k]);
+          dl[t][k] = torch::stack({(bx[t][k][0] + bx[t][k][2]) / 2, (bx[t][k][1] + bx[t][k][3]) / 2});
+        }
+      }
+    }
+    if (!ok) {
+      ++skipped;
+      continue;
+    }
+    aps.push_back(a);
+    dvs.push_back(d_t);
+    aps_loc.push_back(pixels_to_loc(al, S));
+    dvs_loc.push_back(pixels_to_loc(dl, S));
+    boxes.push_back(bx);
+    d.t_us.push_back(f.t);
+  }
+  if (skipped) spdlog::warn("HSN data: {} frames skipped (fewer than {} objects found by contours)", skipped, kObjects);
+  HNN_CHECK(!aps.empty(), "HSN data: no usable frame (need APS frames with {} ms of events around them{})",
+            T * o.bin_us / 1000, contours ? " and three objects visible" : "");
+  d.aps = torch::stack(aps);
+  d.dvs = torch::stack(dvs);
+  d.aps_loc = torch::stack(aps_loc);
+  d.dvs_loc = torch::stack(dvs_loc);
+  d.boxes = torch::stack(boxes);
+  return d;
+}
+
+}  // namespace hnn::models::hsn
