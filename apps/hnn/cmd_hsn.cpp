@@ -100,6 +100,8 @@ void register_hsn(CLI::App& app, Globals& g) {
   tr->add_option("--epochs", o.train.epochs, "Epochs")->check(positive())->capture_default_str();
   tr->add_option("--batch", o.train.batch, "Batch size")->check(positive())->capture_default_str();
   tr->add_option("--lr", o.train.lr, "Adam learning rate (x0.1 after half the epochs)")->check(positive())->capture_default_str();
+  tr->add_flag("--balanced-loss", o.train.balanced_loss,
+              "Weigh positive and negative cells of each response map equally (the reference sums them)");
   tr->add_option("--checkpoint-every", o.train.checkpoint_every, "Also save every N epochs")->check(non_negative());
   tr->add_option("--out", o.train.checkpoint, "Checkpoint to write")->required();
   tr->add_option("--resume", o.train.resume, "Continue from this checkpoint");

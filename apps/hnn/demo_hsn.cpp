@@ -44,8 +44,11 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   TrainOptions to;
   to.epochs = o.hsn_epochs;
   to.batch = 8;
+  to.lr = 3e-3;
+  to.balanced_loss = true;
   to.progress = false;
-  fmt::print("\n== training (width {}, {} epochs, Adam 1e-3 -> 1e-4 at half, batch 8)\n", o.width, to.epochs);
+  fmt::print("\n== training (width {}, {} epochs, Adam 3e-3 -> 3e-4 at half, batch 8, balanced loss)\n", o.width,
+             to.epochs);
   to.checkpoint = path("hsn.pt");
   auto hsn_m = train("HSN", Mode::Hybrid, net, train_data, nullptr, to);
   to.checkpoint = path("ann.pt");

@@ -21,7 +21,7 @@ struct DemoOptions {
   // hsn
   std::string out_dir = "hnn-demo";
   double width = 0.25;
-  int64_t hsn_epochs = 12;
+  int64_t hsn_epochs = 20;
   double train_seconds = 8, test_seconds = 4;
 };
 

@@ -21,7 +21,8 @@ std::string ground_truth_path(const std::string& recording) {
 void generate(const GenerateOptions& g, const std::string& out, const std::string& gt_out) {
   GroundTruth gt;
   auto rec = generate_recording(g, &gt);
-  int64_t n = events::write_recording(out, rec);
+  events::write_recording(out, rec);
+  const int64_t n = (int64_t)rec.events.size();
   write_ground_truth(gt_out, gt);
   fmt::print("wrote {}: {} events, {} APS frames, {:.1f} s at {} turns/s ({} events/s); ground truth {}\n", out, n,
              rec.frames.size(), g.seconds, g.scene.speed, (int64_t)(n / g.seconds), gt_out);
@@ -86,7 +87,7 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png) {
   p.title = "Streaming tracking accuracy against object speed";
   p.xlabel = "speed factor";
   p.ylabel = "mIoU";
-  p.log_x = true;
+  p.xmin = 0;
   p.ymin = 0;
   p.ymax = 1;
   p.legend = "bl";

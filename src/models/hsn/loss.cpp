@@ -18,12 +18,17 @@ at::Tensor target_map(const at::Tensor& loc, int64_t size) {
   return pos - neg;
 }
 
-at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target) {
+at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target, bool balanced) {
   HNN_CHECK(cm.sizes() == target.sizes(), "tracking_loss: response {} and target {} differ", shape_str(cm.sizes()),
             shape_str(target.sizes()));
   auto mask = (target != 0).to(cm.scalar_type());
-  auto per_map = -(target * cm).sum({-2, -1}) + 0.1 * (cm * mask).pow(2).sum({-2, -1});
-  return per_map.mean();
+  auto term = -target * cm + 0.1 * (cm * mask).pow(2);  // per cell
+  if (!balanced) return term.sum({-2, -1}).mean();
+  // Each map's positive and negative cells weigh the same in total (a few positives against
+  // ~150 negatives otherwise let "everything negative" dominate).
+  auto pos = (target > 0).to(cm.scalar_type()), neg = (target < 0).to(cm.scalar_type());
+  auto mean_over = [&](const at::Tensor& m) { return (term * m).sum({-2, -1}) / m.sum({-2, -1}).clamp_min(1); };
+  return (mean_over(pos) + mean_over(neg)).mean();
 }
 
 at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample) {

@@ -117,7 +117,7 @@ std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const 
       auto batch = train.batch(order.slice(0, b * o.batch, std::min(n, (b + 1) * o.batch)));
       opt.zero_grad();
       auto cm = model(batch.aps, batch.dvs, batch.aps_loc);
-      auto loss = tracking_loss(cm, target_map(batch.dvs_loc, cm.size(-1)));
+      auto loss = tracking_loss(cm, target_map(batch.dvs_loc, cm.size(-1)), o.balanced_loss);
       loss.backward();
       torch::nn::utils::clip_grad_norm_(model->parameters(), o.clip);
       opt.step();

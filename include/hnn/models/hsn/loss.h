@@ -12,8 +12,10 @@ constexpr int64_t kStride = 8;  // pixels per response-map cell
 // 0 from 1 to 2 cells, -1 beyond. loc [..., 2] -> [..., size, size].
 at::Tensor target_map(const at::Tensor& loc, int64_t size = 13);
 
-// Per (t, b, o): -sum(gt * cm) + 0.1 sum((cm [gt != 0])^2), averaged over everything.
-at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target);
+// Per (t, b, o): -sum(gt * cm) + 0.1 sum((cm [gt != 0])^2), averaged over everything (the
+// reference). `balanced`: the same per-cell terms, averaged separately over the positive and
+// the negative cells of each map and added, so the few positive cells are not swamped.
+at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target, bool balanced = false);
 
 // Argmax of each response map [..., size, size] -> loc [..., 2] (x, y). With upsample > 1 the
 // map is first upsampled bicubically (align_corners) by that factor, giving sub-cell locations.

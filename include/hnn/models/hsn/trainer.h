@@ -22,6 +22,7 @@ struct TrainOptions {
   double milestone = 0.5;  // fraction of the epochs after which lr *= gamma
   double gamma = 0.1;
   double clip = 1.0;
+  bool balanced_loss = false;    // tracking_loss(..., balanced); the reference uses the plain sum
   int64_t checkpoint_every = 0;  // 0: only the final checkpoint
   std::string checkpoint;        // path of the final checkpoint ("" = none); periodic ones add -epochN
   std::string resume;            // checkpoint to continue from
