@@ -13,7 +13,7 @@ void register_demo(CLI::App& app, Globals& g) {
   static DemoOptions o;
   auto* cmd = app.add_subcommand("demo", "Run a demo on built-in data:\n"
                                  "  hsn      (default) hybrid sensing network: generates turning-disk recordings,\n"
-                                 "           trains HSN and ANN/SNN baselines, evaluates, writes plots and a video\n"
+                                 "           trains the HSN and the ANN baseline, evaluates, writes plots and a video\n"
                                  "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
                                  "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
                                  "           against the same model with fixed rate-coding HUs");
@@ -35,6 +35,7 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--out-dir", o.out_dir, "hsn: folder for recordings, checkpoints, plots, video")->capture_default_str();
   cmd->add_option("--width", o.width, "hsn: channel width factor of the models")->check(positive())->capture_default_str();
   cmd->add_option("--hsn-epochs", o.hsn_epochs, "hsn: training epochs")->check(positive())->capture_default_str();
+  cmd->add_flag("--snn-baseline", o.snn_baseline, "hsn: also train and evaluate the pure-SNN baseline (doubles the time)");
   cmd->add_option("--train-seconds", o.train_seconds, "hsn: length of the training recording")
       ->check(positive())
       ->capture_default_str();

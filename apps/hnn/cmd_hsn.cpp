@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <sstream>
 
 #include "cli_util.h"
@@ -31,6 +32,7 @@ struct HsnCli {
   std::vector<std::string> ckpts;
   std::string ckpt, ann_ckpt, plot;
   int64_t upsample = 8;
+  std::vector<double> offsets_ms = {0};
   // sweep
   std::vector<double> factors = {1, 2, 4, 8};
   // throughput
@@ -51,7 +53,9 @@ void add_load_options(CLI::App* c, HsnCli& o) {
   c->add_flag("--contour-labels", o.load.contour_labels, "Label objects from image contours, not ground truth");
 }
 
-std::vector<double> parse_list(const std::string& s) {
+
+// "1,2,4" -> {1, 2, 4}; hnn::Error naming the option when an item is not a (positive) number.
+std::vector<double> parse_numbers(const std::string& s, const char* option, bool positive) {
   std::vector<double> v;
   std::stringstream in(s);
   std::string item;
@@ -59,13 +63,15 @@ std::vector<double> parse_list(const std::string& s) {
     try {
       size_t used = 0;
       v.push_back(std::stod(item, &used));
-      HNN_CHECK(used == item.size() && v.back() > 0, "");
+      HNN_CHECK(used == item.size() && std::isfinite(v.back()) && (!positive || v.back() > 0), "");
     } catch (...) {
-      fail("bad list '{}': expected positive numbers separated by commas", s);
+      fail("{}: bad list '{}': expected {}numbers separated by commas", option, s, positive ? "positive " : "");
     }
   }
+  HNN_CHECK(!v.empty(), "{}: empty list", option);
   return v;
 }
+
 
 }  // namespace
 
@@ -105,10 +111,17 @@ void register_hsn(CLI::App& app, Globals& g) {
   tr->add_option("--checkpoint-every", o.train.checkpoint_every, "Also save every N epochs")->check(non_negative());
   tr->add_option("--out", o.train.checkpoint, "Checkpoint to write")->required();
   tr->add_option("--resume", o.train.resume, "Continue from this checkpoint");
+  tr->add_option_function<std::string>(
+      "--offsets-ms", [](const std::string& s) { o.offsets_ms = parse_numbers(s, "--offsets-ms", false); },
+      "Training samples per frame: bin windows centred at frame time + each offset, e.g. 0,10,20,30 "
+      "(default 0, the reference; offsets across the frame interval help streaming use)");
   add_load_options(tr, o);
   tr->callback([&g] {
     apply_globals(g);
-    auto train_data = load(o.train_path, "", o.load).data;
+    LoadOptions train_load = o.load;
+    train_load.offsets_us.clear();
+    for (double ms : o.offsets_ms) train_load.offsets_us.push_back((int64_t)std::llround(ms * 1000));
+    auto train_data = load(o.train_path, "", train_load).data;
     HsnData val;
     if (!o.val_path.empty()) val = load(o.val_path, "", o.load).data;
     train(o.mode, parse_mode(o.mode), o.net, train_data, o.val_path.empty() ? nullptr : &val, o.train);
@@ -126,13 +139,7 @@ void register_hsn(CLI::App& app, Globals& g) {
   ev->callback([&g] {
     apply_globals(g);
     auto data = load(o.in_path, "", o.load).data;
-    plot::Panel p;
-    p.title = "Success plot";
-    p.xlabel = "IoU threshold";
-    p.ylabel = "fraction of predictions";
-    p.ymin = 0;
-    p.ymax = 1;
-    p.legend = "bl";
+    plot::Panel p = success_panel("Success plot");
     print_metrics_header();
     for (auto& c : o.ckpts) {
       auto m = load_tracker(c).model;
@@ -153,7 +160,7 @@ void register_hsn(CLI::App& app, Globals& g) {
   sw->add_option("--ann", o.ann_ckpt, "ANN-only checkpoint")->required();
   sw->add_option("--speed", o.gen.scene.speed, "Base speed (turns/s)")->check(positive())->capture_default_str();
   sw->add_option("--seconds", o.gen.seconds, "Seconds of recording per speed")->check(positive())->capture_default_str();
-  sw->add_option_function<std::string>("--factors", [](const std::string& s) { o.factors = parse_list(s); },
+  sw->add_option_function<std::string>("--factors", [](const std::string& s) { o.factors = parse_numbers(s, "--factors", true); },
                                        "Speed factors, e.g. 1,2,4,8");
   sw->add_option("--plot", o.plot, "Write the plot to this PNG");
   sw->callback([&g] {

@@ -21,7 +21,8 @@ struct DemoOptions {
   // hsn
   std::string out_dir = "hnn-demo";
   double width = 0.25;
-  int64_t hsn_epochs = 20;
+  int64_t hsn_epochs = 8;
+  bool snn_baseline = false;
   double train_seconds = 8, test_seconds = 4;
 };
 

@@ -104,6 +104,17 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png) {
   plot::save_png(p, png, 800, 500);
 }
 
+plot::Panel success_panel(const std::string& title) {
+  plot::Panel p;
+  p.title = title;
+  p.xlabel = "IoU threshold";
+  p.ylabel = "fraction of predictions";
+  p.ymin = 0;
+  p.ymax = 1;
+  p.legend = "bl";
+  return p;
+}
+
 void print_metrics_header() {
   fmt::print("{:<12} {:>7} {:>14} {:>13} {:>12}\n", "tracker", "mIoU", "centre err px", "prec@20px", "success AUC");
 }

@@ -61,6 +61,7 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
             "least 233x216, e.g. a DAVIS346)",
             o.crop_size, o.crop_x, o.crop_y, ev.width, ev.height);
   HNN_CHECK(!rec.frames.empty(), "HSN data: the recording has no APS frames");
+  HNN_CHECK(!o.offsets_us.empty(), "HSN data: no window offsets");
   HNN_CHECK(!ev.empty(), "HSN data: the recording has no events");
   const int S = o.crop_size;
   const int64_t T = o.bins, half = T * o.bin_us / 2;
@@ -69,70 +70,72 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
   HsnData d;
   int64_t skipped = 0;
   events::Roi roi{o.crop_x, o.crop_y, S, S};
-  for (const auto& f : rec.frames) {
-    if (f.t - half < ev.t_first() || f.t + half > ev.t_last()) continue;
-    // APS: gray, cropped (or the whole frame), resized to S x S.
-    cv::Mat frame(f.height, f.width, f.channels() == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(f.pixels.data()));
-    cv::Mat gray, region, resized;
-    if (f.channels() == 1) {
-      gray = frame;
-    } else {
-      cv::cvtColor(frame, gray, f.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
-    }
-    region = o.aps_full_frame ? gray : gray(cv::Rect(o.crop_x - f.offset_x, o.crop_y - f.offset_y, S, S));
-    cv::resize(region, resized, cv::Size(S, S), 0, 0, cv::INTER_LINEAR);
-    auto a = torch::from_blob(resized.data, {1, S, S}, torch::kUInt8).clone();
-    // DVS: T bins of bin_us centred on the frame, ON/OFF counts in the crop.
-    auto bo = events::BinOptions::around(f.t, T, o.bin_us, events::Align::Centered);
-    bo.roi = roi;
-    auto counts = events::event_counts(ev, bo);            // [T, 2 (OFF, ON), S, S]
-    auto d_t = counts.flip({1}).clamp_max(255).to(torch::kUInt8);  // reference order: ON, OFF
-    // Labels.
-    auto al = torch::zeros({kObjects, 2}), dl = torch::zeros({T, kObjects, 2}), bx = torch::zeros({T, kObjects, 4});
-    bool ok = true;
-    if (contours) {
-      std::vector<std::array<double, 2>> c;
-      ok = contour_centres(a[0], true, c);
-      for (int k = 0; ok && k < kObjects; ++k) al[k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
-      for (int64_t t = 0; ok && t < T; ++t) {
-        ok = contour_centres(d_t[t][1], false, c);
-        for (int k = 0; ok && k < kObjects; ++k) {
-          dl[t][k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
-          bx[t][k] = torch::tensor({c[k][0] - 8, c[k][1] - 8, c[k][0] + 8, c[k][1] + 8}, torch::kFloat);
-        }
+  for (const auto& f : rec.frames)
+    for (int64_t off : o.offsets_us) {
+      const int64_t tc = f.t + off;  // centre of the bin window
+      if (tc - half < ev.t_first() || tc + half > ev.t_last()) continue;
+      // APS: gray, cropped (or the whole frame), resized to S x S.
+      cv::Mat frame(f.height, f.width, f.channels() == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(f.pixels.data()));
+      cv::Mat gray, region, resized;
+      if (f.channels() == 1) {
+        gray = frame;
+      } else {
+        cv::cvtColor(frame, gray, f.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
       }
-    } else {
-      auto shift = [&](const Box& b) {
-        return torch::tensor({b.x0 - o.crop_x, b.y0 - o.crop_y, b.x1 - o.crop_x, b.y1 - o.crop_y}, torch::kFloat);
-      };
-      auto at_frame = gt->at(f.t);
-      for (int k = 0; k < kObjects; ++k) {
-        auto b = shift(at_frame[k]);
-        al[k] = torch::stack({(b[0] + b[2]) / 2, (b[1] + b[3]) / 2});
-        if (o.aps_full_frame) {  // the whole frame was resized: scale the centre likewise
-          al[k][0] = (at_frame[k].cx()) * S / f.width;
-          al[k][1] = (at_frame[k].cy()) * S / f.height;
+      region = o.aps_full_frame ? gray : gray(cv::Rect(o.crop_x - f.offset_x, o.crop_y - f.offset_y, S, S));
+      cv::resize(region, resized, cv::Size(S, S), 0, 0, cv::INTER_LINEAR);
+      auto a = torch::from_blob(resized.data, {1, S, S}, torch::kUInt8).clone();
+      // DVS: T bins of bin_us centred on tc, ON/OFF counts in the crop.
+      auto bo = events::BinOptions::around(tc, T, o.bin_us, events::Align::Centered);
+      bo.roi = roi;
+      auto counts = events::event_counts(ev, bo);                    // [T, 2 (OFF, ON), S, S]
+      auto d_t = counts.flip({1}).clamp_max(255).to(torch::kUInt8);  // reference order: ON, OFF
+      // Labels: templates at the frame's locations, targets at each bin's.
+      auto al = torch::zeros({kObjects, 2}), dl = torch::zeros({T, kObjects, 2}), bx = torch::zeros({T, kObjects, 4});
+      bool ok = true;
+      if (contours) {
+        std::vector<std::array<double, 2>> c;
+        ok = contour_centres(a[0], true, c);
+        for (int k = 0; ok && k < kObjects; ++k) al[k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
+        for (int64_t t = 0; ok && t < T; ++t) {
+          ok = contour_centres(d_t[t][1], false, c);
+          for (int k = 0; ok && k < kObjects; ++k) {
+            dl[t][k] = torch::tensor({c[k][0], c[k][1]}, torch::kFloat);
+            bx[t][k] = torch::tensor({c[k][0] - 8, c[k][1] - 8, c[k][0] + 8, c[k][1] + 8}, torch::kFloat);
+          }
         }
-      }
-      for (int64_t t = 0; t < T; ++t) {
-        auto at_bin = gt->at(f.t - half + t * o.bin_us + o.bin_us / 2);
+      } else {
+        auto shift = [&](const Box& b) {
+          return torch::tensor({b.x0 - o.crop_x, b.y0 - o.crop_y, b.x1 - o.crop_x, b.y1 - o.crop_y}, torch::kFloat);
+        };
+        auto at_frame = gt->at(f.t);
         for (int k = 0; k < kObjects; ++k) {
-          bx[t][k] = shift(at_bin[k]);
-          dl[t][k] = torch::stack({(bx[t][k][0] + bx[t][k][2]) / 2, (bx[t][k][1] + bx[t][k][3]) / 2});
+          auto b = shift(at_frame[k]);
+          al[k] = torch::stack({(b[0] + b[2]) / 2, (b[1] + b[3]) / 2});
+          if (o.aps_full_frame) {  // the whole frame was resized: scale the centre likewise
+            al[k][0] = (at_frame[k].cx()) * S / f.width;
+            al[k][1] = (at_frame[k].cy()) * S / f.height;
+          }
+        }
+        for (int64_t t = 0; t < T; ++t) {
+          auto at_bin = gt->at(tc - half + t * o.bin_us + o.bin_us / 2);
+          for (int k = 0; k < kObjects; ++k) {
+            bx[t][k] = shift(at_bin[k]);
+            dl[t][k] = torch::stack({(bx[t][k][0] + bx[t][k][2]) / 2, (bx[t][k][1] + bx[t][k][3]) / 2});
+          }
         }
       }
+      if (!ok) {
+        ++skipped;
+        continue;
+      }
+      aps.push_back(a);
+      dvs.push_back(d_t);
+      aps_loc.push_back(pixels_to_loc(al, S));
+      dvs_loc.push_back(pixels_to_loc(dl, S));
+      boxes.push_back(bx);
+      d.t_us.push_back(f.t);
     }
-    if (!ok) {
-      ++skipped;
-      continue;
-    }
-    aps.push_back(a);
-    dvs.push_back(d_t);
-    aps_loc.push_back(pixels_to_loc(al, S));
-    dvs_loc.push_back(pixels_to_loc(dl, S));
-    boxes.push_back(bx);
-    d.t_us.push_back(f.t);
-  }
   if (skipped) spdlog::warn("HSN data: {} frames skipped (fewer than {} objects found by contours)", skipped, kObjects);
   HNN_CHECK(!aps.empty(), "HSN data: no usable frame (need APS frames with {} ms of events around them{})",
             T * o.bin_us / 1000, contours ? " and three objects visible" : "");

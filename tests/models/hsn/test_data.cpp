@@ -166,6 +166,19 @@ TEST(HsnDataset, SamplesFromAnAedat4RoundTrip) {
   auto diff = (dc.aps_loc - d.aps_loc).abs().max().item<double>();
   EXPECT_LT(diff, 0.6) << "contour vs ground-truth template locations (feature-grid units)";
 
+  // Window offsets: one sample per frame and offset, templates from the frame, targets at the
+  // shifted bins.
+  LoadOptions lf = lo;
+  lf.offsets_us = {0, 20000};
+  auto df = build_dataset(back, &gt, lf);
+  ASSERT_GT(df.size(), d.size());
+  size_t i = 0;  // the first frame with both windows (frame 0 has no events before it)
+  while (i + 1 < df.t_us.size() && df.t_us[i] != df.t_us[i + 1]) ++i;
+  ASSERT_LT(i + 1, df.t_us.size());
+  EXPECT_TENSOR_NEAR(df.aps_loc[i], df.aps_loc[i + 1], 0.0);
+  auto later = gt.at(df.t_us[i] + 20000 - 4500);  // first bin of the shifted window
+  EXPECT_NEAR(df.boxes[i + 1][0][0][0].item<double>(), later[0].x0 - lo.crop_x, 1e-3);
+
   // Bad options name what was wrong.
   LoadOptions bad = lo;
   bad.crop_x = 300;

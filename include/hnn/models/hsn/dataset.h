@@ -24,6 +24,10 @@ struct LoadOptions {
   bool aps_full_frame = false;
   // Label from image contours (spec 2.2) instead of ground truth.
   bool contour_labels = false;
+  // One sample per frame and offset: the bins are centred on frame time + offset (µs), the
+  // templates still come from the frame. {0} is the reference; offsets spanning the frame
+  // interval teach the tracker to follow objects between frames, as streaming use needs.
+  std::vector<int64_t> offsets_us = {0};
 };
 
 struct Batch {
@@ -36,7 +40,7 @@ struct Batch {
 
 struct HsnData {
   at::Tensor aps, dvs, aps_loc, dvs_loc, boxes;
-  std::vector<int64_t> t_us;  // frame times
+  std::vector<int64_t> t_us;  // frame time of each sample
   int64_t size() const { return aps.defined() ? aps.size(0) : 0; }
   Batch batch(const at::Tensor& indices) const;
   Batch batch(int64_t begin, int64_t end) const;
