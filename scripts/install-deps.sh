@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev zlib1g-dev
   libplplot-dev plplot-driver-cairo
   libflatbuffers-dev flatbuffers-compiler liblz4-dev libzstd-dev   # event files (AEDAT 4)
+  python3 lz4 zstd           # scripts/check_aedat4.py, the independent AEDAT 4 check in the tests
   libopencv-dev libgif-dev   # frames, overlays, video and GIF for the events layer
   dataset-fashion-mnist
 )
