@@ -122,8 +122,8 @@ bool NmnistReader::next_packet(EventStream& out, size_t max_events) {
   return true;
 }
 
-EventStream read_nmnist(const std::string& path, const NmnistOptions& options) {
-  NmnistReader r(path, options);
+namespace {
+EventStream read_all(NmnistReader& r) {
   EventStream all, pk;
   all.reserve((size_t)r.records());
   while (r.next_packet(pk, 1 << 20)) all.append(pk);
@@ -131,15 +131,16 @@ EventStream read_nmnist(const std::string& path, const NmnistOptions& options) {
   all.height = r.height();
   return all;
 }
+}  // namespace
+
+EventStream read_nmnist(const std::string& path, const NmnistOptions& options) {
+  NmnistReader r(path, options);
+  return read_all(r);
+}
 
 EventStream read_nmnist(const void* data, size_t size, const std::string& name, const NmnistOptions& options) {
   NmnistReader r(data, size, name, options);
-  EventStream all, pk;
-  all.reserve((size_t)r.records());
-  while (r.next_packet(pk, 1 << 20)) all.append(pk);
-  all.width = r.width();
-  all.height = r.height();
-  return all;
+  return read_all(r);
 }
 
 void write_nmnist(const std::string& path, const EventStream& ev, int64_t t_shift) {
