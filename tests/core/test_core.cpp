@@ -47,6 +47,13 @@ TEST(Timer, MedianOfRepeats) {
   auto s = hnn::time_median([&] { ++calls; }, 2, 5);
   EXPECT_EQ(calls, 7);
   EXPECT_EQ(s.repeats, 5);
+  // Interleaved: a, b, a, b, ... with every function run warmup + repeats times.
+  std::string order;
+  auto t = hnn::time_interleaved({[&] { order += 'a'; }, [&] { order += 'b'; }}, 1, 3);
+  EXPECT_EQ(order, "abababab");
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[1].repeats, 3);
+  EXPECT_LE(t[0].min_s, t[0].median_s);
 }
 
 TEST(Progress, RunsWithoutTerminal) {

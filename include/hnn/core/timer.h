@@ -30,6 +30,11 @@ struct TimingStats {
 TimingStats time_median(const std::function<void()>& fn, int warmup = 1, int repeats = 5,
                         double min_seconds = 0.0, int max_repeats = 50);
 
+// Runs the functions in turn, `warmup` rounds untimed then `repeats` timed rounds, and returns
+// each one's median: benchmarks compared with a yardstick see the same machine conditions.
+std::vector<TimingStats> time_interleaved(const std::vector<std::function<void()>>& fns, int warmup = 1,
+                                          int repeats = 5);
+
 // Median of a list of values (copies; empty list gives 0).
 double median(std::vector<double> values);
 

@@ -18,8 +18,9 @@ template <typename T>
 HNN_HD T surrogate_derivative(SurrogateKind kind, T alpha, T x) {
   switch (kind) {
     case SurrogateKind::Rectangular:  // box of width alpha and area 1 around the threshold
-      // Written as arithmetic (no branches) so the CPU kernels vectorise.
-      return static_cast<T>(x < alpha / T(2)) * static_cast<T>(x > -alpha / T(2)) / alpha;
+      // Written as arithmetic (no branches) so the CPU kernels vectorise; 1/alpha is loop
+      // invariant, so a kernel multiplies instead of dividing (the same value: the mask is 0 or 1).
+      return static_cast<T>(x < alpha / T(2)) * static_cast<T>(x > -alpha / T(2)) * (T(1) / alpha);
     case SurrogateKind::Sigmoid: {  // derivative of sigmoid(alpha x)
       T s = T(1) / (T(1) + exp(-alpha * x));
       return alpha * s * (T(1) - s);
@@ -33,8 +34,9 @@ HNN_HD T surrogate_derivative(SurrogateKind kind, T alpha, T x) {
       return T(1) / (d * d);
     }
     case SurrogateKind::Triangle: {  // half-width alpha, area 1
-      T r = T(1) - fabs(x) / alpha;
-      return fmax(r, T(0)) / alpha;
+      T inv = T(1) / alpha;  // loop invariant: the kernels multiply
+      T r = T(1) - fabs(x) * inv;
+      return fmax(r, T(0)) * inv;
     }
   }
   return T(0);

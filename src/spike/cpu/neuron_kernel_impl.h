@@ -27,6 +27,15 @@ namespace {
 
 constexpr int64_t kChunk = 8192;
 constexpr int64_t kChunkBwd = 2048;  // backward: more work arrays, smaller chunks keep them in L2
+// Chunk buffers of the calling thread, kept between calls: a fresh allocation per call goes back
+// to the operating system when freed and has to be faulted in again (slow on large machines and VMs).
+template <typename T>
+T* thread_buffer(size_t n) {
+  thread_local std::vector<T> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
+}
+
 template <typename T>
 void load(const ParamPtr<T>& p, int64_t i0, int64_t n, T* dst) {
   if (p.p && p.per_neuron) {
@@ -112,8 +121,7 @@ void forward_impl(const ForwardArgs<T>& A) {
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
   at::parallel_for(0, chunks, grain_chunks(TT), [&](int64_t cb, int64_t ce) {
-    std::vector<T> buf(8 * kChunk);
-    T *v = buf.data(), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk, *vrest = vr + kChunk,
+    T *v = thread_buffer<T>(8 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk, *vrest = vr + kChunk,
       *rho = vrest + kChunk, *beta = rho + kChunk;
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t i0 = c * kChunk, n = std::min(kChunk, N - i0);
@@ -155,7 +163,52 @@ void forward_impl(const ForwardArgs<T>& A) {
   });
 }
 
-// One backward step over a chunk: every pointer is distinct, so the loop vectorises.
+// Gradients of step t: from the membrane h_t, the threshold, the incoming spike and membrane
+// gradients, to dL/dh_t (gh) and dL/dtheta_t (gthe). ga is the adaptation carry's share.
+template <typename T, SurrogateKind K>
+struct StepGrad {
+  T gh, gthe, gs, s;
+};
+template <typename T, SurrogateKind K>
+inline StepGrad<T, K> step_grad(T h, T the, T gs_in, T gv, T ga, T vr, T alpha, T hard, T soft, T keep, T incl) {
+  T s = fire(h, the, incl);
+  T sg = surrogate_derivative<T>(K, alpha, h - the);
+  T dv_dh = T(1) - hard * s;
+  T dv_ds = keep * (hard * (vr - h) - soft * the);
+  T gs = gs_in + gv * dv_ds + ga;
+  return {gv * dv_dh + gs * sg, -gs * sg - soft * gv * s, gs, s};
+}
+
+// dL/dh_t into the input gradient and the carry to step t-1 (v_{t-1} enters h_t through the charge).
+template <Charge C, typename T>
+inline void through_charge(T gh, T d, T& gx, T& cv) {
+  if constexpr (C == Charge::If) {
+    gx = gh;
+    cv = gh;
+  } else if constexpr (C == Charge::LifDecay) {
+    gx = gh;
+    cv = gh * d;
+  } else {
+    gx = gh * d;
+    cv = gh * (T(1) - d);
+  }
+}
+
+// The common case: no adaptation, no decay gradient, one threshold per neuron (not per step).
+// Step t needs only h_t, so each step streams h, the spike gradient and the input gradient once
+// and touches two chunk buffers (the membrane carry and the threshold gradient).
+template <typename T, Charge C, SurrogateKind K, typename PP>
+void backward_step_lean(int64_t n, T alpha, T hard, T soft, T keep, T incl, const T* __restrict h,
+                        const T* __restrict th, const T* __restrict gs_in, const T* __restrict gv_in, PP d, PP vr,
+                        T* __restrict cv, T* __restrict acc_th, T* __restrict gx) {
+  for (int64_t i = 0; i < n; ++i) {
+    auto g = step_grad<T, K>(h[i], th[i], gs_in[i], gv_in[i] + cv[i], T(0), vr[i], alpha, hard, soft, keep, incl);
+    acc_th[i] += g.gthe;
+    through_charge<C>(g.gh, d[i], gx[i], cv[i]);
+  }
+}
+
+// One backward step over a chunk, general case: every pointer is distinct, so the loop vectorises.
 template <typename T, Charge C, bool Adaptive, SurrogateKind K, typename PP>
 void backward_step(int64_t n, T alpha, T hard, T soft, T keep, T incl, T use_prev, const T* __restrict hp,
                    const T* __restrict thp, const T* __restrict app, const T* __restrict v0, const T* __restrict gs_in,
@@ -173,35 +226,19 @@ void backward_step(int64_t n, T alpha, T hard, T soft, T keep, T incl, T use_pre
     prev_h[i] = hprev;
     prev_the[i] = the_prev;
     // Step t.
-    T h = cur_h[i], the = cur_the[i];
-    T s = fire(h, the, incl);
-    T sg = surrogate_derivative<T>(K, alpha, h - the);
-    T gv = gv_in[i] + cv[i];
-    T dv_dh = T(1) - hard * s;
-    T dv_ds = keep * (hard * (vr[i] - h) - soft * the);
-    T gs = gs_in[i] + gv * dv_ds;
-    if (Adaptive) gs += ca[i] * (T(1) - rho[i]);
-    T gh = gv * dv_dh + gs * sg;
-    T gthe = -gs * sg - soft * gv * s;
+    T h = cur_h[i];
+    auto g = step_grad<T, K>(h, cur_the[i], gs_in[i], gv_in[i] + cv[i], Adaptive ? ca[i] * (T(1) - rho[i]) : T(0),
+                             vr[i], alpha, hard, soft, keep, incl);
     if (Adaptive) {
-      acc_beta[i] += gthe * ap[i];
-      acc_rho[i] += ca[i] * (ap[i] - s);
-      ca[i] = ca[i] * rho[i] + gthe * beta[i];
+      acc_beta[i] += g.gthe * ap[i];
+      acc_rho[i] += ca[i] * (ap[i] - g.s);
+      ca[i] = ca[i] * rho[i] + g.gthe * beta[i];
     }
-    acc_th[i] += gthe;
-    gthe_out[i] = gthe;
-    if constexpr (C == Charge::If) {
-      gx[i] = gh;
-      cv[i] = gh;
-    } else if constexpr (C == Charge::LifDecay) {
-      gx[i] = gh;
-      acc_d[i] += gh * v_prev;
-      cv[i] = gh * d[i];
-    } else {
-      acc_d[i] += gh * (x[i] - (v_prev - vrest[i]));
-      gx[i] = gh * d[i];
-      cv[i] = gh * (T(1) - d[i]);
-    }
+    acc_th[i] += g.gthe;
+    gthe_out[i] = g.gthe;
+    if constexpr (C == Charge::LifDecay) acc_d[i] += g.gh * v_prev;
+    if constexpr (C == Charge::LifOde) acc_d[i] += g.gh * (x[i] - (v_prev - vrest[i]));
+    through_charge<C>(g.gh, d[i], gx[i], cv[i]);
   }
 }
 
@@ -212,24 +249,37 @@ void backward_impl(const BackwardArgs<T>& A) {
   const T hard = k.hard, soft = k.soft, keep = k.detach_keep, incl = k.inclusive;
   const T alpha = (T)A.spec.surrogate.alpha;
   const bool want_decay = A.g_decay != nullptr;
+  const bool lean = !Adaptive && !want_decay && !A.theta_per_step;
   const bool uniform = !A.decay.per_neuron && !A.v_reset.per_neuron && !A.v_rest.per_neuron &&
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
-  const int64_t chunks = (N + kChunkBwd - 1) / kChunkBwd;
-  at::parallel_for(0, chunks, grain_chunks(TT, kChunkBwd), [&](int64_t cb, int64_t ce) {
-    std::vector<T> buf(19 * kChunkBwd, T(0));
-    T* p = buf.data();
+  // The lean path touches few chunk buffers, so it takes the forward's longer chunks (longer
+  // contiguous runs per step for the prefetchers); the general one keeps its 19 buffers in L2.
+  const int64_t chunk = kChunkBwd;
+  const int64_t chunks = (N + chunk - 1) / chunk;
+  at::parallel_for(0, chunks, grain_chunks(TT, chunk), [&](int64_t cb, int64_t ce) {
+    T* p = thread_buffer<T>(19 * chunk);
     auto next = [&] {
       T* q = p;
-      p += kChunkBwd;
+      p += chunk;
       return q;
     };
     T *d = next(), *vr = next(), *vrest = next(), *rho = next(), *beta = next(), *th = next(), *zeros = next();
     T *cur_h = next(), *cur_the = next(), *prev_h = next(), *prev_the = next();
     T *cv = next(), *ca = next(), *acc_th = next(), *acc_d = next(), *acc_rho = next(), *acc_beta = next();
     T* scratch = next();
+    std::fill(zeros, zeros + chunk, T(0));
+    // The chunk's gradients for the initial state and the per-neuron parameters.
+    auto finish = [&](int64_t i0, int64_t n) {
+      std::memcpy(A.g_v0 + i0, cv, n * sizeof(T));
+      if (A.g_a0) std::memcpy(A.g_a0 + i0, ca, n * sizeof(T));
+      if (A.g_theta && !A.theta_per_step) std::memcpy(A.g_theta + i0, acc_th, n * sizeof(T));
+      if (A.g_decay) std::memcpy(A.g_decay + i0, acc_d, n * sizeof(T));
+      if (A.g_rho) std::memcpy(A.g_rho + i0, acc_rho, n * sizeof(T));
+      if (A.g_beta) std::memcpy(A.g_beta + i0, acc_beta, n * sizeof(T));
+    };
     for (int64_t c = cb; c < ce; ++c) {
-      const int64_t i0 = c * kChunkBwd, n = std::min(kChunkBwd, N - i0);
+      const int64_t i0 = c * chunk, n = std::min(chunk, N - i0);
       load(A.decay, i0, n, d);
       load(A.v_reset, i0, n, vr);
       load(A.v_rest, i0, n, vrest);
@@ -242,6 +292,22 @@ void backward_impl(const BackwardArgs<T>& A) {
         cv[i] = A.g_v_last ? A.g_v_last[i0 + i] : T(0);
         ca[i] = A.g_a_last ? A.g_a_last[i0 + i] : T(0);
         acc_th[i] = acc_d[i] = acc_rho[i] = acc_beta[i] = T(0);
+      }
+      if constexpr (!Adaptive) {
+        if (lean) {
+          for (int64_t t = TT - 1; t >= 0; --t) {
+            const int64_t off = t * N + i0;
+            auto run = [&](auto dd, auto vvr) {
+              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, A.h + off, th,
+                                          A.g_s ? A.g_s + off : zeros, A.g_v ? A.g_v + off : zeros, dd, vvr, cv,
+                                          acc_th, A.g_x + off);
+            };
+            if (uniform) run(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
+            else run(PerNeuron<T>{d}, PerNeuron<T>{vr});
+          }
+          finish(i0, n);
+          continue;
+        }
       }
       // a_{t-1}, the adaptation before step t (a0 before the first step).
       auto a_before = [&](int64_t t) -> const T* { return t > 0 ? A.a_seq + (t - 1) * N + i0 : A.a0 + i0; };
@@ -278,12 +344,7 @@ void backward_impl(const BackwardArgs<T>& A) {
         std::swap(cur_h, prev_h);
         std::swap(cur_the, prev_the);
       }
-      std::memcpy(A.g_v0 + i0, cv, n * sizeof(T));
-      if (A.g_a0) std::memcpy(A.g_a0 + i0, ca, n * sizeof(T));
-      if (A.g_theta && !A.theta_per_step) std::memcpy(A.g_theta + i0, acc_th, n * sizeof(T));
-      if (A.g_decay) std::memcpy(A.g_decay + i0, acc_d, n * sizeof(T));
-      if (A.g_rho) std::memcpy(A.g_rho + i0, acc_rho, n * sizeof(T));
-      if (A.g_beta) std::memcpy(A.g_beta + i0, acc_beta, n * sizeof(T));
+      finish(i0, n);
     }
   });
 }
