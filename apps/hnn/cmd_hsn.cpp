@@ -23,7 +23,8 @@ struct HsnCli {
   GenerateOptions gen;
   std::string out, gt;
   // data
-  std::string train_path, val_path, in_path;
+  std::vector<std::string> train_paths;
+  std::string val_path, in_path;
   LoadOptions load;
   // model / training
   NetworkOptions net;
@@ -96,7 +97,8 @@ void register_hsn(CLI::App& app, Globals& g) {
   });
 
   auto* tr = hsn->add_subcommand("train", "Train a tracker (HSN, or the ANN / SNN baselines) on a recording");
-  tr->add_option("--train", o.train_path, "Training recording (.aedat4)")->required();
+  tr->add_option("--train", o.train_paths, "Training recordings (.aedat4; several are joined, e.g. at several speeds)")
+      ->required();
   tr->add_option("--val", o.val_path, "Validation recording (mIoU after each epoch)");
   tr->add_option("--mode", o.mode, "hsn (ANN templates, SNN search), ann or snn")
       ->check(CLI::IsMember({"hsn", "ann", "snn"}))
@@ -121,7 +123,9 @@ void register_hsn(CLI::App& app, Globals& g) {
     LoadOptions train_load = o.load;
     train_load.offsets_us.clear();
     for (double ms : o.offsets_ms) train_load.offsets_us.push_back((int64_t)std::llround(ms * 1000));
-    auto train_data = load(o.train_path, "", train_load).data;
+    std::vector<HsnData> parts;
+    for (auto& path : o.train_paths) parts.push_back(load(path, "", train_load).data);
+    auto train_data = concat(parts);
     HsnData val;
     if (!o.val_path.empty()) val = load(o.val_path, "", o.load).data;
     train(o.mode, parse_mode(o.mode), o.net, train_data, o.val_path.empty() ? nullptr : &val, o.train);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "hnn/core/error.h"
+#include "hnn/core/shape.h"
 #include "hnn/events/representation.h"
 #include "hnn/models/hsn/loss.h"
 
@@ -22,6 +23,30 @@ Batch HsnData::batch(const at::Tensor& idx) const {
 
 Batch HsnData::batch(int64_t begin, int64_t end) const {
   return batch(torch::arange(begin, std::min(end, size()), torch::kLong));
+}
+
+HsnData concat(const std::vector<HsnData>& parts) {
+  HNN_CHECK(!parts.empty(), "no recordings to join");
+  if (parts.size() == 1) return parts[0];
+  HsnData out;
+  auto cat = [&](at::Tensor HsnData::*field, const char* name) {
+    std::vector<at::Tensor> ts;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const auto& t = parts[i].*field;
+      HNN_CHECK(t.sizes().slice(1) == (parts[0].*field).sizes().slice(1),
+                "recording {} has {} samples of shape {}, the first one {} (same crop and bins expected)", i + 1,
+                name, shape_str(t.sizes().slice(1)), shape_str((parts[0].*field).sizes().slice(1)));
+      ts.push_back(t);
+    }
+    out.*field = torch::cat(ts);
+  };
+  cat(&HsnData::aps, "APS");
+  cat(&HsnData::dvs, "DVS");
+  cat(&HsnData::aps_loc, "template-location");
+  cat(&HsnData::dvs_loc, "target-location");
+  cat(&HsnData::boxes, "box");
+  for (const auto& p : parts) out.t_us.insert(out.t_us.end(), p.t_us.begin(), p.t_us.end());
+  return out;
 }
 
 bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<double, 2>>& centres) {

@@ -179,6 +179,15 @@ TEST(HsnDataset, SamplesFromAnAedat4RoundTrip) {
   auto later = gt.at(df.t_us[i] + 20000 - 4500);  // first bin of the shifted window
   EXPECT_NEAR(df.boxes[i + 1][0][0][0].item<double>(), later[0].x0 - lo.crop_x, 1e-3);
 
+  // Recordings joined: samples one after the other; other shapes refused.
+  auto both = concat({d, df});
+  EXPECT_EQ(both.size(), d.size() + df.size());
+  EXPECT_EQ(both.t_us.size(), (size_t)both.size());
+  EXPECT_TENSOR_NEAR(both.boxes[d.size()], df.boxes[0], 0.0);
+  LoadOptions lb = lo;
+  lb.bins = 5;
+  EXPECT_THROW(concat({d, build_dataset(back, &gt, lb)}), hnn::Error);
+
   // Bad options name what was wrong.
   LoadOptions bad = lo;
   bad.crop_x = 300;

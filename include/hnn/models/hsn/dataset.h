@@ -51,6 +51,10 @@ struct HsnData {
 // three objects) are skipped with a warning.
 HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o = {});
 
+// The samples of several recordings one after the other (e.g. recordings at several speeds);
+// hnn::Error when their shapes differ (other crop or bins).
+HsnData concat(const std::vector<HsnData>& parts);
+
 // Contour labels of one APS image (uint8 [S, S]) and one bin's OFF counts ([S, S]), in the
 // reference's way: threshold at 20, contours by area, the 2nd-4th largest (APS) or the 3
 // largest (DVS), ordered by distance from the image centre. Centres in pixels; false when fewer
