@@ -20,6 +20,7 @@ struct BenchLifOptions {
   std::vector<std::string> configs = {"64x32x4096", "500x16x16384"};
   int repeats = 11;
   bool skip_loop = false;
+  bool learn_params = false;
   std::string neuron = "lif_ode";
   std::string reset = "hard";
   std::string surrogate = "rect";
@@ -50,13 +51,19 @@ void bench_lif(const BenchLifOptions& o) {
   spec.reset = spike::parse_reset(o.reset);
   spec.surrogate = spike::Surrogate::parse(o.surrogate);
   spike::NeuronParams p;  // threshold 1, tau 2 (k = 0.5)
-  fmt::print("LIF benchmark: {} neuron, {} reset, {} surrogate, float32, {} threads, median of {} runs\n",
-             to_string(spec.charge), to_string(spec.reset), spec.surrogate.name(), at::get_num_threads(),
-             o.repeats);
+  fmt::print("LIF benchmark: {} neuron, {} reset, {} surrogate, {}, float32, {} threads, median of {} runs\n",
+             to_string(spec.charge), to_string(spec.reset), spec.surrogate.name(),
+             o.learn_params ? "learnable per-neuron threshold and decay" : "fixed threshold and decay",
+             at::get_num_threads(), o.repeats);
   fmt::print("{:<14} {:<18} {:>11} {:>10} {:>10} {:>9}\n", "shape TxBxN", "variant", "median ms", "GB/s", "%memcpy",
              "speedup");
   for (auto& cs : o.configs) {
     auto [T, B, N] = parse_config(cs);
+    if (o.learn_params) {
+      // Per-neuron threshold and decay with gradients: the kernel's general backward path.
+      p.threshold = torch::ones({N}).requires_grad_();
+      p.decay = torch::full({N}, 0.5).requires_grad_();
+    }
     auto x = torch::rand({T, B, N}) * 1.5;
     auto grad = torch::rand({T, B, N});
     const double S = double(T) * B * N * sizeof(float);
@@ -123,6 +130,8 @@ void register_bench(CLI::App& app, Globals& g) {
   lif->add_option("--reset", o.reset, "Reset: hard, soft, none")->capture_default_str();
   lif->add_option("--surrogate", o.surrogate, "Surrogate, e.g. rect, sigmoid:4")->capture_default_str();
   lif->add_flag("--skip-loop", o.skip_loop, "Only time the fused kernel");
+  lif->add_flag("--learn-params", o.learn_params,
+                "Per-neuron threshold and decay with gradients (the backward's general path)");
   lif->callback([&g] {
     apply_globals(g);
     bench_lif(o);

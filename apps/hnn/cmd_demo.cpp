@@ -36,8 +36,12 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--width", o.width, "hsn: channel width factor of the models")->check(positive())->capture_default_str();
   cmd->add_option("--hsn-epochs", o.hsn_epochs, "hsn: training epochs")->check(positive())->capture_default_str();
   cmd->add_flag("--snn-baseline", o.snn_baseline, "hsn: also train and evaluate the pure-SNN baseline (doubles the time)");
-  cmd->add_option("--train-seconds", o.train_seconds, "hsn: length of the training recording")
+  cmd->add_option("--train-seconds", o.train_seconds, "hsn: length of the training recording (0.5 turns/s)")
       ->check(positive())
+      ->capture_default_str();
+  cmd->add_option("--fast-seconds", o.fast_seconds,
+                  "hsn: length of a second, faster (1.5 turns/s) training recording (0: none)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--test-seconds", o.test_seconds, "hsn: length of the test recordings")
       ->check(positive())

@@ -20,13 +20,23 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   auto path = [&](const std::string& f) { return o.out_dir + "/" + f; };
   Timer total;
 
-  // 1. Data: two speeds, as the original train and test recordings.
+  // 1. Data: two speeds, as the original train and test recordings, and a faster training
+  // recording so that the trackers also see the larger steps of fast objects.
   GenerateOptions g;
   g.seed = seed;
   g.seconds = o.train_seconds;
   g.scene.speed = 0.5;
   fmt::print("== generating recordings (turning disk, DAVIS346 346x260, APS 25 Hz)\n");
   generate(g, path("train.aedat4"), path("train.gt.jsonl"));
+  std::vector<std::string> train_files{path("train.aedat4")};
+  if (o.fast_seconds > 0) {
+    GenerateOptions gf = g;
+    gf.seed = seed + 3;
+    gf.seconds = o.fast_seconds;
+    gf.scene.speed = 1.5;
+    generate(gf, path("train_fast.aedat4"), path("train_fast.gt.jsonl"));
+    train_files.push_back(path("train_fast.aedat4"));
+  }
   GenerateOptions gt_opts = g;
   gt_opts.seed = seed + 1;
   gt_opts.seconds = o.test_seconds;
@@ -39,10 +49,15 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   // its answer). Test samples as the reference (centred on the frame).
   LoadOptions train_lo = lo;
   train_lo.offsets_us = {0, 10000, 20000, 30000};
-  auto train_data = load(path("train.aedat4"), "", train_lo).data;
-  auto train_frames = load(path("train.aedat4"), "", lo).data;
+  std::vector<HsnData> windows, frames;
+  for (auto& f : train_files) {
+    windows.push_back(load(f, "", train_lo).data);
+    frames.push_back(load(f, "", lo).data);
+  }
+  auto train_data = concat(windows), train_frames = concat(frames);
   auto test = load(path("test.aedat4"), "", lo);
-  fmt::print("samples: {} training (4 windows per frame), {} test (APS frame + 10 DVS bins of 1 ms each)\n", train_data.size(),
+  fmt::print("samples: {} training (4 windows per frame, {} recording{}), {} test (APS frame + 10 DVS bins of 1 ms each)\n",
+             train_data.size(), train_files.size(), train_files.size() > 1 ? "s at 0.5 and 1.5 turns/s" : "",
              test.data.size());
 
   // 2. Training: the HSN and the two baselines, same data and schedule.
@@ -98,7 +113,7 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   write_tracking_video(hsn_m, test.recording, &test.gt, path("tracking.gif"), vo);
   vo.max_frames = 40;
   write_tracking_video(hsn_m, test.recording, &test.gt, path("tracking.avi"), vo);
-  fmt::print("\nwrote {}/: train/test .aedat4 + .gt.jsonl, hsn.pt ann.pt{}, success.png, speed_sweep.png, "
+  fmt::print("\nwrote {}/: train/test recordings (.aedat4 + .gt.jsonl), hsn.pt ann.pt{}, success.png, speed_sweep.png, "
              "tracking.gif, tracking.avi ({:.0f} s in all)\n",
              o.out_dir, o.snn_baseline ? " snn.pt" : "", total.seconds());
 }

@@ -23,7 +23,7 @@ struct DemoOptions {
   double width = 0.25;
   int64_t hsn_epochs = 8;
   bool snn_baseline = false;
-  double train_seconds = 8, test_seconds = 4;
+  double train_seconds = 8, fast_seconds = 4, test_seconds = 4;
 };
 
 void run_snn_mlp(const DemoOptions& o);
