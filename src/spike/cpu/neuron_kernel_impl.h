@@ -121,8 +121,8 @@ void forward_impl(const ForwardArgs<T>& A) {
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
   at::parallel_for(0, chunks, grain_chunks(TT), [&](int64_t cb, int64_t ce) {
-    T *v = thread_buffer<T>(8 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk, *vrest = vr + kChunk,
-      *rho = vrest + kChunk, *beta = rho + kChunk;
+    T *v = thread_buffer<T>(8 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk,
+      *vrest = vr + kChunk, *rho = vrest + kChunk, *beta = rho + kChunk;
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t i0 = c * kChunk, n = std::min(kChunk, N - i0);
       std::memcpy(v, A.v0 + i0, n * sizeof(T));
@@ -165,12 +165,12 @@ void forward_impl(const ForwardArgs<T>& A) {
 
 // Gradients of step t: from the membrane h_t, the threshold, the incoming spike and membrane
 // gradients, to dL/dh_t (gh) and dL/dtheta_t (gthe). ga is the adaptation carry's share.
-template <typename T, SurrogateKind K>
+template <typename T>
 struct StepGrad {
   T gh, gthe, gs, s;
 };
 template <typename T, SurrogateKind K>
-inline StepGrad<T, K> step_grad(T h, T the, T gs_in, T gv, T ga, T vr, T alpha, T hard, T soft, T keep, T incl) {
+inline StepGrad<T> step_grad(T h, T the, T gs_in, T gv, T ga, T vr, T alpha, T hard, T soft, T keep, T incl) {
   T s = fire(h, the, incl);
   T sg = surrogate_derivative<T>(K, alpha, h - the);
   T dv_dh = T(1) - hard * s;
@@ -253,22 +253,19 @@ void backward_impl(const BackwardArgs<T>& A) {
   const bool uniform = !A.decay.per_neuron && !A.v_reset.per_neuron && !A.v_rest.per_neuron &&
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
-  // Both paths use the short chunks (the general one keeps its 19 buffers in L2; the forward's
-  // longer chunks measured no faster for the lean one).
-  const int64_t chunk = kChunkBwd;
-  const int64_t chunks = (N + chunk - 1) / chunk;
-  at::parallel_for(0, chunks, grain_chunks(TT, chunk), [&](int64_t cb, int64_t ce) {
-    T* p = thread_buffer<T>(19 * chunk);
+  const int64_t chunks = (N + kChunkBwd - 1) / kChunkBwd;
+  at::parallel_for(0, chunks, grain_chunks(TT, kChunkBwd), [&](int64_t cb, int64_t ce) {
+    T* p = thread_buffer<T>(19 * kChunkBwd);
     auto next = [&] {
       T* q = p;
-      p += chunk;
+      p += kChunkBwd;
       return q;
     };
     T *d = next(), *vr = next(), *vrest = next(), *rho = next(), *beta = next(), *th = next(), *zeros = next();
     T *cur_h = next(), *cur_the = next(), *prev_h = next(), *prev_the = next();
     T *cv = next(), *ca = next(), *acc_th = next(), *acc_d = next(), *acc_rho = next(), *acc_beta = next();
     T* scratch = next();
-    std::fill(zeros, zeros + chunk, T(0));
+    std::fill(zeros, zeros + kChunkBwd, T(0));
     // The chunk's gradients for the initial state and the per-neuron parameters.
     auto finish = [&](int64_t i0, int64_t n) {
       std::memcpy(A.g_v0 + i0, cv, n * sizeof(T));
@@ -279,7 +276,7 @@ void backward_impl(const BackwardArgs<T>& A) {
       if (A.g_beta) std::memcpy(A.g_beta + i0, acc_beta, n * sizeof(T));
     };
     for (int64_t c = cb; c < ce; ++c) {
-      const int64_t i0 = c * chunk, n = std::min(chunk, N - i0);
+      const int64_t i0 = c * kChunkBwd, n = std::min(kChunkBwd, N - i0);
       load(A.decay, i0, n, d);
       load(A.v_reset, i0, n, vr);
       load(A.v_rest, i0, n, vrest);
