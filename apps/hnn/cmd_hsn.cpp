@@ -32,7 +32,7 @@ struct HsnCli {
   std::string mode = "hsn";
   std::vector<std::string> ckpts;
   std::string ckpt, ann_ckpt, plot;
-  int64_t upsample = 8;
+  DecodeOptions decode;
   std::vector<double> offsets_ms = {0};
   // sweep
   std::vector<double> factors = {1, 2, 4, 8};
@@ -52,6 +52,20 @@ void add_load_options(CLI::App* c, HsnCli& o) {
   c->add_flag("--aps-full-frame", o.load.aps_full_frame,
               "Resize the whole APS frame as the reference does (default: crop it like the DVS bins)");
   c->add_flag("--contour-labels", o.load.contour_labels, "Label objects from image contours, not ground truth");
+}
+
+void add_decode_options(CLI::App* c, HsnCli& o) {
+  c->add_option("--upsample", o.decode.upsample, "Response-map upsampling (bicubic) before the argmax (1: none)")
+      ->check(positive())
+      ->capture_default_str();
+  c->add_option("--decode-radius", o.decode.radius,
+                "Refine the argmax to the centroid of the map's top within this many cells (0: the argmax alone, "
+                "as the reference)")
+      ->check(non_negative())
+      ->capture_default_str();
+  c->add_option("--decode-floor", o.decode.floor, "The top: response above this fraction of the peak")
+      ->check(CLI::Range(0.0, 0.999))
+      ->capture_default_str();
 }
 
 
@@ -136,9 +150,7 @@ void register_hsn(CLI::App& app, Globals& g) {
   ev->add_option("--ckpt", o.ckpts, "Checkpoints (several to compare)")->required();
   ev->add_option("--in", o.in_path, "Recording (.aedat4)")->required();
   ev->add_option("--plot", o.plot, "Write the success plot to this PNG");
-  ev->add_option("--upsample", o.upsample, "Response-map upsampling before the argmax (1: none)")
-      ->check(positive())
-      ->capture_default_str();
+  add_decode_options(ev, o);
   add_load_options(ev, o);
   ev->callback([&g] {
     apply_globals(g);
@@ -148,7 +160,7 @@ void register_hsn(CLI::App& app, Globals& g) {
     for (auto& c : o.ckpts) {
       auto m = load_tracker(c).model;
       EvalOptions eo;
-      eo.upsample = o.upsample;
+      eo.decode = o.decode;
       auto r = evaluate_tracker(m, data, eo);
       print_metrics(to_string(m->mode), r.overall);
       p.series.push_back(success_series(r.overall, to_string(m->mode)));
@@ -167,12 +179,14 @@ void register_hsn(CLI::App& app, Globals& g) {
   sw->add_option_function<std::string>("--factors", [](const std::string& s) { o.factors = parse_numbers(s, "--factors", true); },
                                        "Speed factors, e.g. 1,2,4,8");
   sw->add_option("--plot", o.plot, "Write the plot to this PNG");
+  add_decode_options(sw, o);
   sw->callback([&g] {
     apply_globals(g);
     auto hsn_m = load_tracker(o.ckpt).model, ann_m = load_tracker(o.ann_ckpt).model;
     o.gen.seed = g.seed + 1000;
     StreamingOptions so;
     so.load = o.load;
+    so.decode = o.decode;
     auto rows = speed_sweep(hsn_m, ann_m, o.gen, o.factors, so);
     print_sweep(rows);
     if (!o.plot.empty()) {
@@ -205,11 +219,13 @@ void register_hsn(CLI::App& app, Globals& g) {
   tk->add_option("--frames", o.video.max_frames, "APS frames to show")->check(positive())->capture_default_str();
   tk->add_option("--fps", o.video.fps, "Video frames per second")->check(positive())->capture_default_str();
   add_load_options(tk, o);
+  add_decode_options(tk, o);
   tk->callback([&g] {
     apply_globals(g);
     auto m = load_tracker(o.ckpt).model;
     auto l = load(o.in_path, o.gt, o.load);
     o.video.load = o.load;
+    o.video.decode = o.decode;
     int64_t n = write_tracking_video(m, l.recording, l.gt.empty() ? nullptr : &l.gt, o.out, o.video);
     fmt::print("wrote {} ({} frames)\n", o.out, n);
   });

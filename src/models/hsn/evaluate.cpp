@@ -21,7 +21,7 @@ EvalResult evaluate_tracker(Tracker& model, const HsnData& data, const EvalOptio
   for (int64_t b = 0; b < data.size(); b += o.batch) {
     auto batch = data.batch(b, b + o.batch);
     auto cm = model(batch.aps, batch.dvs, batch.aps_loc);                      // [T, B, O, 13, 13]
-    preds.push_back(loc_to_pixels(decode_locations(cm, o.upsample), S).transpose(0, 1));  // [B, T, O, 2]
+    preds.push_back(loc_to_pixels(decode_locations(cm, o.decode), S).transpose(0, 1));  // [B, T, O, 2]
   }
   EvalResult r;
   r.pred_px = torch::cat(preds);
@@ -81,19 +81,19 @@ StreamingResult streaming_eval(Tracker& hsn, Tracker& ann, const events::Recordi
     auto k_hsn = hsn->templates(aps, loc);
     auto k_ann = ann->templates(aps, loc);
     // The real ANN answers once per frame and holds it.
-    auto real = loc_to_pixels(decode_locations(ann->respond_ann(aps, k_ann), o.upsample), S)[0][0];  // [O, 2]
+    auto real = loc_to_pixels(decode_locations(ann->respond_ann(aps, k_ann), o.decode), S)[0][0];  // [O, 2]
     // The HSN: all bins until the next frame as one sequence.
     const int64_t T = (t1 - t0) / bin;
     if (T <= 0) continue;
     auto bo = events::BinOptions::around(t0, T, bin, events::Align::After);
     bo.roi = events::Roi{l.crop_x, l.crop_y, (int)S, (int)S};
     auto dvs = events::event_counts(rec.events, bo).flip({1}).unsqueeze(1);  // [T, 1, 2, S, S]
-    auto hs = loc_to_pixels(decode_locations(hsn->respond(dvs, k_hsn), o.upsample), S);  // [T, 1, O, 2]
+    auto hs = loc_to_pixels(decode_locations(hsn->respond(dvs, k_hsn), o.decode), S);  // [T, 1, O, 2]
     for (int64_t t = 0; t < T; ++t) {
       int64_t tc = t0 + t * bin + bin / 2;
       if (tc < t_start) continue;
       scene.render((tc - gt.t.front()) * 1e-6, ideal);
-      auto id = loc_to_pixels(decode_locations(ann->respond_ann(crop_frame(ideal, l), k_ann), o.upsample), S)[0][0];
+      auto id = loc_to_pixels(decode_locations(ann->respond_ann(crop_frame(ideal, l), k_ann), o.decode), S)[0][0];
       p_hsn.push_back(hs[t][0]);
       p_real.push_back(real);
       p_ideal.push_back(id);
@@ -127,7 +127,7 @@ Throughput measure_throughput(Tracker& hsn, int64_t batch, int64_t repeats, cons
     auto dvs = (torch::rand({T, B, 2, S, S}, dev) > 0.97).to(torch::kFloat);
     auto step = [&] {
       auto cm = hsn->respond(dvs, templates);
-      decode_locations(cm, 1);
+      decode_locations(cm, DecodeOptions{1, 2.0, 0.5});  // peak centroid on the plain grid
       if (dev.is_cuda()) cm.cpu();  // synchronise
     };
     auto s = time_median(step, 2, repeats);

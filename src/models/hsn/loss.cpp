@@ -31,8 +31,12 @@ at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target, bool ba
   return (mean_over(pos) + mean_over(neg)).mean();
 }
 
-at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample) {
+at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o) {
   HNN_CHECK(cm.dim() >= 2, "decode_locations: expected maps [..., H, W], got shape {}", shape_str(cm.sizes()));
+  HNN_CHECK(o.upsample >= 1 && o.radius >= 0 && o.floor >= 0 && o.floor < 1,
+            "decode_locations: need upsample >= 1, radius >= 0 and 0 <= floor < 1 (got {}, {}, {})", o.upsample,
+            o.radius, o.floor);
+  const int64_t upsample = o.upsample;
   const int64_t H = cm.size(-2), W = cm.size(-1);
   auto flat = cm.detach().reshape({-1, 1, H, W}).to(torch::kFloat);
   int64_t h = H, w = W;
@@ -48,6 +52,19 @@ at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample) {
   auto idx = flat.view({flat.size(0), -1}).argmax(1);
   auto row = torch::div(idx, w, "floor").to(torch::kFloat), col = (idx % w).to(torch::kFloat);
   double scale = upsample > 1 ? (double)upsample : 1.0;
+  if (o.radius > 0) {
+    auto m = flat.view({flat.size(0), h, w});
+    auto peak = std::get<0>(m.view({m.size(0), -1}).max(1)).view({-1, 1, 1});
+    auto ys = torch::arange(h, m.options()).view({1, h, 1}), xs = torch::arange(w, m.options()).view({1, 1, w});
+    const double r = o.radius * scale;
+    auto near = (ys - row.view({-1, 1, 1})).square() + (xs - col.view({-1, 1, 1})).square() <= r * r;
+    auto weight = torch::relu(m - o.floor * peak) * near;
+    auto total = weight.sum({1, 2});
+    auto ok = (peak.flatten() > 0) & (total > 0);
+    auto safe = total.clamp_min(1e-30);
+    col = torch::where(ok, (weight * xs).sum({1, 2}) / safe, col);
+    row = torch::where(ok, (weight * ys).sum({1, 2}) / safe, row);
+  }
   auto x = col / scale - (W - 1) / 2.0, y = row / scale - (H - 1) / 2.0;
   auto shape = cm.sizes().slice(0, cm.dim() - 2).vec();
   shape.push_back(2);

@@ -27,7 +27,7 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
   for (int64_t i = 0; i < N; ++i) {
     auto batch = data.batch(i, i + 1);
     auto cm = hsn(batch.aps, batch.dvs, batch.aps_loc);
-    auto pred = loc_to_pixels(decode_locations(cm, o.upsample), S);  // [T, 1, O, 2]
+    auto pred = loc_to_pixels(decode_locations(cm, o.decode), S);  // [T, 1, O, 2]
     cv::Mat aps(S, S, CV_8UC1, data.aps[i][0].contiguous().data_ptr<uint8_t>());
     for (int64_t t = 0; t < batch.dvs.size(0); ++t) {
       cv::Mat bgr, big;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "hnn/models/hsn/dataset.h"
+#include "hnn/models/hsn/loss.h"
 #include "hnn/models/hsn/metrics.h"
 #include "hnn/models/hsn/network.h"
 #include "hnn/models/hsn/recording.h"
@@ -15,7 +16,7 @@ namespace hnn::models::hsn {
 
 struct EvalOptions {
   int64_t batch = 8;
-  int64_t upsample = 8;  // bicubic upsampling of the response maps before the argmax (1: none)
+  DecodeOptions decode;
 };
 
 struct EvalResult {
@@ -29,7 +30,7 @@ EvalResult evaluate_tracker(Tracker& model, const HsnData& data, const EvalOptio
 
 struct StreamingOptions {
   LoadOptions load;
-  int64_t upsample = 8;
+  DecodeOptions decode;
   int64_t warmup_ms = 20;  // skip the first bins after the first frame
 };
 

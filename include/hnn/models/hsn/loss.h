@@ -17,9 +17,28 @@ at::Tensor target_map(const at::Tensor& loc, int64_t size = 13);
 // the negative cells of each map and added, so the few positive cells are not swamped.
 at::Tensor tracking_loss(const at::Tensor& cm, const at::Tensor& target, bool balanced = false);
 
-// Argmax of each response map [..., size, size] -> loc [..., 2] (x, y). With upsample > 1 the
-// map is first upsampled bicubically (align_corners) by that factor, giving sub-cell locations.
-at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample = 1);
+// How response maps become locations.
+struct DecodeOptions {
+  // Bicubic upsampling (align_corners) of the map before the argmax; 1: the plain grid.
+  int64_t upsample = 8;
+  // Peak centroid: the centre of mass of the response above `floor` x the peak within `radius`
+  // cells of the argmax. The training target is a plateau one cell in radius, so a trained map
+  // is flat-topped and its argmax lands anywhere on the top; the centroid of the top is the
+  // centre. radius 0: the argmax alone (the reference). Maps whose peak is not positive keep the
+  // argmax.
+  double radius = 2.0;
+  double floor = 0.5;
+};
+
+// The reference's decoding: the argmax of each map, no refinement.
+inline DecodeOptions argmax_decoding(int64_t upsample = 1) { return {upsample, 0.0, 0.0}; }
+
+// Response maps [..., size, size] -> loc [..., 2] (x, y) in grid units.
+at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o);
+// Argmax only (optionally on the upsampled map).
+inline at::Tensor decode_locations(const at::Tensor& cm, int64_t upsample = 1) {
+  return decode_locations(cm, argmax_decoding(upsample));
+}
 
 // Grid units <-> crop pixels.
 at::Tensor loc_to_pixels(const at::Tensor& loc, int64_t crop_size = 145);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "hnn/models/hsn/dataset.h"
+#include "hnn/models/hsn/loss.h"
 #include "hnn/models/hsn/network.h"
 #include "hnn/models/hsn/recording.h"
 
@@ -13,7 +14,7 @@ namespace hnn::models::hsn {
 
 struct TrackVideoOptions {
   LoadOptions load;
-  int64_t upsample = 8;
+  DecodeOptions decode;
   int scale = 3;            // pixels per crop pixel
   int64_t max_frames = 40;  // APS frames to show (each with its bins)
   double fps = 15;
