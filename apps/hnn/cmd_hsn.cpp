@@ -206,9 +206,11 @@ void register_hsn(CLI::App& app, Globals& g) {
     HNN_CHECK(o.device == "cpu" || torch::cuda::is_available(), "--device {}: CUDA is not available", o.device);
     Tracker m = o.ckpt.empty() ? Tracker(o.net, Mode::Hybrid) : load_tracker(o.ckpt).model;
     auto r = measure_throughput(m, o.batch, o.repeats, o.device);
-    fmt::print("HSN width {} on {} ({} threads): batch 1 {:.0f} bins/s ({:.2f} ms per bin), batch {} {:.0f} bins/s\n",
-               m->options.width, r.device, at::get_num_threads(), r.bins_per_s_batch1, r.latency_ms_batch1, r.batch,
-               r.bins_per_s_batched);
+    fmt::print(
+        "HSN width {} on {} ({} threads): batch 1 {:.0f} bins/s ({:.2f} ms per bin), batch {} {:.0f} bins/s; "
+        "streaming one bin per call {:.2f} ms ({:.0f} bins/s)\n",
+        m->options.width, r.device, at::get_num_threads(), r.bins_per_s_batch1, r.latency_ms_batch1, r.batch,
+        r.bins_per_s_batched, r.latency_ms_single, 1e3 / r.latency_ms_single);
   });
 
   auto* tk = hsn->add_subcommand("track", "Tracking video: APS frame, DVS events (red), truth (green), prediction (blue)");

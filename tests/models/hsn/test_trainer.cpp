@@ -124,6 +124,7 @@ TEST(HsnTrainer, EvaluationStreamingThroughputAndVideo) {
   auto tp = measure_throughput(hsn, 2, 1);
   EXPECT_GT(tp.bins_per_s_batch1, 0);
   EXPECT_GT(tp.bins_per_s_batched, 0);
+  EXPECT_GT(tp.latency_ms_single, 0);
 
   TrackVideoOptions vo;
   vo.max_frames = 2;

@@ -46,12 +46,17 @@ StreamingResult streaming_eval(Tracker& hsn, Tracker& ann, const events::Recordi
                                const TurningDisk& scene, const StreamingOptions& o);
 
 struct Throughput {
+  // One recording, the 10 bins of a frame in one call: bins per second and ms per bin.
   double bins_per_s_batch1 = 0, latency_ms_batch1 = 0;
+  // `batch` recordings at once.
   double bins_per_s_batched = 0;
+  // Streaming: one bin per call, as it arrives (what a live tracker waits for each bin).
+  double latency_ms_single = 0;
   int64_t batch = 0;
   std::string device;
 };
-// SNN pathway + correlation per 1-ms bin (templates precomputed per frame), median of repeats.
+// SNN pathway + correlation + decoding per 1-ms bin (templates precomputed per frame), median
+// of repeats.
 Throughput measure_throughput(Tracker& hsn, int64_t batch, int64_t repeats, const std::string& device = "cpu");
 
 }  // namespace hnn::models::hsn
