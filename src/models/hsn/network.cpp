@@ -138,7 +138,7 @@ at::Tensor SnnBackboneImpl::forward(const at::Tensor& x) {
   HNN_CHECK(x.dim() == 5, "HSN SNN: expected DVS bins [T, B, C, H, W], got shape {}", shape_str(x.sizes()));
   last_spike_rates.clear();
   auto note = [&](const at::Tensor& s) {
-    last_spike_rates.push_back(s.detach().mean().item<double>());
+    if (record_spike_rates) last_spike_rates.push_back(s.detach().mean().item<double>());
     return s;
   };
   auto s0 = note(l0(x));

@@ -38,9 +38,17 @@ TEST(HsnNetwork, ShapesThroughTheStages) {
   AnnBackbone ann(o);
   EXPECT_EQ(ann(torch::rand({2, 1, 145, 145})).sizes(), torch::IntArrayRef({2, 64, 15, 15}));
   SnnBackbone snn(o);
-  auto maps = snn((torch::rand({3, 2, 2, 145, 145}) > 0.9).to(torch::kFloat));
+  auto dvs = (torch::rand({3, 2, 2, 145, 145}) > 0.9).to(torch::kFloat);
+  auto maps = snn(dvs);
   EXPECT_EQ(maps.sizes(), torch::IntArrayRef({3, 2, 64, 15, 15}));
-  EXPECT_EQ(snn->last_spike_rates.size(), 7u);
+  EXPECT_TRUE(snn->last_spike_rates.empty());
+  snn->record_spike_rates = true;
+  snn(dvs);
+  ASSERT_EQ(snn->last_spike_rates.size(), 7u);
+  for (double r : snn->last_spike_rates) {
+    EXPECT_GE(r, 0);
+    EXPECT_LE(r, 1);
+  }
   Tracker t(o, Mode::Hybrid);
   auto cm = t(torch::rand({2, 1, 145, 145}), torch::rand({4, 2, 2, 145, 145}), torch::zeros({2, 3, 2}));
   EXPECT_EQ(cm.sizes(), torch::IntArrayRef({4, 2, 3, 13, 13}));

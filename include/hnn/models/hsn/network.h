@@ -66,7 +66,10 @@ class SnnBackboneImpl : public torch::nn::Module {
  public:
   explicit SnnBackboneImpl(const NetworkOptions& o, int64_t in_channels = 2);
   at::Tensor forward(const at::Tensor& x);
-  // Spike counts per layer of the last forward (for energy / activity reports).
+  // With record_spike_rates set, the mean spike rate of each spiking layer in the last forward
+  // (for energy / activity reports). Off by default: reading them back synchronises a GPU
+  // seven times per call.
+  bool record_spike_rates = false;
   std::vector<double> last_spike_rates;
 
  private:
