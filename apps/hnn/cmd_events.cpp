@@ -251,7 +251,7 @@ void render(const RenderCliOptions& o) {
             (double)(last - origin) / 1000.0);
   const bool single = o.out.size() >= 4 && o.out.compare(o.out.size() - 4, 4, ".png") == 0;
   const int64_t n = single ? 1 : (stop - start + bin - 1) / bin;
-  VideoOutput out(o.out, o.fps, ro2.on_color, ro2.off_color);
+  VideoOutput out(o.out, o.fps, {ro2.on_color, ro2.off_color});
   Progress bar(n, "rendering", "frames");
   size_t next_frame = 0;
   const Frame* aps = nullptr;

@@ -24,13 +24,14 @@ std::string lower_extension(const std::string& path) {
   for (char& c : e) c = (char)std::tolower((unsigned char)c);
   return e;
 }
-constexpr int kGrays = 254;
+constexpr size_t kMaxColors = 16;
 }  // namespace
 
 struct VideoOutput::Impl {
   std::string path, tmp, ext;
   double fps;
-  cv::Vec3b on, off;
+  std::vector<cv::Vec3b> colors;  // palette entries grays() .. 255
+  int grays() const { return 256 - (int)colors.size(); }
   cv::VideoWriter video;
   GifFileType* gif = nullptr;
   cv::Size size;
@@ -42,14 +43,14 @@ struct VideoOutput::Impl {
       int err = 0;
       gif = EGifOpenFileName(tmp.c_str(), false, &err);
       HNN_CHECK(gif, "cannot open '{}' for writing: {}", path, GifErrorString(err));
-      std::vector<GifColorType> colors(256);
-      for (int i = 0; i < kGrays; ++i) {
-        auto v = (GifByteType)((i * 255 + (kGrays - 1) / 2) / (kGrays - 1));
-        colors[(size_t)i] = {v, v, v};
+      const int n = grays();
+      std::vector<GifColorType> palette(256);
+      for (int i = 0; i < n; ++i) {
+        auto v = (GifByteType)((i * 255 + (n - 1) / 2) / (n - 1));
+        palette[(size_t)i] = {v, v, v};
       }
-      colors[kGrays] = {on[2], on[1], on[0]};
-      colors[kGrays + 1] = {off[2], off[1], off[0]};
-      ColorMapObject* map = GifMakeMapObject(256, colors.data());
+      for (size_t k = 0; k < colors.size(); ++k) palette[(size_t)n + k] = {colors[k][2], colors[k][1], colors[k][0]};
+      ColorMapObject* map = GifMakeMapObject(256, palette.data());
       HNN_CHECK(map, "{}: cannot make the GIF palette", path);
       EGifSetGifVersion(gif, true);
       int rc = EGifPutScreenDesc(gif, bgr.cols, bgr.rows, 8, 0, map);
@@ -68,16 +69,18 @@ struct VideoOutput::Impl {
     HNN_CHECK(EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, 4, gce) == GIF_OK &&
                   EGifPutImageDesc(gif, 0, 0, bgr.cols, bgr.rows, false, nullptr) == GIF_OK,
               "{}: GIF error {}", path, GifErrorString(gif->Error));
+    const int n = grays();
     std::vector<GifPixelType> line((size_t)bgr.cols);
     for (int y = 0; y < bgr.rows; ++y) {
       const cv::Vec3b* row = bgr.ptr<cv::Vec3b>(y);
       for (int x = 0; x < bgr.cols; ++x) {
         const cv::Vec3b& c = row[x];
-        if (c == on) line[(size_t)x] = kGrays;
-        else if (c == off) line[(size_t)x] = kGrays + 1;
-        else {
+        auto it = std::find(colors.begin(), colors.end(), c);
+        if (it != colors.end()) {
+          line[(size_t)x] = (GifPixelType)(n + (it - colors.begin()));
+        } else {
           int g = (c[0] * 114 + c[1] * 587 + c[2] * 299) / 1000;
-          line[(size_t)x] = (GifPixelType)((g * (kGrays - 1) + 127) / 255);
+          line[(size_t)x] = (GifPixelType)((g * (n - 1) + 127) / 255);
         }
       }
       HNN_CHECK(EGifPutLine(gif, line.data(), bgr.cols) == GIF_OK, "{}: GIF error {}", path,
@@ -86,7 +89,7 @@ struct VideoOutput::Impl {
   }
 };
 
-VideoOutput::VideoOutput(const std::string& path, double fps, cv::Scalar on_color, cv::Scalar off_color)
+VideoOutput::VideoOutput(const std::string& path, double fps, const std::vector<cv::Scalar>& colors)
     : impl_(std::make_unique<Impl>()) {
   auto& im = *impl_;
   im.path = path;
@@ -97,8 +100,8 @@ VideoOutput::VideoOutput(const std::string& path, double fps, cv::Scalar on_colo
   im.fps = fps;
   // The temporary name keeps the extension: OpenCV picks the container from it.
   im.tmp = path + ".tmp-" + std::to_string(getpid()) + im.ext;
-  im.on = cv::Vec3b((uchar)on_color[0], (uchar)on_color[1], (uchar)on_color[2]);
-  im.off = cv::Vec3b((uchar)off_color[0], (uchar)off_color[1], (uchar)off_color[2]);
+  HNN_CHECK(colors.size() <= kMaxColors, "{}: at most {} exact GIF colours, got {}", path, kMaxColors, colors.size());
+  for (auto& c : colors) im.colors.emplace_back((uchar)c[0], (uchar)c[1], (uchar)c[2]);
 }
 
 VideoOutput::~VideoOutput() {

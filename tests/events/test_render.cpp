@@ -1,7 +1,10 @@
 // Rendering: colours of ON/OFF pixels over a background or an APS frame, and the picture and
 // video outputs (.png, .avi, .gif) written atomically.
+#include <gif_lib.h>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
+
+#include <array>
 
 #include "events_test_util.h"
 #include "hnn/events/render.h"
@@ -67,4 +70,40 @@ TEST(Render, PictureAndVideoFiles) {
   }  // destroyed without close(): nothing left
   EXPECT_FALSE(hnn::file_exists(g.path));
   EXPECT_THROW(VideoOutput("x.webm", 10), hnn::Error);
+}
+
+// GIF palettes keep the given colours exactly (the tracking video's truth and prediction boxes);
+// other colours become gray.
+TEST(Render, GifKeepsTheGivenColours) {
+  const cv::Scalar green(0, 200, 0), blue(255, 80, 0);
+  TempFile f("colours.gif");
+  {
+    VideoOutput out(f.path, 10, {{0, 0, 255}, green, blue});
+    cv::Mat m(8, 8, CV_8UC3, cv::Scalar(40, 40, 40));
+    m.at<cv::Vec3b>(1, 1) = cv::Vec3b(0, 200, 0);
+    m.at<cv::Vec3b>(2, 2) = cv::Vec3b(255, 80, 0);
+    m.at<cv::Vec3b>(3, 3) = cv::Vec3b(10, 250, 10);  // not in the palette
+    out.write(m);
+    out.close();
+  }
+  int err = 0;
+  GifFileType* gif = DGifOpenFileName(f.path.c_str(), &err);
+  ASSERT_NE(gif, nullptr);
+  ASSERT_EQ(DGifSlurp(gif), GIF_OK);
+  ASSERT_EQ(gif->ImageCount, 1);
+  const ColorMapObject* map = gif->SColorMap;
+  const GifByteType* px = gif->SavedImages[0].RasterBits;
+  auto rgb = [&](int y, int x) {
+    const GifColorType& c = map->Colors[px[y * 8 + x]];
+    return std::array<int, 3>{c.Red, c.Green, c.Blue};
+  };
+  EXPECT_EQ(rgb(1, 1), (std::array<int, 3>{0, 200, 0}));
+  EXPECT_EQ(rgb(2, 2), (std::array<int, 3>{0, 80, 255}));
+  auto other = rgb(3, 3);
+  EXPECT_EQ(other[0], other[1]);
+  EXPECT_EQ(other[1], other[2]);
+  auto background = rgb(0, 0);
+  EXPECT_NEAR(background[0], 40, 2);
+  DGifCloseFile(gif, &err);
+  EXPECT_THROW(VideoOutput(f.path, 10, std::vector<cv::Scalar>(17, green)), hnn::Error);
 }

@@ -1,19 +1,22 @@
 // Writes rendered BGR frames (render.h) as a picture or an animation, by extension: .png (one
 // frame), .avi (MJPG) and .mp4 (MPEG-4 part 2) through OpenCV's videoio, .gif through giflib
-// (a fixed palette: 254 grays plus the ON and OFF colours; other colours become gray).
+// (a fixed palette: the given colours exactly, grays for the rest of the 256 entries; pixels of
+// other colours become gray).
 // Written to a temporary name and renamed by close(); without close() nothing is left behind.
 #pragma once
 #include <opencv2/core.hpp>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace hnn::events {
 
 class VideoOutput {
  public:
-  VideoOutput(const std::string& path, double fps, cv::Scalar on_color = {0, 0, 255},
-              cv::Scalar off_color = {255, 128, 0});
+  // `colors` (BGR, at most 16): kept exactly in a GIF; by default the ON and OFF event colours.
+  VideoOutput(const std::string& path, double fps,
+              const std::vector<cv::Scalar>& colors = {{0, 0, 255}, {255, 128, 0}});
   ~VideoOutput();
   VideoOutput(const VideoOutput&) = delete;
   VideoOutput& operator=(const VideoOutput&) = delete;

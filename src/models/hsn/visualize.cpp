@@ -10,6 +10,13 @@
 
 namespace hnn::models::hsn {
 
+namespace {
+// BGR; kept exactly in GIFs.
+const cv::Vec3b kEventPixel(0, 0, 255);
+const cv::Scalar kEventColor(kEventPixel[0], kEventPixel[1], kEventPixel[2]), kTruthColor(0, 200, 0),
+    kPredictionColor(255, 80, 0);
+}  // namespace
+
 int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt,
                              const std::string& out, const TrackVideoOptions& o) {
   HNN_CHECK(hsn->mode == Mode::Hybrid, "tracking video: needs an HSN tracker");
@@ -17,7 +24,7 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
   torch::NoGradGuard ng;
   hsn->eval();
   const int64_t S = o.load.crop_size, N = std::min<int64_t>(data.size(), o.max_frames);
-  events::VideoOutput video(out, o.fps);
+  events::VideoOutput video(out, o.fps, {kEventColor, kTruthColor, kPredictionColor});
   const int sc = o.scale;
   auto rect = [&](const at::Tensor& b) {  // crop pixels -> scaled cv::Rect
     return cv::Rect(cv::Point((int)std::lround(b[0].item<float>() * sc), (int)std::lround(b[1].item<float>() * sc)),
@@ -38,15 +45,15 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
       const uint8_t* a = any.data_ptr<uint8_t>();
       for (int y = 0; y < S; ++y)
         for (int x = 0; x < S; ++x)
-          if (a[y * S + x]) bgr.at<cv::Vec3b>(y, x) = cv::Vec3b(0, 0, 255);
+          if (a[y * S + x]) bgr.at<cv::Vec3b>(y, x) = kEventPixel;
       cv::resize(bgr, big, cv::Size(S * sc, S * sc), 0, 0, cv::INTER_NEAREST);
       for (int k = 0; k < kObjects; ++k) {
         auto truth = data.boxes[i][t][k];
-        cv::rectangle(big, rect(truth), cv::Scalar(0, 200, 0), 2);
+        cv::rectangle(big, rect(truth), kTruthColor, 2);
         auto w = truth[2] - truth[0], h = truth[3] - truth[1];
         auto p = pred[t][0][k];
         auto pb = torch::stack({p[0] - w / 2, p[1] - h / 2, p[0] + w / 2, p[1] + h / 2});
-        cv::rectangle(big, rect(pb), cv::Scalar(255, 80, 0), 2);
+        cv::rectangle(big, rect(pb), kPredictionColor, 2);
       }
       cv::putText(big, "t = " + std::to_string((data.t_us[i] - data.t_us[0]) / 1000 + t - batch.dvs.size(0) / 2) + " ms",
                   cv::Point(6, 18), cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
