@@ -49,18 +49,17 @@ at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o) {
                                     .mode(torch::kBicubic)
                                     .align_corners(true));
   }
-  auto idx = flat.view({flat.size(0), -1}).argmax(1);
+  auto [peak, idx] = flat.view({flat.size(0), -1}).max(1);
   auto row = torch::div(idx, w, "floor").to(torch::kFloat), col = (idx % w).to(torch::kFloat);
   double scale = upsample > 1 ? (double)upsample : 1.0;
   if (o.radius > 0) {
     auto m = flat.view({flat.size(0), h, w});
-    auto peak = std::get<0>(m.view({m.size(0), -1}).max(1)).view({-1, 1, 1});
     auto ys = torch::arange(h, m.options()).view({1, h, 1}), xs = torch::arange(w, m.options()).view({1, 1, w});
     const double r = o.radius * scale;
     auto near = (ys - row.view({-1, 1, 1})).square() + (xs - col.view({-1, 1, 1})).square() <= r * r;
-    auto weight = torch::relu(m - o.floor * peak) * near;
+    auto weight = torch::relu(m - o.floor * peak.view({-1, 1, 1})) * near;
     auto total = weight.sum({1, 2});
-    auto ok = (peak.flatten() > 0) & (total > 0);
+    auto ok = (peak > 0) & (total > 0);
     auto safe = total.clamp_min(1e-30);
     col = torch::where(ok, (weight * xs).sum({1, 2}) / safe, col);
     row = torch::where(ok, (weight * ys).sum({1, 2}) / safe, row);
