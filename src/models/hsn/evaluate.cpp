@@ -120,6 +120,8 @@ Throughput measure_throughput(Tracker& hsn, int64_t batch, int64_t repeats, cons
   Throughput r;
   r.device = device;
   r.batch = batch;
+  DecodeOptions on_grid;  // the default peak centroid, without the upsampling
+  on_grid.upsample = 1;
   auto run = [&](int64_t B, int64_t T) {
     auto aps = torch::rand({B, 1, S, S}, dev) * 255;
     auto loc = torch::zeros({B, kObjects, 2}, dev);
@@ -127,7 +129,7 @@ Throughput measure_throughput(Tracker& hsn, int64_t batch, int64_t repeats, cons
     auto dvs = (torch::rand({T, B, 2, S, S}, dev) > 0.97).to(torch::kFloat);
     auto step = [&] {
       auto cm = hsn->respond(dvs, templates);
-      decode_locations(cm, DecodeOptions{1, 2.0, 0.5});  // peak centroid on the plain grid
+      decode_locations(cm, on_grid);
       if (dev.is_cuda()) cm.cpu();  // synchronise
     };
     auto s = time_median(step, 2, repeats);
