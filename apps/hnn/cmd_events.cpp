@@ -14,12 +14,13 @@
 #include "hnn/core/progress.h"
 #include "hnn/events/formats.h"
 #include "hnn/events/nmnist.h"
-#include "hnn/events/render.h"
-#include "hnn/events/video.h"
+#include "hnn/viz/render.h"
+#include "hnn/viz/video.h"
 
 namespace hnn::cli {
 
 using namespace hnn::events;
+using namespace hnn::viz;
 
 std::pair<int, int> parse_size(const std::string& s, const char* option) {
   int w = 0, h = 0;

@@ -19,7 +19,7 @@
 #include "cmd_events.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/data/idx.h"
 #include "hnn/events/formats.h"
@@ -294,9 +294,9 @@ void saccades_cmd(const SaccadeCliOptions& o, uint64_t seed) {
   if (!o.plot.empty()) {
     // Histograms of events per recording and of durations, generated vs reference.
     auto hist = [](const SetStats& s, auto f, double lo, double hi, int bins, const std::string& label, int color) {
-      plot::Series se;
+      viz::Series se;
       se.label = label;
-      se.style = plot::Style::Steps;
+      se.style = viz::Style::Steps;
       se.color = color;
       std::vector<double> h((size_t)bins, 0.0);
       for (const auto& x : s.stats) {
@@ -312,25 +312,25 @@ void saccades_cmd(const SaccadeCliOptions& o, uint64_t seed) {
     auto ev = [](const StreamStats& x) { return (double)x.events / 1000.0; };
     auto du = [](const StreamStats& x) { return x.duration_us / 1000.0; };
     auto on = [](const StreamStats& x) { return x.on_fraction; };
-    plot::Figure fig;
+    viz::Figure fig;
     fig.columns = 3;
     fig.width = 1500;
     fig.height = 450;
     auto panel = [](const char* title, const char* xlabel, const char* ylabel) {
-      plot::Panel p;
+      viz::Panel p;
       p.title = title;
       p.xlabel = xlabel;
       p.ylabel = ylabel;
       return p;
     };
-    plot::Panel a = panel("events per recording", "thousand events", "fraction of recordings");
+    viz::Panel a = panel("events per recording", "thousand events", "fraction of recordings");
     a.series = {hist(gen, ev, 0, 9, 36, "generated", 0), hist(ref, ev, 0, 9, 36, "reference", 1)};
-    plot::Panel b = panel("ON fraction", "ON events / events", "");
+    viz::Panel b = panel("ON fraction", "ON events / events", "");
     b.series = {hist(gen, on, 0.46, 0.54, 32, "generated", 0), hist(ref, on, 0.46, 0.54, 32, "reference", 1)};
-    plot::Panel c = panel("duration", "ms", "");
+    viz::Panel c = panel("duration", "ms", "");
     c.series = {hist(gen, du, 285, 320, 35, "generated", 0), hist(ref, du, 285, 320, 35, "reference", 1)};
     fig.panels = {a, b, c};
-    plot::save_png(fig, o.plot);
+    viz::save_png(fig, o.plot);
     fmt::print("wrote {}\n", o.plot);
   }
 }

@@ -15,7 +15,7 @@
 #include "commands.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/data/clevrer.h"
@@ -152,14 +152,14 @@ void run_ask(const AskOptions& o) {
     names.push_back(labels[rows[r]]);
     for (size_t k = 0; k < tr.spikes.size(); ++k) sub[k][blank + r] = tr.spikes[k][rows[r]];
   }
-  auto panel = plot::raster_panel(
+  auto panel = viz::raster_panel(
       sub, fmt::format("video {}: SNN '{}', executor '{}' ({} neurons, T = {})", o.video,
                        tr.answer.empty() ? "no answer" : tr.answer, exec ? *exec : "error", tr.net->size(),
                        plan.stimulus.steps),
       names);
   panel.notes = notes;
   panel.xlabel = "time step";
-  plot::save_png(panel, o.raster, 1200, std::max(500, 18 * (int)names.size() + 220));
+  viz::save_png(panel, o.raster, 1200, std::max(500, 18 * (int)names.size() + 220));
   fmt::print("raster       : {} ({} neurons that spike)\n", o.raster, rows.size());
 }
 

@@ -8,7 +8,7 @@
 #include "cmd_hrn.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hrn/collision_hu.h"
 #include "hnn/models/hrn/experiments.h"
@@ -62,7 +62,17 @@ void run_train_hu(const TrainHuOptions& o) {
   fmt::print("1-D UNet: {} channels, {} levels, heads {} hidden, {} parameters; Adam lr {}, batch {}, {} epochs\n",
              o.cfg.channels, o.cfg.levels, o.cfg.hidden, params, o.train.lr, o.train.batch, o.train.epochs);
   t.reset();
-  auto hist = hu.train(ptr, pva, o.train);
+  HuTrainOptions to = o.train;
+  to.callbacks = {std::make_shared<train::ProgressBar>("HU epoch"),
+                  std::make_shared<train::OnEpochEnd>([](const train::EpochLog& e) {
+                    fmt::print("epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame "
+                               "error {:.1f}\n",
+                               e.epoch, train::metric(e.train, "loss"), train::metric(e.val, "precision"),
+                               train::metric(e.val, "recall"), train::metric(e.val, "f1"),
+                               train::metric(e.val, "frame_error"));
+                    std::fflush(stdout);
+                  })};
+  auto hist = hu.train(ptr, pva, to);
   double train_s = t.seconds();
   std::string dir = o.out.find('/') == std::string::npos ? "." : o.out.substr(0, o.out.rfind('/'));
   make_dirs(dir);
@@ -82,17 +92,17 @@ void run_train_hu(const TrainHuOptions& o) {
                                            : o.out.size());
   write_file_atomically(prefix + "-metrics.md", "# Collision HU\n\n" + note + "\n\n" + table);
   fmt::print("{}\n{}", note, table);
-  plot::Figure fig;
+  viz::Figure fig;
   fig.columns = 2;
   fig.width = 1300;
   fig.height = 520;
-  plot::Panel loss, f1;
+  viz::Panel loss, f1;
   loss.title = "training loss (5 CE + MSE)";
   loss.xlabel = f1.xlabel = "epoch";
   f1.title = fmt::format("validation (test: P {:.3f}, R {:.3f}, F1 {:.3f}, frame error {:.1f})", mte.precision,
                          mte.recall, mte.f1, mte.frame_error);
-  plot::Series l{{}, {}, "loss", plot::Style::LinePoints, 0}, p{{}, {}, "precision", plot::Style::LinePoints, 0},
-      r{{}, {}, "recall", plot::Style::LinePoints, 1}, f{{}, {}, "F1", plot::Style::LinePoints, 2};
+  viz::Series l{{}, {}, "loss", viz::Style::LinePoints, 0}, p{{}, {}, "precision", viz::Style::LinePoints, 0},
+      r{{}, {}, "recall", viz::Style::LinePoints, 1}, f{{}, {}, "F1", viz::Style::LinePoints, 2};
   for (size_t e = 0; e < hist.size(); ++e) {
     l.x.push_back(e + 1), l.y.push_back(hist[e].first.loss);
     p.x.push_back(e + 1), p.y.push_back(hist[e].second.precision);
@@ -104,7 +114,7 @@ void run_train_hu(const TrainHuOptions& o) {
   f1.ymin = 0;
   f1.ymax = 1.3;  // room for the legend above the curves
   fig.panels = {loss, f1};
-  plot::save_png(fig, prefix + "-training.png");
+  viz::save_png(fig, prefix + "-training.png");
   fmt::print("wrote {} (+ .json), {}-metrics.md, {}-training.png\n", o.out, prefix, prefix);
 }
 

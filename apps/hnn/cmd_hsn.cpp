@@ -9,7 +9,7 @@
 #include "commands.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/models/hsn/visualize.h"
 #include "hsn_tasks.h"
 
@@ -142,6 +142,7 @@ void register_hsn(CLI::App& app, Globals& g) {
     auto train_data = concat(parts);
     HsnData val;
     if (!o.val_path.empty()) val = load(o.val_path, "", o.load).data;
+    o.train.callbacks = {std::make_shared<train::ProgressBar>("epoch")};
     train(o.mode, parse_mode(o.mode), o.net, train_data, o.val_path.empty() ? nullptr : &val, o.train);
     fmt::print("wrote {}\n", o.train.checkpoint);
   });
@@ -155,7 +156,7 @@ void register_hsn(CLI::App& app, Globals& g) {
   ev->callback([&g] {
     apply_globals(g);
     auto data = load(o.in_path, "", o.load).data;
-    plot::Panel p = success_panel("Success plot");
+    viz::Panel p = success_panel("Success plot");
     print_metrics_header();
     for (auto& c : o.ckpts) {
       auto m = load_tracker(c).model;
@@ -166,7 +167,7 @@ void register_hsn(CLI::App& app, Globals& g) {
       p.series.push_back(success_series(r.overall, to_string(m->mode)));
     }
     if (!o.plot.empty()) {
-      plot::save_png(p, o.plot, 700, 500);
+      viz::save_png(p, o.plot, 700, 500);
       fmt::print("wrote {}\n", o.plot);
     }
   });

@@ -9,7 +9,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "hnn/core/error.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/hu/presets.h"
 
 namespace hnn::cli {
@@ -31,8 +31,8 @@ std::vector<std::vector<float>> to_rows(const torch::Tensor& t2) {  // [T, N] ->
   return r;
 }
 
-plot::Panel heat_panel(const torch::Tensor& tn, const std::string& title, const std::string& ylabel) {
-  plot::Panel p;
+viz::Panel heat_panel(const torch::Tensor& tn, const std::string& title, const std::string& ylabel) {
+  viz::Panel p;
   p.title = title;
   p.xlabel = "time step";
   p.ylabel = ylabel;
@@ -46,8 +46,8 @@ plot::Panel heat_panel(const torch::Tensor& tn, const std::string& title, const 
   return p;
 }
 
-plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
-  plot::Figure f;
+viz::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
+  viz::Figure f;
   f.columns = 2;
   f.width = 1100;
   f.height = 450;
@@ -55,14 +55,14 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
     auto t = torch::arange(T * 4, torch::kDouble);
     auto x = (torch::sin(t / 10.0) + 0.3 * torch::sin(t / 3.1)).view({-1, 1, 1});
     auto s = h(x).view({-1});
-    plot::Panel in;
+    viz::Panel in;
     in.title = "input signal";
     in.xlabel = "time step";
     in.series = {{std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel()),
                   std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()), "x",
-                  plot::Style::Line}};
+                  viz::Style::Line}};
     auto on = (s > 0).to(torch::kFloat), off = (s < 0).to(torch::kFloat);
-    f.panels = {in, plot::raster_panel(to_rows(torch::stack({on, off}, 1)), "send-on-delta events (threshold 0.1)",
+    f.panels = {in, viz::raster_panel(to_rows(torch::stack({on, off}, 1)), "send-on-delta events (threshold 0.1)",
                                        {"ON", "OFF"})};
     return f;
   }
@@ -70,13 +70,13 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
   auto x = torch::linspace(0.05, 0.95, n).view({1, n});
   torch::NoGradGuard ng;
   auto y = h(x);  // [T, 1, n] or [T, 1, n, P]
-  plot::Panel in;
+  viz::Panel in;
   in.title = "input intensities";
   in.xlabel = "input";
   in.ylabel = "value";
   std::vector<double> xs, ys;
   for (int64_t i = 0; i < n; ++i) xs.push_back(i), ys.push_back(x[0][i].item<float>());
-  in.series = {{xs, ys, "", plot::Style::Bars}};
+  in.series = {{xs, ys, "", viz::Style::Bars}};
   std::vector<std::string> labels;
   auto flat = y.reshape({y.size(0), -1});
   for (int64_t i = 0; i < flat.size(1); ++i) {
@@ -88,13 +88,13 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
     }
   }
   bool binary = torch::all((flat == 0) | (flat == 1)).item<bool>();
-  auto out = binary ? plot::raster_panel(to_rows(flat), fmt::format("{} encoder: spikes over T = {}", name, T), labels)
+  auto out = binary ? viz::raster_panel(to_rows(flat), fmt::format("{} encoder: spikes over T = {}", name, T), labels)
                     : heat_panel(flat, fmt::format("{} encoder: input current per step", name), "input index");
   f.panels = {in, out};
   return f;
 }
 
-plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
+viz::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
   const int64_t n = 6;
   auto rates = torch::linspace(0.05, 0.6, n);
   auto spikes = torch::bernoulli(rates.view({1, 1, n}).expand({T, 1, n}).contiguous());
@@ -102,13 +102,13 @@ plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T)
   auto y = h(spikes);  // [K, 1, n] or [1, n]
   std::vector<std::string> labels;
   for (int64_t i = 0; i < n; ++i) labels.push_back(fmt::format("p={:.2f}", rates[i].item<float>()));
-  plot::Figure f;
+  viz::Figure f;
   f.columns = 2;
   f.width = 1100;
   f.height = 450;
-  auto raster = plot::raster_panel(to_rows(spikes.view({T, n})), fmt::format("input spikes (Bernoulli, T = {})", T),
+  auto raster = viz::raster_panel(to_rows(spikes.view({T, n})), fmt::format("input spikes (Bernoulli, T = {})", T),
                                    labels);
-  plot::Panel out;
+  viz::Panel out;
   out.title = fmt::format("{}: output", name);
   auto v = y.reshape({-1, n});
   if (v.size(0) == 1) {
@@ -116,7 +116,7 @@ plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T)
     out.ylabel = "decoded value";
     std::vector<double> xs, ys;
     for (int64_t i = 0; i < n; ++i) xs.push_back(i), ys.push_back(v[0][i].item<float>());
-    out.series = {{xs, ys, "", plot::Style::Bars}};
+    out.series = {{xs, ys, "", viz::Style::Bars}};
   } else {
     out.xlabel = "window";
     out.ylabel = "decoded value";
@@ -124,19 +124,19 @@ plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T)
     for (int64_t i = 0; i < n; ++i) {
       std::vector<double> xs, ys;
       for (int64_t k = 0; k < v.size(0); ++k) xs.push_back(k), ys.push_back(v[k][i].item<float>());
-      out.series.push_back({xs, ys, labels[i], plot::Style::Line});
+      out.series.push_back({xs, ys, labels[i], viz::Style::Line});
     }
   }
   f.panels = {raster, out};
   return f;
 }
 
-plot::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
+viz::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
   const int64_t F = 4;
   auto s = torch::linspace(-3, 3, 121);
   torch::NoGradGuard ng;
   auto y = h(s.view({-1, 1}).expand({-1, F}).contiguous());  // [121, F]
-  plot::Panel p;
+  viz::Panel p;
   p.title = fmt::format("{}: output per unit for input s (1, 1, 1, 1), random weights", name);
   p.xlabel = "input s";
   p.ylabel = name == "threshold_modulator" ? "threshold" : name == "spike_gate" ? "gate" : "weight factor";
@@ -144,9 +144,9 @@ plot::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
   for (int64_t u = 0; u < y.size(1); ++u) {
     std::vector<double> xs, ys;
     for (int64_t i = 0; i < s.size(0); ++i) xs.push_back(s[i].item<float>()), ys.push_back(y[i][u].item<float>());
-    p.series.push_back({xs, ys, fmt::format("unit {}", u), plot::Style::Line});
+    p.series.push_back({xs, ys, fmt::format("unit {}", u), viz::Style::Line});
   }
-  plot::Figure f;
+  viz::Figure f;
   f.panels = {p};
   f.width = 800;
   f.height = 450;
@@ -155,7 +155,7 @@ plot::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
 
 void hu_plot(const HuPlotOptions& o) {
   auto h = hu::make_preset(o.preset, o.steps);
-  plot::Figure f;
+  viz::Figure f;
   if (h->direction == hu::Direction::Modulation) {
     f = plot_modulator(h, o.preset);
   } else if (is_encoder(h)) {
@@ -163,7 +163,7 @@ void hu_plot(const HuPlotOptions& o) {
   } else {
     f = plot_decoder(h, o.preset, o.steps);
   }
-  plot::save_png(f, o.out);
+  viz::save_png(f, o.out);
   fmt::print("wrote {} ({} preset, {})\n", o.out, o.preset, to_string(h->direction));
 }
 

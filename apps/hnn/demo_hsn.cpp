@@ -7,7 +7,7 @@
 
 #include "demos.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hsn/visualize.h"
 #include "hsn_tasks.h"
@@ -68,7 +68,6 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   to.batch = 8;
   to.lr = 3e-3;
   to.balanced_loss = true;
-  to.progress = false;
   fmt::print("\n== training (width {}, {} epochs, Adam 3e-3 -> 3e-4 at half, batch 8, balanced loss)\n", o.width,
              to.epochs);
   to.checkpoint = path("hsn.pt");
@@ -83,14 +82,14 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
 
   // 3. Offline evaluation on the test recording.
   fmt::print("\n== test recording ({} turns/s), every bin of every sample\n", gt_opts.scene.speed);
-  plot::Panel sp = success_panel("Success plot (test recording)");
+  viz::Panel sp = success_panel("Success plot (test recording)");
   print_metrics_header();
   for (auto& [name, m] : trackers) {
     auto r = evaluate_tracker(m, test.data);
     print_metrics(name, r.overall);
     sp.series.push_back(success_series(r.overall, name));
   }
-  plot::save_png(sp, path("success.png"), 700, 500);
+  viz::save_png(sp, path("success.png"), 700, 500);
 
   // 4. Streaming: the frame ANN answers at 25 Hz; the HSN every millisecond.
   fmt::print("\n== streaming evaluation against object speed\n");

@@ -49,26 +49,19 @@ struct Result {
 Result train_one(const std::string& label, bool learnable, const data::ImageSet& train, const data::ImageSet& test,
                  const DemoOptions& o) {
   HybridNet net(o.steps, learnable);
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr));
-  train::LoopOptions lo;
-  lo.batch_size = o.batch;
-  int64_t epoch = 0;
-  lo.lr_factor = [&](double p) { return 0.5 * (1 + std::cos(M_PI * (epoch + p) / o.epochs)); };
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
+  train::Trainer trainer(*net, train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
+  trainer.add_callback(std::make_shared<train::ProgressBar>(label + " epoch"));
   Result r;
-  for (epoch = 0; epoch < o.epochs; ++epoch) {
-    lo.label = fmt::format("{} epoch {}/{}", label, epoch + 1, o.epochs);
-    net->train();
-    auto tr = train::train_epoch(fwd, opt, train.images, train.labels, lo);
-    net->eval();
-    train::LoopOptions eo = lo;
-    eo.batch_size = 500;
-    auto te = train::evaluate(fwd, test.images, test.labels, eo);
-    fmt::print("{:<20} epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch\n", label,
-               epoch + 1, tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds);
-    r.test_accuracy = te.accuracy;
-    r.seconds += tr.seconds;
-  }
+  trainer.add_callback(std::make_shared<train::OnEpochEnd>([&](const train::EpochLog& e) {
+    fmt::print("{:<20} epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch\n", label, e.epoch,
+               train::metric(e.train, "loss"), 100 * train::metric(e.train, "accuracy"),
+               100 * train::metric(e.val, "accuracy"), e.seconds);
+    r.test_accuracy = train::metric(e.val, "accuracy");
+    r.seconds += e.seconds;
+  }));
+  trainer.fit(train.size(), train::classification_step(fwd, train.images, train.labels),
+              [&] { return train::evaluate_classifier(fwd, test.images, test.labels); });
   return r;
 }
 

@@ -56,25 +56,18 @@ void run_snn_mlp(const DemoOptions& o) {
   fmt::print("model: 784 -> {} BN-LIF (tau 2, {}) -> 10, T = {}, {} input coding, Adam lr {} (cosine)\n", o.hidden,
              o.surrogate, o.steps, o.encoding, o.lr);
   SpikingMlp net(o.hidden, o.steps, o.encoding == "poisson", spike::Surrogate::parse(o.surrogate));
-  torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr));
-  train::LoopOptions lo;
-  lo.batch_size = o.batch;
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
   // Cosine decay over the whole run: most of the accuracy of a one-epoch run comes from it.
-  int64_t epoch = 0;
-  lo.lr_factor = [&](double p) { return 0.5 * (1 + std::cos(M_PI * (epoch + p) / o.epochs)); };
-  for (int64_t e = 0; e < o.epochs; ++e) {
-    epoch = e;
-    lo.label = fmt::format("epoch {}/{}", e + 1, o.epochs);
-    net->train();
-    auto tr = train::train_epoch(fwd, opt, train.images, train.labels, lo);
-    net->eval();
-    lo.batch_size = 500;
-    auto te = train::evaluate(fwd, test.images, test.labels, lo);
-    lo.batch_size = o.batch;
-    fmt::print("epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch ({:.0f} images/s)\n", e + 1,
-               tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds, tr.samples / tr.seconds);
-  }
+  train::Trainer trainer(*net, train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
+  trainer.add_callback(std::make_shared<train::ProgressBar>());
+  const int64_t n = train.size();
+  trainer.add_callback(std::make_shared<train::OnEpochEnd>([n](const train::EpochLog& e) {
+    fmt::print("epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch ({:.0f} images/s)\n",
+               e.epoch, train::metric(e.train, "loss"), 100 * train::metric(e.train, "accuracy"),
+               100 * train::metric(e.val, "accuracy"), e.seconds, n / std::max(e.seconds, 1e-9));
+  }));
+  trainer.fit(train.size(), train::classification_step(fwd, train.images, train.labels),
+              [&] { return train::evaluate_classifier(fwd, test.images, test.labels); });
 }
 
 }  // namespace hnn::cli

@@ -5,7 +5,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/events/formats.h"
 
 namespace hnn::cli::hsn {
@@ -83,7 +83,7 @@ void print_sweep(const std::vector<SweepRow>& rows) {
 }
 
 void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png) {
-  plot::Panel p;
+  viz::Panel p;
   p.title = "Streaming tracking accuracy against object speed";
   p.xlabel = "speed factor";
   p.ylabel = "mIoU";
@@ -91,9 +91,9 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png) {
   p.ymin = 0;
   p.ymax = 1;
   p.legend = "bl";
-  plot::Series h{{}, {}, "HSN (1 ms bins)", plot::Style::LinePoints, 0};
-  plot::Series r{{}, {}, "real ANN (25 Hz)", plot::Style::LinePoints, 1};
-  plot::Series i{{}, {}, "ideal ANN (1 kHz frames)", plot::Style::LinePoints, 2};
+  viz::Series h{{}, {}, "HSN (1 ms bins)", viz::Style::LinePoints, 0};
+  viz::Series r{{}, {}, "real ANN (25 Hz)", viz::Style::LinePoints, 1};
+  viz::Series i{{}, {}, "ideal ANN (1 kHz frames)", viz::Style::LinePoints, 2};
   for (auto& row : rows) {
     for (auto* s : {&h, &r, &i}) s->x.push_back(row.factor);
     h.y.push_back(row.result.hsn.mean_iou);
@@ -101,11 +101,11 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png) {
     i.y.push_back(row.result.ideal_ann.mean_iou);
   }
   p.series = {h, r, i};
-  plot::save_png(p, png, 800, 500);
+  viz::save_png(p, png, 800, 500);
 }
 
-plot::Panel success_panel(const std::string& title) {
-  plot::Panel p;
+viz::Panel success_panel(const std::string& title) {
+  viz::Panel p;
   p.title = title;
   p.xlabel = "IoU threshold";
   p.ylabel = "fraction of predictions";

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/events/event_stream.h"
 #include "hnn/models/hsn/evaluate.h"
 #include "hnn/models/hsn/trainer.h"
@@ -42,7 +42,7 @@ void plot_sweep(const std::vector<SweepRow>& rows, const std::string& png);
 
 // An empty success-plot panel (IoU threshold against fraction of predictions); add
 // success_series(...) of each tracker.
-plot::Panel success_panel(const std::string& title);
+viz::Panel success_panel(const std::string& title);
 
 void print_metrics_header();
 void print_metrics(const std::string& name, const TrackMetrics& m);

@@ -6,6 +6,7 @@
 #include <thread>
 #include <iostream>
 
+#include "hnn/config.h"
 #include "cli_util.h"
 #include "commands.h"
 #include "hnn/core/allocator.h"
@@ -14,9 +15,6 @@
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
 
-#ifndef HNN_VERSION
-#define HNN_VERSION "0.0.0"
-#endif
 
 namespace hnn::cli {
 
@@ -36,7 +34,7 @@ int main(int argc, char** argv) {
   CLI::App app{"hnn: hybrid neural networks (ANN + SNN joined by hybrid units) on LibTorch.\n"
                "Run 'hnn <command> --help' for the options of a command."};
   app.name("hnn");
-  app.set_version_flag("--version", std::string("hnn ") + HNN_VERSION + " (LibTorch " + TORCH_VERSION + ")");
+  app.set_version_flag("--version", std::string("hnn ") + HNN_VERSION_STRING + " (LibTorch " + TORCH_VERSION + ")");
   app.fallthrough();
   hnn::cli::Globals g;
   app.add_option("--seed", g.seed, "Seed for every random number generator")->capture_default_str();

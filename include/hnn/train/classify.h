@@ -1,40 +1,27 @@
-// A plain supervised loop for classifiers: shuffled mini-batches, cross-entropy, accuracy,
-// progress bar. The model is any callable from a batch of inputs [B, ...] to logits [B, C].
+// Classification on in-memory tensors with the Trainer: inputs [N, ...] and int64 labels [N],
+// cross-entropy loss, accuracy. The model is any callable from a batch [B, ...] to logits [B, C].
+//
+//   train::Trainer trainer(*net, train::TrainerOptions().epochs(5).schedule("cosine"));
+//   auto fwd = [&](const at::Tensor& x) { return net->forward(x); };
+//   trainer.fit(x.size(0), train::classification_step(fwd, x, y),
+//               [&] { return train::evaluate_classifier(fwd, x_test, y_test); });
 #pragma once
 #include <ATen/core/Tensor.h>
-#include <torch/optim/optimizer.h>
 
 #include <functional>
-#include <string>
+
+#include "hnn/train/trainer.h"
 
 namespace hnn::train {
 
 using ForwardFn = std::function<at::Tensor(const at::Tensor& batch)>;
 
-struct EpochStats {
-  double loss = 0;      // mean cross-entropy
-  double accuracy = 0;  // fraction correct
-  int64_t samples = 0;
-  double seconds = 0;
-};
+// A step for Trainer::fit: cross-entropy of model(inputs[idx]) against labels[idx], with the
+// batch accuracy as the metric "accuracy". hnn::Error when inputs and labels do not match.
+StepFn classification_step(ForwardFn model, at::Tensor inputs, at::Tensor labels);
 
-struct LoopOptions {
-  int64_t batch_size = 100;
-  std::string label = "train";
-  bool shuffle = true;
-  int64_t max_batches = 0;           // 0: the whole set
-  std::function<void()> before_batch;  // e.g. reset the state of spiking layers
-  // Learning-rate schedule: called before each step with the fraction of the epoch done, returns
-  // the factor applied to every parameter group's initial learning rate.
-  std::function<double(double progress)> lr_factor;
-};
-
-// One epoch of training on (inputs [N, ...], labels int64 [N]).
-EpochStats train_epoch(const ForwardFn& model, torch::optim::Optimizer& opt, const at::Tensor& inputs,
-                       const at::Tensor& labels, const LoopOptions& o);
-
-// Accuracy and mean loss without gradients.
-EpochStats evaluate(const ForwardFn& model, const at::Tensor& inputs, const at::Tensor& labels,
-                    const LoopOptions& o);
+// {"loss", "accuracy"} over the whole set, in batches, without gradients.
+Metrics evaluate_classifier(const ForwardFn& model, const at::Tensor& inputs, const at::Tensor& labels,
+                            int64_t batch_size = 500);
 
 }  // namespace hnn::train

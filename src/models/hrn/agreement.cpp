@@ -10,7 +10,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 
@@ -219,7 +219,7 @@ void write_agreement(const AgreementResult& r, const std::string& prefix, const 
   write_file_atomically(prefix + ".csv", csv);
 
   // Horizontal bars (drawn as thick lines) with template names as row labels.
-  plot::Panel p;
+  viz::Panel p;
   p.title = title;
   p.xlabel = "agreement of the SNN with the executor (%)";
   std::vector<const AgreementRow*> rows;
@@ -235,7 +235,7 @@ void write_agreement(const AgreementResult& r, const std::string& prefix, const 
     p.row_labels.push_back(fmt::format("{} ({:.1f}%)", rows[i]->name, rows[i]->percent()));
     int ti = (int)(std::find(kTypes.begin(), kTypes.end(), rows[i]->type) - kTypes.begin());
     for (double dy = -0.3; dy <= 0.3001; dy += 0.05) {
-      plot::Series s;
+      viz::Series s;
       s.x = {lo, rows[i]->percent()};
       s.y = {(double)i + dy, (double)i + dy};
       s.color = ti < 4 ? colour_of_type[ti] : 7;
@@ -247,7 +247,7 @@ void write_agreement(const AgreementResult& r, const std::string& prefix, const 
   p.title = fmt::format("{}: {} scenes, {} programs (blue descriptive, orange explanatory, green predictive, pink "
                         "counterfactual)",
                         title, r.scenes, r.programs);
-  plot::save_png(p, prefix + ".png", 1100, std::max(500, 26 * (int)rows.size() + 160));
+  viz::save_png(p, prefix + ".png", 1100, std::max(500, 26 * (int)rows.size() + 160));
 }
 
 }  // namespace hnn::models::hrn

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "hnn/core/error.h"
+#include "hnn/spike/neuron.h"
 
 namespace hnn::models::hrn {
 namespace {
@@ -208,15 +209,30 @@ void BatchRunner::run_dense(const std::vector<Job>& jobs, const std::vector<Slot
 }
 
 std::vector<float> simulate(const Network& net, const Stimulus& stim, std::vector<std::vector<float>>* spikes) {
+  // The HRN neuron is the library's neuron without memory between steps: m_t = x_t + W s_{t-1}
+  // (decay form with d = 0), s_t = [m_t >= Thr] (inclusive firing), no reset; the membrane
+  // after the last step is the read-out.
+  spike::NeuronSpec spec;
+  spec.charge = spike::Charge::LifDecay;
+  spec.reset = spike::Reset::None;
+  spec.inclusive = true;
+  spike::NeuronParams params;
+  params.threshold = torch::scalar_tensor(kThreshold, torch::kFloat);
+  params.decay = torch::zeros({}, torch::kFloat);
   const int n = net.size();
   auto x = dense_stimuli(stim, net.layout);
   auto dense = net.dense();
   auto W = torch::from_blob(dense.data(), {n, n}, torch::kFloat);
-  auto s = torch::zeros({n}, torch::kFloat), m = torch::zeros({n}, torch::kFloat);
+  auto s = torch::zeros({1, n}, torch::kFloat), m = torch::zeros({1, n}, torch::kFloat);
+  spike::NeuronState state;
   if (spikes) spikes->clear();
+  torch::NoGradGuard no_grad;
   for (int t = 0; t < stim.steps; ++t) {
-    m = torch::from_blob(x[t].data(), {n}, torch::kFloat) + torch::mv(W, s);
-    s = (m >= kThreshold).to(torch::kFloat);
+    auto input = torch::from_blob(x[t].data(), {1, n}, torch::kFloat) + torch::mv(W, s[0]).unsqueeze(0);
+    auto r = spike::step(input, state, params, spec);
+    s = r.spikes;
+    m = r.membrane;
+    state = r.state;
     if (spikes) spikes->emplace_back(s.data_ptr<float>(), s.data_ptr<float>() + n);
   }
   m = m.contiguous();

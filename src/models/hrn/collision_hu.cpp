@@ -5,13 +5,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
+#include "hnn/train/checkpoint.h"
+#include "hnn/train/trainer.h"
 
 namespace hnn::models::hrn {
 namespace {
@@ -23,11 +23,6 @@ torch::nn::Sequential conv_block(int in, int out) {
       torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 3).padding(1)), torch::nn::BatchNorm1d(out),
       torch::nn::ReLU(), torch::nn::Conv1d(torch::nn::Conv1dOptions(out, out, 3).padding(1)),
       torch::nn::BatchNorm1d(out), torch::nn::ReLU());
-}
-
-std::string json_path(const std::string& path) {
-  if (path.size() > 3 && path.compare(path.size() - 3, 3, ".pt") == 0) return path.substr(0, path.size() - 3) + ".json";
-  return path + ".json";
 }
 
 float clampf(double v) { return (float)std::max(-5.0, std::min(5.0, v)); }
@@ -188,22 +183,16 @@ CollisionHu::CollisionHu(const CollisionHuConfig& cfg) : cfg_(cfg), net_(cfg) {
 }
 
 CollisionHu CollisionHu::load(const std::string& path) {
-  std::string jp = json_path(path);
-  HNN_CHECK(file_exists(path), "collision HU checkpoint '{}' not found", path);
-  HNN_CHECK(file_exists(jp), "collision HU config '{}' not found (written beside the checkpoint by train-hu)", jp);
-  CollisionHu hu(CollisionHuConfig::from_json(read_file(jp), jp));
-  try {
-    torch::load(hu.net_, path);
-  } catch (const c10::Error& e) {
-    fail("cannot load collision HU weights from '{}': {}", path, e.what_without_backtrace());
-  }
+  CollisionHu hu(CollisionHuConfig::from_json(train::read_checkpoint_config(path), path));
+  train::load_checkpoint(path, *hu.net_);
   hu.net_->eval();
   return hu;
 }
 
 void CollisionHu::save(const std::string& path) const {
-  write_atomically(path, [&](const std::string& tmp) { torch::save(net_, tmp); });
-  write_file_atomically(json_path(path), cfg_.to_json() + "\n");
+  train::CheckpointMeta meta;
+  meta.config = cfg_.to_json();
+  train::save_checkpoint(path, *net_, meta);
 }
 
 std::pair<at::Tensor, at::Tensor> CollisionHu::predict(const PairSet& set, int batch) {
@@ -242,59 +231,39 @@ HuMetrics CollisionHu::evaluate(const PairSet& set, double threshold, int batch)
 std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& tr, const PairSet& val,
                                                                  const HuTrainOptions& opt) {
   HNN_CHECK(tr.size() > 0, "collision HU: empty training set");
-  torch::optim::Adam adam(net_->parameters(), torch::optim::AdamOptions(opt.lr));
+  // Cosine decay of the learning rate over the run; the weights of the epoch with the best
+  // validation F1 are kept.
+  train::Trainer trainer(*net_, train::TrainerOptions()
+                                    .epochs(opt.epochs)
+                                    .batch_size(opt.batch)
+                                    .lr(opt.lr)
+                                    .schedule("cosine")
+                                    .monitor("f1")
+                                    .maximize(true)
+                                    .restore_best(val.size() > 0)
+                                    .model_config(cfg_.to_json()));
+  for (auto& cb : opt.callbacks) trainer.add_callback(cb);
   std::vector<std::pair<HuMetrics, HuMetrics>> history;
-  double best_f1 = -1;
-  std::vector<at::Tensor> best;
-  auto state = [&] {
-    std::vector<at::Tensor> v;
-    for (auto& p : net_->parameters()) v.push_back(p.detach().clone());
-    for (auto& b : net_->buffers()) v.push_back(b.detach().clone());
-    return v;
+  auto step = [&](const at::Tensor& idx) {
+    auto x = tr.x.index_select(0, idx), y = tr.collide.index_select(0, idx), w = tr.when.index_select(0, idx);
+    auto [logits, when] = net_->forward(x);
+    auto ce = torch::nn::functional::cross_entropy(logits, y);
+    auto pos = y.to(torch::kBool);
+    auto mse = pos.any().item<bool>() ? torch::mse_loss(when.masked_select(pos), w.masked_select(pos))
+                                      : torch::zeros({}, torch::kFloat);
+    return train::StepResult{5 * ce + mse};
   };
-  const int64_t n = tr.size();
-  for (int e = 0; e < opt.epochs; ++e) {
-    net_->train();
-    auto perm = torch::randperm(n, torch::kLong);
-    double loss_sum = 0;
-    int64_t batches = (n + opt.batch - 1) / opt.batch;
-    Progress bar(batches, fmt::format("HU epoch {}/{}", e + 1, opt.epochs), "batches");
-    // Cosine decay of the learning rate over the run.
-    for (int64_t bi = 0; bi < batches; ++bi) {
-      double progress = (e + (double)bi / batches) / opt.epochs;
-      for (auto& g : adam.param_groups())
-        static_cast<torch::optim::AdamOptions&>(g.options()).lr(opt.lr * 0.5 * (1 + std::cos(M_PI * progress)));
-      auto idx = perm.narrow(0, bi * opt.batch, std::min<int64_t>(opt.batch, n - bi * opt.batch));
-      auto x = tr.x.index_select(0, idx), y = tr.collide.index_select(0, idx), w = tr.when.index_select(0, idx);
-      auto [logits, when] = net_->forward(x);
-      auto ce = torch::nn::functional::cross_entropy(logits, y);
-      auto pos = y.to(torch::kBool);
-      auto mse = pos.any().item<bool>() ? torch::mse_loss(when.masked_select(pos), w.masked_select(pos))
-                                        : torch::zeros({}, torch::kFloat);
-      auto loss = 5 * ce + mse;
-      adam.zero_grad();
-      loss.backward();
-      adam.step();
-      loss_sum += loss.item<double>();
-      bar.update(1, {{"loss", loss_sum / (bi + 1)}});
-    }
-    bar.finish();
-    HuMetrics mt;
-    mt.loss = loss_sum / batches;
-    HuMetrics mv = val.size() ? evaluate(val) : HuMetrics{};
-    history.push_back({mt, mv});
-    if (opt.verbose)
-      fmt::print("epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame error {:.1f}\n",
-                 e + 1, mt.loss, mv.precision, mv.recall, mv.f1, mv.frame_error);
-    std::fflush(stdout);
-    if (mv.f1 > best_f1 || val.size() == 0) best_f1 = mv.f1, best = state();
-  }
-  if (!best.empty()) {
-    torch::NoGradGuard ng;
-    size_t i = 0;
-    for (auto& p : net_->parameters()) p.copy_(best[i++]);
-    for (auto& b : net_->buffers()) b.copy_(best[i++]);
-  }
+  train::ValidateFn validate;
+  if (val.size() > 0)
+    validate = [&] {
+      HuMetrics mv = evaluate(val);
+      history.push_back({HuMetrics{}, mv});
+      return train::Metrics{{"precision", mv.precision}, {"recall", mv.recall}, {"f1", mv.f1},
+                            {"frame_error", mv.frame_error}};
+    };
+  auto result = trainer.fit(tr.size(), step, validate);
+  history.resize(result.history.size());
+  for (size_t e = 0; e < result.history.size(); ++e) history[e].first.loss = train::metric(result.history[e].train, "loss");
   net_->eval();
   return history;
 }

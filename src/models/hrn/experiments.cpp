@@ -11,7 +11,7 @@
 #include <unordered_map>
 
 #include "hnn/core/fs.h"
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hrn/agreement.h"
@@ -117,12 +117,12 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
   // Accuracy panels: all questions, then one per type; y range from the data with room for the
   // legend above the curves.
   auto panel = [&](const std::string& title, bool legend, auto hrn, auto exec, auto guess) {
-    plot::Panel p;
+    viz::Panel p;
     p.title = title;
     p.xlabel = "false collision events per video";
     p.ylabel = "accuracy (%)";
-    plot::Series h{{}, {}, "HRN (SNN)", plot::Style::LinePoints, 0}, e{{}, {}, "executor", plot::Style::LinePoints, 1},
-        g{{}, {}, "executor + guess on error", plot::Style::LinePoints, 2};
+    viz::Series h{{}, {}, "HRN (SNN)", viz::Style::LinePoints, 0}, e{{}, {}, "executor", viz::Style::LinePoints, 1},
+        g{{}, {}, "executor + guess on error", viz::Style::LinePoints, 2};
     double lo = 100, hi = 0;
     for (const auto& r : rows) {
       h.x.push_back(r.false_events), h.y.push_back(hrn(r));
@@ -136,7 +136,7 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
     p.ymax = legend ? hi + 1.2 * (hi - p.ymin) + 0.5 : std::min(100.5, hi + 1);
     return p;
   };
-  plot::Figure fig;
+  viz::Figure fig;
   fig.columns = 3;
   fig.width = 1500;
   fig.height = 900;
@@ -147,13 +147,13 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
     fig.panels.push_back(panel(
         std::string(kTypes[t]) + " (colours as left)", false, [t](const RobustnessRow& r) { return r.type_hrn[t]; },
         [t](const RobustnessRow& r) { return r.type_exec[t]; }, [t](const RobustnessRow& r) { return r.type_guess[t]; }));
-  plot::Panel ev;
+  viz::Panel ev;
   ev.title = "HU detections vs threshold";
   ev.xlabel = "collision threshold of the HU";
   ev.ylabel = "pairs per video";
   ev.log_x = true;
-  plot::Series fe{{}, {}, "false collisions", plot::Style::LinePoints, 0},
-      me{{}, {}, "missed collisions", plot::Style::LinePoints, 1};
+  viz::Series fe{{}, {}, "false collisions", viz::Style::LinePoints, 0},
+      me{{}, {}, "missed collisions", viz::Style::LinePoints, 1};
   for (const auto& r : rows) {
     fe.x.push_back(r.threshold), fe.y.push_back(r.false_events);
     me.x.push_back(r.threshold), me.y.push_back(r.missed_events);
@@ -161,7 +161,7 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
   ev.series = {fe, me};
   ev.ymin = 0;
   fig.panels.push_back(ev);
-  plot::save_png(fig, prefix + ".png");
+  viz::save_png(fig, prefix + ".png");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,12 +273,12 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
     csv += fmt::format("{},{},{},{},{:.2f},{:.2f},{:.3f},{:.3f},{:.3f}\n", r.by, r.value, r.scenes, r.programs,
                        r.neurons, r.steps, r.snn_us, r.exec_us, r.build_us);
   write_file_atomically(prefix + ".csv", csv);
-  plot::Figure fig;
+  viz::Figure fig;
   fig.columns = 3;
   fig.width = 1650;
   fig.height = 1000;
   for (const char* by : {"objects", "events"}) {
-    plot::Panel lat, rel, size;
+    viz::Panel lat, rel, size;
     lat.title = fmt::format("latency per question vs {}", by);
     lat.xlabel = rel.xlabel = size.xlabel = fmt::format("{} in the scene", by);
     lat.ylabel = "microseconds per question (one thread)";
@@ -286,11 +286,11 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
     rel.ylabel = "relative latency";
     size.title = fmt::format("network size vs {}", by);
     size.ylabel = "count";
-    plot::Series snn{{}, {}, "SNN on the CPU", plot::Style::LinePoints, 0},
-        ex{{}, {}, "symbolic executor", plot::Style::LinePoints, 1},
-        neu{{}, {}, "neurons", plot::Style::LinePoints, 2}, st{{}, {}, "time steps T (mean)", plot::Style::LinePoints, 3},
-        rs{{}, {}, "SNN CPU time", plot::Style::LinePoints, 0}, rt{{}, {}, "SNN time steps", plot::Style::LinePoints, 3},
-        target{{}, {}, "target 1.5x", plot::Style::Line, 7};
+    viz::Series snn{{}, {}, "SNN on the CPU", viz::Style::LinePoints, 0},
+        ex{{}, {}, "symbolic executor", viz::Style::LinePoints, 1},
+        neu{{}, {}, "neurons", viz::Style::LinePoints, 2}, st{{}, {}, "time steps T (mean)", viz::Style::LinePoints, 3},
+        rs{{}, {}, "SNN CPU time", viz::Style::LinePoints, 0}, rt{{}, {}, "SNN time steps", viz::Style::LinePoints, 3},
+        target{{}, {}, "target 1.5x", viz::Style::Line, 7};
     const LatencyRow* base = nullptr;
     for (const auto& r : rows)
       if (r.by == by && (!base || (std::string(by) == "objects" ? r.value == 3 : r.value < base->value))) base = &r;
@@ -324,7 +324,7 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
     fig.panels.push_back(rel);
     fig.panels.push_back(size);
   }
-  plot::save_png(fig, prefix + ".png");
+  viz::save_png(fig, prefix + ".png");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -415,7 +415,7 @@ void write_throughput(const std::vector<ThroughputRow>& rows, const std::string&
     csv += fmt::format("{},{},{},{},{:.6f},{:.1f},{:.1f}\n", r.engine, r.columns, r.programs, r.questions, r.seconds,
                        r.programs_per_s, r.questions_per_s);
   write_file_atomically(prefix + ".csv", csv);
-  plot::Panel p;
+  viz::Panel p;
   p.title = "HRN throughput on one CPU core";
   p.xlabel = "questions batched per network (columns of the state tensor)";
   p.ylabel = "questions per second";
@@ -427,8 +427,8 @@ void write_throughput(const std::vector<ThroughputRow>& rows, const std::string&
   int colour = 0;
   double lo_x = 1, hi_x = 1;
   for (const auto& e : engines) {
-    plot::Series q{{}, {}, e + " engine: questions/s", plot::Style::LinePoints, colour},
-        pr{{}, {}, e + " engine: programs/s (choices counted)", plot::Style::Points, colour};
+    viz::Series q{{}, {}, e + " engine: questions/s", viz::Style::LinePoints, colour},
+        pr{{}, {}, e + " engine: programs/s (choices counted)", viz::Style::Points, colour};
     for (const auto& r : rows)
       if (r.engine == e) {
         q.x.push_back(r.columns), q.y.push_back(r.questions_per_s);
@@ -439,8 +439,8 @@ void write_throughput(const std::vector<ThroughputRow>& rows, const std::string&
     p.series.push_back(pr);
     ++colour;
   }
-  p.series.push_back({{lo_x, hi_x}, {1e4, 1e4}, "target: 10,000 questions/s", plot::Style::Line, 7});
-  plot::save_png(p, prefix + ".png", 1000, 650);
+  p.series.push_back({{lo_x, hi_x}, {1e4, 1e4}, "target: 10,000 questions/s", viz::Style::Line, 7});
+  viz::save_png(p, prefix + ".png", 1000, 650);
 }
 
 }  // namespace hnn::models::hrn

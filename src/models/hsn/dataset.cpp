@@ -1,13 +1,17 @@
 #include "hnn/models/hsn/dataset.h"
 
-#include <opencv2/imgproc.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include "hnn/config.h"
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/events/representation.h"
 #include "hnn/models/hsn/loss.h"
+
+#if HNN_HAVE_VIDEO
+#include <opencv2/imgproc.hpp>
+#endif
 
 namespace hnn::models::hsn {
 
@@ -49,6 +53,7 @@ HsnData concat(const std::vector<HsnData>& parts) {
   return out;
 }
 
+#if HNN_HAVE_VIDEO
 bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<double, 2>>& centres) {
   auto img = image.to(torch::kUInt8).contiguous();
   const int H = (int)img.size(0), W = (int)img.size(1);
@@ -171,5 +176,22 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
   d.boxes = torch::stack(boxes);
   return d;
 }
+#else  // built without OpenCV: the HSN's frame processing (contours, resizing) is unavailable
+
+namespace {
+[[noreturn]] void no_opencv() {
+  fail("the HSN data pipeline needs OpenCV: hnn was built without it (install libopencv-dev, then "
+       "reconfigure with -DHNN_WITH_VIDEO=ON)");
+}
+}  // namespace
+
+bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<double, 2>>& centres) {
+  no_opencv();
+}
+
+HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o) {
+  no_opencv();
+}
+#endif  // HNN_HAVE_VIDEO
 
 }  // namespace hnn::models::hsn

@@ -56,8 +56,8 @@ TrackMetrics track_metrics(const at::Tensor& pred, const at::Tensor& boxes) {
   return m;
 }
 
-plot::Series success_series(const TrackMetrics& m, const std::string& label) {
-  return {m.thresholds, m.success, fmt::format("{} [{:.3f}]", label, m.success_auc), plot::Style::Line};
+viz::Series success_series(const TrackMetrics& m, const std::string& label) {
+  return {m.thresholds, m.success, fmt::format("{} [{:.3f}]", label, m.success_auc), viz::Style::Line};
 }
 
 }  // namespace hnn::models::hsn

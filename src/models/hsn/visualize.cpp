@@ -1,15 +1,21 @@
 #include "hnn/models/hsn/visualize.h"
 
-#include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include "hnn/config.h"
 #include "hnn/core/error.h"
 #include "hnn/events/representation.h"
-#include "hnn/events/video.h"
 #include "hnn/models/hsn/loss.h"
+
+#if HNN_HAVE_VIDEO
+#include <opencv2/imgproc.hpp>
+
+#include "hnn/viz/video.h"
+#endif
 
 namespace hnn::models::hsn {
 
+#if HNN_HAVE_VIDEO
 namespace {
 // BGR; kept exactly in GIFs.
 const cv::Vec3b kEventPixel(0, 0, 255);
@@ -24,7 +30,7 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
   torch::NoGradGuard ng;
   hsn->eval();
   const int64_t S = o.load.crop_size, N = std::min<int64_t>(data.size(), o.max_frames);
-  events::VideoOutput video(out, o.fps, {kEventColor, kTruthColor, kPredictionColor});
+  viz::VideoOutput video(out, o.fps, {kEventColor, kTruthColor, kPredictionColor});
   const int sc = o.scale;
   auto rect = [&](const at::Tensor& b) {  // crop pixels -> scaled cv::Rect
     return cv::Rect(cv::Point((int)std::lround(b[0].item<float>() * sc), (int)std::lround(b[1].item<float>() * sc)),
@@ -64,5 +70,16 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
   video.close();
   return written;
 }
+
+#else
+
+int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt,
+                             const std::string& out, const TrackVideoOptions& o) {
+  fail("cannot write the tracking video '{}': hnn was built without OpenCV (install libopencv-dev, then "
+       "reconfigure with -DHNN_WITH_VIDEO=ON)",
+       out);
+}
+
+#endif  // HNN_HAVE_VIDEO
 
 }  // namespace hnn::models::hsn

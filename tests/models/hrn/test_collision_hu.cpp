@@ -44,7 +44,6 @@ TEST(HrnCollisionHu, TrainsAtToySizeAndRoundTrips) {
   HuTrainOptions to;
   to.epochs = 2;
   to.batch = 64;
-  to.verbose = false;
   auto ptr = make_pair_set(tr, cfg), pva = make_pair_set(va, cfg);
   auto hist = hu.train(ptr, pva, to);
   ASSERT_EQ(hist.size(), 2u);
@@ -59,7 +58,7 @@ TEST(HrnCollisionHu, TrainsAtToySizeAndRoundTrips) {
   EXPECT_TENSOR_NEAR(p1, p2, 1e-6);
   EXPECT_TENSOR_NEAR(f1, f2, 1e-4);
   std::remove(ckpt.c_str());
-  std::remove(("/tmp/hnn_test_hu_" + std::to_string(getpid()) + ".json").c_str());
+  std::remove((ckpt + ".json").c_str());
   // Detections replace the factual collisions; everything else stays.
   auto preds = back.predict_scenes({scenes[0]});
   ASSERT_EQ(preds[0].size(), 6u);  // 4 objects

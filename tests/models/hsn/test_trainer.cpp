@@ -52,7 +52,6 @@ TEST(HsnTrainer, LossDecreasesAndCheckpointsRoundTrip) {
   to.epochs = 4;
   to.batch = 2;
   to.lr = 3e-3;
-  to.progress = false;
   to.checkpoint = temp_path("ckpt.pt");
   to.checkpoint_every = 2;
   auto logs = train_tracker(model, toy().data, &toy().data, to);
@@ -80,7 +79,6 @@ TEST(HsnTrainer, ResumeContinuesFromTheSavedEpoch) {
   TrainOptions to;
   to.epochs = 2;
   to.batch = 4;
-  to.progress = false;
   to.checkpoint = temp_path("resume.pt");
   to.checkpoint_every = 1;
   train_tracker(model, toy().data, nullptr, to);

@@ -50,8 +50,9 @@ class BatchRunner {
   int64_t steps_ = 0;
 };
 
-// Reference: one job, step by step, optionally recording the spikes [T][n] (for rasters and
-// tests). Returns the final membrane.
+// Reference: one job, step by step through the library's neuron (spike::step), optionally
+// recording the spikes [T][n] (for rasters and tests); the batched engines above are tested
+// equal to it. Returns the final membrane.
 std::vector<float> simulate(const Network& net, const Stimulus& stim,
                             std::vector<std::vector<float>>* spikes = nullptr);
 

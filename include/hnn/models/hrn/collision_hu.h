@@ -13,11 +13,13 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "hnn/data/clevrer.h"
+#include "hnn/train/trainer.h"
 
 namespace hnn::models::hrn {
 
@@ -77,14 +79,15 @@ struct HuTrainOptions {
   int epochs = 8;
   int batch = 256;
   double lr = 2e-3;
-  bool verbose = true;
+  std::vector<std::shared_ptr<train::Callback>> callbacks;  // progress, logging
 };
 
 class CollisionHu {
  public:
   explicit CollisionHu(const CollisionHuConfig& cfg = {});
-  static CollisionHu load(const std::string& path);  // path.pt + path's .json
-  void save(const std::string& path) const;          // atomically, .pt and .json
+  // An hnn checkpoint (train/checkpoint.h) with the config; save also writes "<path>.json".
+  static CollisionHu load(const std::string& path);
+  void save(const std::string& path) const;
 
   const CollisionHuConfig& config() const { return cfg_; }
   CollisionNet& net() { return net_; }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "hnn/core/plot.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::models::hsn {
 
@@ -30,7 +30,7 @@ struct TrackMetrics {
 // pred_centres [..., 2] and true_boxes [..., 4] in pixels (any leading shape).
 TrackMetrics track_metrics(const at::Tensor& pred_centres, const at::Tensor& true_boxes);
 
-// A success-plot series for plot::Panel.
-plot::Series success_series(const TrackMetrics& m, const std::string& label);
+// A success-plot series for viz::Panel.
+viz::Series success_series(const TrackMetrics& m, const std::string& label);
 
 }  // namespace hnn::models::hsn

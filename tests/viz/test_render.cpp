@@ -6,11 +6,12 @@
 
 #include <array>
 
-#include "events_test_util.h"
-#include "hnn/events/render.h"
-#include "hnn/events/video.h"
+#include "events/events_test_util.h"
+#include "hnn/viz/render.h"
+#include "hnn/viz/video.h"
 
 using namespace hnn::events;
+using namespace hnn::viz;
 using hnn::events::test::TempFile;
 
 TEST(Render, ColoursOverBackgroundAndFrame) {

@@ -7,7 +7,10 @@
 
 #include "hnn/events/event_stream.h"
 
-namespace hnn::events {
+namespace hnn::viz {
+
+using events::EventStream;
+using events::Frame;
 
 struct RenderOptions {
   cv::Scalar on_color{0, 0, 255};         // BGR: red
@@ -25,4 +28,4 @@ cv::Mat frame_to_bgr(const Frame& frame, int sensor_width, int sensor_height);
 cv::Mat render_events(const EventStream& ev, size_t begin, size_t end, const Frame* frame,
                       const RenderOptions& options = {});
 
-}  // namespace hnn::events
+}  // namespace hnn::viz

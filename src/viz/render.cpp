@@ -1,4 +1,4 @@
-#include "hnn/events/render.h"
+#include "hnn/viz/render.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -6,7 +6,7 @@
 
 #include "hnn/core/error.h"
 
-namespace hnn::events {
+namespace hnn::viz {
 
 cv::Mat frame_to_bgr(const Frame& f, int sensor_width, int sensor_height) {
   int W = sensor_width > 0 ? sensor_width : f.offset_x + f.width;
@@ -60,4 +60,4 @@ cv::Mat render_events(const EventStream& ev, size_t begin, size_t end, const Fra
   return img;
 }
 
-}  // namespace hnn::events
+}  // namespace hnn::viz

@@ -1,4 +1,4 @@
-#include "hnn/events/video.h"
+#include "hnn/viz/video.h"
 
 #include <gif_lib.h>
 #include <sys/stat.h>
@@ -13,7 +13,7 @@
 
 #include "hnn/core/error.h"
 
-namespace hnn::events {
+namespace hnn::viz {
 
 namespace {
 std::string lower_extension(const std::string& path) {
@@ -161,4 +161,4 @@ void VideoOutput::close() {
   }
 }
 
-}  // namespace hnn::events
+}  // namespace hnn::viz

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace hnn::events {
+namespace hnn::viz {
 
 class VideoOutput {
  public:
@@ -32,4 +32,4 @@ class VideoOutput {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace hnn::events
+}  // namespace hnn::viz

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace hnn::plot {
+namespace hnn::viz {
 
 enum class Style { Line, Points, LinePoints, Bars, Steps };
 
@@ -49,4 +49,4 @@ void save_png(const Panel& panel, const std::string& path, int width = 900, int 
 Panel raster_panel(const std::vector<std::vector<float>>& spikes_tn, const std::string& title,
                    const std::vector<std::string>& row_labels = {}, double dt = 1.0);
 
-}  // namespace hnn::plot
+}  // namespace hnn::viz

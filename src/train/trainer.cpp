@@ -1,0 +1,315 @@
+#include "hnn/train/trainer.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "hnn/core/error.h"
+#include "hnn/core/progress.h"
+#include "hnn/core/timer.h"
+#include "hnn/train/checkpoint.h"
+
+namespace hnn::train {
+namespace {
+
+std::vector<at::Tensor> trainable(torch::nn::Module& m) {
+  std::vector<at::Tensor> out;
+  for (auto& p : m.parameters())
+    if (p.requires_grad()) out.push_back(p);
+  return out;
+}
+
+void set_lr(torch::optim::Optimizer& opt, const std::vector<double>& base, double factor) {
+  auto& groups = opt.param_groups();
+  for (size_t i = 0; i < groups.size() && i < base.size(); ++i) groups[i].options().set_lr(base[i] * factor);
+}
+
+// Running sums of named values, weighted by samples.
+struct Accumulator {
+  Metrics sums;
+  double weight = 0;
+  void add(const Metrics& m, double w) {
+    for (auto& [k, v] : m) {
+      auto it = std::find_if(sums.begin(), sums.end(), [&](auto& e) { return e.first == k; });
+      if (it == sums.end()) {
+        sums.emplace_back(k, v * w);
+      } else {
+        it->second += v * w;
+      }
+    }
+    weight += w;
+  }
+  Metrics mean() const {
+    Metrics out = sums;
+    for (auto& e : out) e.second /= std::max(weight, 1e-300);
+    return out;
+  }
+};
+
+nlohmann::json metrics_json(const Metrics& m) {
+  auto j = nlohmann::json::object();
+  for (auto& [k, v] : m) j[k] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+  return j;
+}
+
+Metrics metrics_from_json(const nlohmann::json& j) {
+  Metrics m;
+  for (auto& [k, v] : j.items()) m.emplace_back(k, v.is_number() ? v.get<double>() : std::nan(""));
+  return m;
+}
+
+std::string history_json(const std::vector<EpochLog>& h) {
+  auto arr = nlohmann::json::array();
+  for (auto& e : h)
+    arr.push_back({{"epoch", e.epoch}, {"train", metrics_json(e.train)}, {"val", metrics_json(e.val)},
+                   {"lr", e.lr}, {"seconds", e.seconds}, {"best", e.best}});
+  return arr.dump();
+}
+
+std::vector<EpochLog> history_from_json(const std::string& text, const std::string& where) {
+  std::vector<EpochLog> out;
+  try {
+    for (auto& e : nlohmann::json::parse(text)) {
+      EpochLog l;
+      l.epoch = e.value("epoch", (int64_t)0);
+      l.train = metrics_from_json(e.value("train", nlohmann::json::object()));
+      l.val = metrics_from_json(e.value("val", nlohmann::json::object()));
+      l.lr = e.value("lr", 0.0);
+      l.seconds = e.value("seconds", 0.0);
+      l.best = e.value("best", false);
+      out.push_back(std::move(l));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail("checkpoint '{}': bad training history ({})", where, e.what());
+  }
+  return out;
+}
+
+}  // namespace
+
+double metric(const Metrics& m, const std::string& name, double fallback) {
+  for (auto& [k, v] : m)
+    if (k == name) return v;
+  return fallback;
+}
+
+std::string format_metrics(const Metrics& m) {
+  std::string s;
+  for (auto& [k, v] : m) s += fmt::format("{}{} {:.4g}", s.empty() ? "" : " ", k, v);
+  return s;
+}
+
+Trainer::Trainer(torch::nn::Module& model, TrainerOptions o) : model_(model), options_(std::move(o)) {
+  const auto& op = options_;
+  HNN_CHECK(op.epochs() > 0, "trainer: epochs must be positive, got {}", op.epochs());
+  HNN_CHECK(op.batch_size() > 0, "trainer: batch size must be positive, got {}", op.batch_size());
+  HNN_CHECK(op.lr() > 0 && std::isfinite(op.lr()), "trainer: learning rate must be positive, got {}", op.lr());
+  HNN_CHECK(op.clip_grad_norm() >= 0, "trainer: clip_grad_norm must be >= 0, got {}", op.clip_grad_norm());
+  HNN_CHECK(op.schedule() == "constant" || op.schedule() == "cosine" || op.schedule() == "step",
+            "trainer: unknown schedule '{}' (expected constant, cosine or step)", op.schedule());
+  HNN_CHECK(op.milestone() >= 0 && op.milestone() <= 1, "trainer: milestone must be in [0, 1], got {}",
+            op.milestone());
+  HNN_CHECK(op.validate_every() > 0, "trainer: validate_every must be positive");
+  auto params = trainable(model_);
+  HNN_CHECK(!params.empty(), "trainer: the model has no trainable parameters");
+  if (op.optimizer() == "adam") {
+    optimizer_ = std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(op.lr()).weight_decay(op.weight_decay()));
+  } else if (op.optimizer() == "adamw") {
+    optimizer_ = std::make_unique<torch::optim::AdamW>(
+        params, torch::optim::AdamWOptions(op.lr()).weight_decay(op.weight_decay()));
+  } else if (op.optimizer() == "sgd") {
+    optimizer_ = std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(op.lr()).momentum(op.momentum()).weight_decay(op.weight_decay()));
+  } else {
+    fail("trainer: unknown optimizer '{}' (expected adam, adamw or sgd)", op.optimizer());
+  }
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::add_callback(std::shared_ptr<Callback> cb) {
+  if (cb) callbacks_.push_back(std::move(cb));
+}
+
+void Trainer::set_optimizer(std::unique_ptr<torch::optim::Optimizer> opt) {
+  HNN_CHECK(opt != nullptr, "trainer: set_optimizer needs an optimiser");
+  optimizer_ = std::move(opt);
+}
+
+torch::optim::Optimizer& Trainer::optimizer() { return *optimizer_; }
+
+double Trainer::lr_factor(double progress) const {
+  const double E = (double)options_.epochs();
+  if (options_.schedule() == "cosine") return 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress / E)));
+  if (options_.schedule() == "step")
+    return std::floor(progress) >= std::llround(options_.milestone() * E) ? options_.gamma() : 1.0;
+  return 1.0;
+}
+
+void Trainer::save(const std::string& path, int64_t epoch, const FitResult& r) {
+  CheckpointMeta meta;
+  meta.config = options_.model_config();
+  meta.epoch = epoch;
+  meta.history = history_json(r.history);
+  save_checkpoint(path, model_, meta, optimizer_.get());
+}
+
+FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate) {
+  const auto& op = options_;
+  HNN_CHECK(n > 0, "trainer: no training samples");
+  HNN_CHECK(step != nullptr, "trainer: no step function");
+  FitResult r;
+  const bool maximize = validate ? op.maximize() : false;
+  r.best_value = maximize ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  int64_t start = 0;
+  if (!op.resume().empty()) {
+    auto meta = load_checkpoint(op.resume(), model_, optimizer_.get(), LoadOptions{true, true, true});
+    start = meta.epoch;
+    r.history = history_from_json(meta.history, op.resume());
+    for (auto& e : r.history)
+      if (e.best) {
+        r.best_epoch = e.epoch;
+        r.best_value = metric(e.val, validate ? op.monitor() : "loss",
+                              metric(e.train, validate ? op.monitor() : "loss", r.best_value));
+      }
+    HNN_CHECK(start <= op.epochs(), "cannot resume from '{}': it is at epoch {}, beyond the {} epochs asked for",
+              op.resume(), start, op.epochs());
+  }
+  std::vector<double> base_lr;
+  for (auto& g : optimizer_->param_groups()) base_lr.push_back(g.options().get_lr());
+
+  int64_t batches = op.drop_last() ? n / op.batch_size() : (n + op.batch_size() - 1) / op.batch_size();
+  HNN_CHECK(batches > 0, "trainer: {} samples make no batch of {} with drop_last", n, op.batch_size());
+  if (op.max_batches() > 0) batches = std::min(batches, op.max_batches());
+
+  std::vector<at::Tensor> best_state;
+  auto snapshot = [&] {
+    best_state.clear();
+    for (auto& p : model_.parameters()) best_state.push_back(p.detach().clone());
+    for (auto& b : model_.buffers()) best_state.push_back(b.detach().clone());
+  };
+  int64_t since_best = 0;
+  for (auto& cb : callbacks_) cb->on_fit_begin(start, op.epochs());
+  for (int64_t epoch = start; epoch < op.epochs(); ++epoch) {
+    Timer timer;
+    model_.train();
+    for (auto& cb : callbacks_) cb->on_epoch_begin(epoch + 1, op.epochs(), batches);
+    auto order = op.shuffle() ? torch::randperm(n, torch::kLong) : torch::arange(n, torch::kLong);
+    Accumulator acc;
+    double lr = 0;
+    for (int64_t b = 0; b < batches; ++b) {
+      const double factor = lr_factor(epoch + (op.schedule() == "cosine" ? (double)b / batches : 0.0));
+      set_lr(*optimizer_, base_lr, factor);
+      lr = base_lr.empty() ? 0 : base_lr[0] * factor;
+      auto idx = order.slice(0, b * op.batch_size(), std::min(n, (b + 1) * op.batch_size()));
+      optimizer_->zero_grad();
+      StepResult s = step(idx);
+      HNN_CHECK(s.loss.defined() && s.loss.numel() == 1, "trainer: the step must return a scalar loss");
+      s.loss.backward();
+      if (op.clip_grad_norm() > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), op.clip_grad_norm());
+      optimizer_->step();
+      const double loss = s.loss.item<double>();
+      HNN_CHECK(std::isfinite(loss), "trainer: the loss is {} at epoch {}, batch {} (lower the learning rate?)", loss,
+                epoch + 1, b + 1);
+      Metrics m{{"loss", loss}};
+      m.insert(m.end(), s.metrics.begin(), s.metrics.end());
+      acc.add(m, (double)(s.samples >= 0 ? s.samples : idx.numel()));
+      BatchLog bl{epoch + 1, op.epochs(), b + 1, batches, lr, {}};
+      if (!callbacks_.empty()) {
+        bl.running = acc.mean();
+        for (auto& cb : callbacks_) cb->on_batch_end(bl);
+      }
+    }
+    EpochLog log;
+    log.epoch = epoch + 1;
+    log.epochs = op.epochs();
+    log.train = acc.mean();
+    log.lr = lr;
+    const bool last = epoch + 1 == op.epochs();
+    if (validate && ((epoch + 1) % op.validate_every() == 0 || last)) {
+      model_.eval();
+      torch::NoGradGuard ng;
+      log.val = validate();
+      model_.train();
+    }
+    log.seconds = timer.seconds();
+    // The monitored value: from the validation metrics, else from the training metrics (e.g. the
+    // training loss when validation reports only an accuracy).
+    const std::string key = validate ? op.monitor() : "loss";
+    const bool validated = !log.val.empty();
+    if (validated || !validate) {
+      double v = metric(log.val, key, metric(log.train, key, std::nan("")));
+      HNN_CHECK(!std::isnan(v), "trainer: neither validation ({}) nor training ({}) gives '{}' to monitor",
+                format_metrics(log.val), format_metrics(log.train), key);
+      bool better = maximize ? v > r.best_value : v < r.best_value;
+      if (better) {
+        log.best = true;
+        r.best_value = v;
+        r.best_epoch = epoch + 1;
+        since_best = 0;
+        if (op.restore_best()) snapshot();
+      } else {
+        ++since_best;
+      }
+    }
+    r.history.push_back(log);
+    if (log.best && !op.best_checkpoint().empty()) save(op.best_checkpoint(), epoch + 1, r);
+    if (!op.checkpoint().empty()) {
+      if (op.checkpoint_every() > 0 && (epoch + 1) % op.checkpoint_every() == 0 && !last)
+        save(fmt::format("{}-epoch{}", op.checkpoint(), epoch + 1), epoch + 1, r);
+    }
+    for (auto& cb : callbacks_) cb->on_epoch_end(log);
+    const bool stop = op.patience() > 0 && since_best >= op.patience();
+    if (!op.checkpoint().empty() && (last || stop)) save(op.checkpoint(), epoch + 1, r);
+    if (stop) {
+      r.stopped_early = !last;
+      break;
+    }
+  }
+  if (op.restore_best() && !best_state.empty()) {
+    torch::NoGradGuard ng;
+    size_t i = 0;
+    for (auto& p : model_.parameters()) p.copy_(best_state[i++]);
+    for (auto& b : model_.buffers()) b.copy_(best_state[i++]);
+  }
+  set_lr(*optimizer_, base_lr, 1.0);
+  for (auto& cb : callbacks_) cb->on_fit_end(r);
+  return r;
+}
+
+// Callbacks --------------------------------------------------------------------------------------
+
+struct ProgressBar::Bar {
+  Bar(int64_t total, std::string label) : p(total, std::move(label), "batch") {}
+  Progress p;
+};
+
+ProgressBar::ProgressBar(std::string label) : label_(std::move(label)) {}
+ProgressBar::~ProgressBar() = default;
+
+void ProgressBar::on_epoch_begin(int64_t epoch, int64_t epochs, int64_t batches) {
+  bar_ = std::make_unique<Bar>(batches, fmt::format("{} {}/{}", label_, epoch, epochs));
+}
+
+void ProgressBar::on_batch_end(const BatchLog& log) {
+  if (bar_) bar_->p.update(1, log.running);
+}
+
+void ProgressBar::on_epoch_end(const EpochLog&) {
+  if (bar_) bar_->p.finish();
+  bar_.reset();
+}
+
+EpochLogger::EpochLogger(std::string label) : label_(std::move(label)) {}
+
+void EpochLogger::on_epoch_end(const EpochLog& log) {
+  spdlog::info("{}epoch {}/{}: {}{}{} | {:.1f} s", label_.empty() ? "" : label_ + " ", log.epoch, log.epochs,
+               format_metrics(log.train), log.val.empty() ? "" : " | val ", format_metrics(log.val), log.seconds);
+}
+
+}  // namespace hnn::train

@@ -1,0 +1,115 @@
+// The checkpoint format: weights, buffers, optimiser state, epoch, config and RNG state round
+// trip; wrong files and mismatched models are clear errors; nothing half-written stays behind.
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+#include "hnn/core/seed.h"
+#include "hnn/train/checkpoint.h"
+#include "test_util.h"
+
+using namespace hnn::train;
+
+namespace {
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "hnn_ckpt_" + std::to_string(getpid()) + "_" + name;
+}
+
+struct NetImpl : torch::nn::Module {
+  explicit NetImpl(int64_t hidden = 5) {
+    fc = register_module("fc", torch::nn::Linear(3, hidden));
+    bn = register_module("bn", torch::nn::BatchNorm1d(hidden));
+  }
+  torch::Tensor forward(const torch::Tensor& x) { return bn(fc(x)); }
+  torch::nn::Linear fc{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};
+};
+TORCH_MODULE(Net);
+
+}  // namespace
+
+TEST(Checkpoint, RoundTripsWeightsBuffersOptimiserAndConfig) {
+  hnn::seed_everything(3);
+  Net a;
+  torch::optim::Adam opt(a->parameters(), torch::optim::AdamOptions(1e-2));
+  a->forward(torch::randn({8, 3})).sum().backward();  // running stats and Adam moments move
+  opt.step();
+  CheckpointMeta meta;
+  meta.config = R"({"model": "test-net", "hidden": 5})";
+  meta.epoch = 7;
+  auto path = temp_path("a.pt");
+  save_checkpoint(path, *a, meta, &opt);
+  EXPECT_TRUE(hnn::file_exists(path + ".json"));
+  EXPECT_NE(hnn::read_file(path + ".json").find("\"hidden\": 5"), std::string::npos);
+
+  Net b;
+  torch::optim::Adam opt_b(b->parameters(), torch::optim::AdamOptions(1e-2));
+  auto got = load_checkpoint(path, *b, &opt_b);
+  EXPECT_EQ(got.epoch, 7);
+  EXPECT_NE(got.config.find("test-net"), std::string::npos);
+  EXPECT_TENSOR_NEAR(a->fc->weight, b->fc->weight, 0.0);
+  EXPECT_TENSOR_NEAR(a->bn->running_mean, b->bn->running_mean, 0.0);
+  // The optimiser state came along: the same step from the same gradients gives the same weights.
+  auto x = torch::randn({8, 3});
+  opt.zero_grad();
+  a->forward(x).pow(2).sum().backward();
+  opt.step();
+  opt_b.zero_grad();
+  b->forward(x).pow(2).sum().backward();
+  opt_b.step();
+  EXPECT_TENSOR_NEAR(a->fc->weight, b->fc->weight, 0.0);
+  EXPECT_EQ(read_checkpoint_config(path), got.config);
+}
+
+TEST(Checkpoint, RestoresTheRandomState) {
+  Net a;
+  hnn::seed_everything(11);
+  auto path = temp_path("rng.pt");
+  save_checkpoint(path, *a, CheckpointMeta{});
+  auto first = torch::randperm(100, torch::kLong);
+  auto engine_first = hnn::rng()();
+  torch::randn({1000});  // move the generators on
+  LoadOptions lo;
+  lo.rng = true;
+  load_checkpoint(path, *a, nullptr, lo);
+  EXPECT_TRUE(torch::equal(torch::randperm(100, torch::kLong), first));
+  EXPECT_EQ(hnn::rng()(), engine_first);
+}
+
+TEST(Checkpoint, WrongFilesAndModelsAreClearErrors) {
+  Net a;
+  auto path = temp_path("b.pt");
+  save_checkpoint(path, *a, CheckpointMeta{});
+  auto message = [](auto&& f) -> std::string {
+    try {
+      f();
+    } catch (const hnn::Error& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  Net wider(7);
+  auto m = message([&] { load_checkpoint(path, *wider); });
+  EXPECT_NE(m.find("fc.weight"), std::string::npos) << m;
+  EXPECT_NE(m.find("[7, 3]"), std::string::npos) << m;
+  m = message([&] { load_checkpoint(temp_path("missing.pt"), *a); });
+  EXPECT_NE(m.find("missing.pt"), std::string::npos) << m;
+  hnn::write_file_atomically(temp_path("junk.pt"), "not a checkpoint");
+  m = message([&] { read_checkpoint_meta(temp_path("junk.pt")); });
+  EXPECT_NE(m.find("junk.pt"), std::string::npos) << m;
+  // A LibTorch archive that is not ours.
+  torch::save(torch::ones({2}), temp_path("tensor.pt"));
+  m = message([&] { read_checkpoint_meta(temp_path("tensor.pt")); });
+  EXPECT_NE(m.find("not an hnn checkpoint"), std::string::npos) << m;
+  // A config that is not a JSON object; an unwritable path leaves nothing behind.
+  CheckpointMeta bad;
+  bad.config = "[1, 2";
+  EXPECT_THROW(save_checkpoint(temp_path("c.pt"), *a, bad), hnn::Error);
+  EXPECT_FALSE(hnn::file_exists(temp_path("c.pt")));
+  EXPECT_THROW(save_checkpoint("/nonexistent/dir/x.pt", *a, CheckpointMeta{}), hnn::Error);
+}
