@@ -29,7 +29,9 @@ EventStream synthetic(size_t n, int w, int h, int64_t t0) {
   return ev;
 }
 
-std::string tmp_path(const char* name) { return "/tmp/hnn_bench_" + std::to_string(getpid()) + name; }
+std::string tmp_path(const char* name) {
+  return "/tmp/hnn_bench_" + std::to_string(getpid()) + name;
+}
 
 // The bytes of a synthetic AEDAT 4 file, made once per compression.
 const std::string& aedat4_bytes(Compression c) {
@@ -61,10 +63,18 @@ void decode_aedat4(benchmark::State& state, const std::string& bytes) {
   state.SetBytesProcessed((int64_t)bytes.size() * state.iterations());
 }
 
-void BM_Aedat4None(benchmark::State& s) { decode_aedat4(s, aedat4_bytes(Compression::None)); }
-void BM_Aedat4Lz4(benchmark::State& s) { decode_aedat4(s, aedat4_bytes(Compression::Lz4)); }
-void BM_Aedat4Lz4High(benchmark::State& s) { decode_aedat4(s, aedat4_bytes(Compression::Lz4High)); }
-void BM_Aedat4Zstd(benchmark::State& s) { decode_aedat4(s, aedat4_bytes(Compression::Zstd)); }
+void BM_Aedat4None(benchmark::State& s) {
+  decode_aedat4(s, aedat4_bytes(Compression::None));
+}
+void BM_Aedat4Lz4(benchmark::State& s) {
+  decode_aedat4(s, aedat4_bytes(Compression::Lz4));
+}
+void BM_Aedat4Lz4High(benchmark::State& s) {
+  decode_aedat4(s, aedat4_bytes(Compression::Lz4High));
+}
+void BM_Aedat4Zstd(benchmark::State& s) {
+  decode_aedat4(s, aedat4_bytes(Compression::Zstd));
+}
 
 void BM_Aedat4RealDavis346Lz4(benchmark::State& s) {
   std::string path = hnn::shared_data_path("aedat4/davis346.aedat4");
@@ -107,7 +117,8 @@ void BM_NmnistRealFiles(benchmark::State& state) {
   static std::vector<std::string> files = [] {
     std::vector<std::string> v;
     std::string dir = hnn::shared_data_path("nmnist-small");
-    for (int id = 1; !dir.empty() && id <= 1000; ++id) v.push_back(hnn::read_file(dir + "/" + std::to_string(id) + ".bin"));
+    for (int id = 1; !dir.empty() && id <= 1000; ++id)
+      v.push_back(hnn::read_file(dir + "/" + std::to_string(id) + ".bin"));
     for (int id = 60001; !dir.empty() && id <= 60100; ++id)
       v.push_back(hnn::read_file(dir + "/" + std::to_string(id) + ".bin"));
     return v;

@@ -30,10 +30,18 @@ void run(benchmark::State& state, bool fused, bool backward) {
   state.SetItemsProcessed(state.iterations() * T * B * N);
 }
 
-void BM_LifLoopForward(benchmark::State& s) { run(s, false, false); }
-void BM_LifFusedForward(benchmark::State& s) { run(s, true, false); }
-void BM_LifLoopForwardBackward(benchmark::State& s) { run(s, false, true); }
-void BM_LifFusedForwardBackward(benchmark::State& s) { run(s, true, true); }
+void BM_LifLoopForward(benchmark::State& s) {
+  run(s, false, false);
+}
+void BM_LifFusedForward(benchmark::State& s) {
+  run(s, true, false);
+}
+void BM_LifLoopForwardBackward(benchmark::State& s) {
+  run(s, false, true);
+}
+void BM_LifFusedForwardBackward(benchmark::State& s) {
+  run(s, true, true);
+}
 
 #define HNN_SHAPES ->Args({64, 32, 4096})->Args({500, 16, 16384})->Unit(benchmark::kMillisecond)->UseRealTime()
 BENCHMARK(BM_LifLoopForward) HNN_SHAPES;

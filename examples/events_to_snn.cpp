@@ -3,8 +3,8 @@
 // What it shows: real event-camera I/O at the edge of the library. events::read_recording reads
 // the file (AEDAT 4 with any compression, AEDAT 2 or N-MNIST, by content), events::represent bins
 // the DVS events into a time-major tensor [T, C, H, W] (ON/OFF counts per 5 ms bin, resized to
-// 64 x 48), and two SpikingConv2d blocks (conv -> BatchNorm -> LIF, time folded into the batch,
-// fused LIF kernel) turn it into spike maps [T, 1, 16, 12, 16]. Without a file it first writes a
+// 64 x 48), and two SpikingConv2d blocks (conv -> BatchNorm -> IF neuron, time folded into the batch,
+// fused kernel) turn it into spike maps [T, 1, 16, 12, 16]. Without a file it first writes a
 // small synthetic recording (a dot circling on a 128 x 96 sensor) with the AEDAT 4 writer.
 //
 // Run: events_to_snn [--in FILE.aedat4] [--bins T] [--seed S]
@@ -21,15 +21,17 @@
 
 using namespace hnn;
 
-// A dot circling the sensor centre for 100 ms: ON events at its leading edge, OFF behind it.
+// A 3x3 dot circling the sensor centre for 100 ms: ON events at its leading edge, OFF behind.
 std::string write_synthetic(const std::string& path) {
   events::Recording rec;
   rec.events = events::EventStream(128, 96);
   for (int64_t t = 0; t < 100000; t += 50) {
     double a = 2 * M_PI * t / 100000.0;
     int x = 64 + (int)std::lround(30 * std::cos(a)), y = 48 + (int)std::lround(30 * std::sin(a));
-    rec.events.push_back(t, x, y, true);
-    rec.events.push_back(t, std::max(0, x - 2), y, false);
+    for (int dy = -1; dy <= 1; ++dy) {
+      rec.events.push_back(t, x, y + dy, true);
+      rec.events.push_back(t, x - 3, y + dy, false);
+    }
   }
   events::write_recording(path, rec);
   return path;
@@ -55,7 +57,8 @@ int main(int argc, char** argv) try {
 
   using nn::SpikingConv2d;
   using nn::SpikingConv2dOptions;
-  auto lif = spike::NeuronOptions::lif(2.0).threshold(0.5);
+  // Integrate-and-fire neurons with a low threshold: untrained weights still give spikes.
+  auto lif = spike::NeuronOptions::integrate_and_fire().threshold(0.25);
   torch::nn::Sequential net(SpikingConv2d(SpikingConv2dOptions(2, 8, 3).stride(2).padding(1).neuron(lif)),
                             SpikingConv2d(SpikingConv2dOptions(8, 16, 3).stride(2).padding(1).neuron(lif)));
   net->eval();  // BatchNorm with its initial running statistics: an untrained forward pass

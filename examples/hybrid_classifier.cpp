@@ -25,7 +25,8 @@ struct HybridNetImpl : torch::nn::Module {
                             MaxPool2d(2), Conv2d(Conv2dOptions(16, 32, 3).padding(1).bias(false)), BatchNorm2d(32),
                             ReLU(), MaxPool2d(2), Flatten(), Linear(32 * 7 * 7, features), BatchNorm1d(features)));
     a2s = register_module("a2s", hu::learnable_sampler(steps));
-    lif = register_module("lif", spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4"))));
+    lif = register_module("lif",
+                          spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4"))));
     s2a = register_module("s2a", hu::learnable_window_decoder(steps, features));
     head = register_module("head", Linear(features, 10));
   }
@@ -52,11 +53,8 @@ int main(int argc, char** argv) try {
 
   HybridNet net(args.num("steps", 8), 128);
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
-  train::Trainer trainer(*net, train::TrainerOptions()
-                                   .epochs(args.num("epochs", 1))
-                                   .batch_size(100)
-                                   .lr(2e-3)
-                                   .schedule("cosine"));
+  train::Trainer trainer(
+      *net, train::TrainerOptions().epochs(args.num("epochs", 1)).batch_size(100).lr(2e-3).schedule("cosine"));
   trainer.add_callback(std::make_shared<train::ProgressBar>());
   trainer.add_callback(std::make_shared<train::OnEpochEnd>([](const train::EpochLog& e) {
     std::cout << "epoch " << e.epoch << ": " << train::format_metrics(e.train) << " | test "

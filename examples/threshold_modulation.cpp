@@ -29,7 +29,8 @@ struct ModulatedSnnImpl : torch::nn::Module {
   explicit ModulatedSnnImpl(bool modulated) : modulated(modulated) {
     encoder = register_module("encoder", hu::rate_encoder(kSteps));
     fc = register_module("fc", torch::nn::Linear(kFeatures, kHidden));
-    lif = register_module("lif", spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4"))));
+    lif = register_module("lif",
+                          spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4"))));
     if (modulated) modulator = register_module("modulator", hu::threshold_modulator(2, kHidden, /*v_threshold=*/2.0));
     head = register_module("head", torch::nn::Linear(kHidden, 2));
   }
@@ -38,7 +39,7 @@ struct ModulatedSnnImpl : torch::nn::Module {
     auto current = nn::unfold_time(fc(nn::fold_time(encoder(x))), kSteps);  // [T, B, H]
     spike::NeuronParams p;
     if (modulated) p.threshold = modulator(context);  // [B, H]: one threshold per neuron and sample
-    auto spikes = lif->run(current, p).spikes;       // [T, B, H]
+    auto spikes = lif->run(current, p).spikes;        // [T, B, H]
     return head(spikes.mean(0));
   }
   bool modulated;
@@ -72,8 +73,8 @@ int main(int argc, char** argv) try {
       return train::Metrics{{"accuracy", acc}};
     };
     auto r = trainer.fit(n_train, step, validate);
-    std::cout << (modulated ? "with threshold modulation   " : "without modulation          ")
-              << "held-out accuracy " << train::metric(r.history.back().val, "accuracy") << "\n";
+    std::cout << (modulated ? "with threshold modulation   " : "without modulation          ") << "held-out accuracy "
+              << train::metric(r.history.back().val, "accuracy") << "\n";
   }
   return 0;
 } catch (const std::exception& e) {

@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
   m.temperature = 30;
   rec.imu = {m, m};
   rec.triggers = {{rec.events.t[20], 8}, {rec.events.t[30], 9}};
-  for (Compression c : {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd,
-                        Compression::ZstdHigh}) {
+  for (Compression c :
+       {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd, Compression::ZstdHigh}) {
     Aedat4WriteOptions o;
     o.compression = c;
     o.events_per_packet = 64;

@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ccache git pkg-config
+  build-essential cmake ccache git pkg-config clang-format
   libtorch-dev            # LibTorch 1.13 (CPU)
   libopenblas0-openmp     # fast BLAS behind LibTorch (Debian's default is the reference BLAS)
   libgtest-dev libgmock-dev libbenchmark-dev

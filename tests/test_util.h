@@ -11,8 +11,8 @@
 #include "hnn/core/fs.h"
 
 // Skips the test with a message when a file of ../shared/data is absent.
-#define HNN_REQUIRE_DATA(rel, var)                                                        \
-  std::string var = hnn::shared_data_path(rel);                                           \
+#define HNN_REQUIRE_DATA(rel, var)              \
+  std::string var = hnn::shared_data_path(rel); \
   if (var.empty() || !hnn::file_exists(var)) GTEST_SKIP() << "shared data not found: " << (rel)
 
 // Max absolute difference of two tensors (both must be defined).

@@ -110,9 +110,10 @@ void bench_lif(const BenchLifOptions& o) {
           fmt::format("{:.1f}", 100 * bytes / t[1].median_s / memcpy_bw), speedup);
     }
   }
-  fmt::print("GB/s counts the bytes the fused kernel must move (forward 3, forward+backward 6 tensors of TxBxN);\n"
-             "the loop moves many more, so its GB/s is the fused-equivalent rate. %memcpy compares with a memcpy\n"
-             "moving the same number of bytes, run alternately with the fused kernel.\n");
+  fmt::print(
+      "GB/s counts the bytes the fused kernel must move (forward 3, forward+backward 6 tensors of TxBxN);\n"
+      "the loop moves many more, so its GB/s is the fused-equivalent rate. %memcpy compares with a memcpy\n"
+      "moving the same number of bytes, run alternately with the fused kernel.\n");
 }
 
 }  // namespace

@@ -11,7 +11,8 @@ namespace hnn::cli {
 
 void register_demo(CLI::App& app, Globals& g) {
   static DemoOptions o;
-  auto* cmd = app.add_subcommand("demo", "Run a demo on built-in data:\n"
+  auto* cmd = app.add_subcommand("demo",
+                                 "Run a demo on built-in data:\n"
                                  "  hsn      (default) hybrid sensing network: generates turning-disk recordings,\n"
                                  "           trains the HSN and the ANN baseline, evaluates, writes plots and a video\n"
                                  "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
@@ -32,10 +33,14 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--train-limit", o.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   cmd->add_flag("--skip-baseline", o.skip_baseline, "hybrid: train only the learnable-HU model");
-  cmd->add_option("--out-dir", o.out_dir, "hsn: folder for recordings, checkpoints, plots, video")->capture_default_str();
-  cmd->add_option("--width", o.width, "hsn: channel width factor of the models")->check(positive())->capture_default_str();
+  cmd->add_option("--out-dir", o.out_dir, "hsn: folder for recordings, checkpoints, plots, video")
+      ->capture_default_str();
+  cmd->add_option("--width", o.width, "hsn: channel width factor of the models")
+      ->check(positive())
+      ->capture_default_str();
   cmd->add_option("--hsn-epochs", o.hsn_epochs, "hsn: training epochs")->check(positive())->capture_default_str();
-  cmd->add_flag("--snn-baseline", o.snn_baseline, "hsn: also train and evaluate the pure-SNN baseline (doubles the time)");
+  cmd->add_flag("--snn-baseline", o.snn_baseline,
+                "hsn: also train and evaluate the pure-SNN baseline (doubles the time)");
   cmd->add_option("--train-seconds", o.train_seconds, "hsn: length of the training recording (0.5 turns/s)")
       ->check(positive())
       ->capture_default_str();

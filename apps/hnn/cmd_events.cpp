@@ -99,7 +99,8 @@ Moments moments(const SetStats& s, F f) {
 }  // namespace
 
 void print_set_table(const std::vector<std::pair<std::string, const SetStats*>>& sets) {
-  fmt::print("| set | files | events per file, mean ± sd [min, max] | ON fraction | duration ms, mean ± sd [min, max] |\n");
+  fmt::print(
+      "| set | files | events per file, mean ± sd [min, max] | ON fraction | duration ms, mean ± sd [min, max] |\n");
   fmt::print("|---|---:|---|---|---|\n");
   for (const auto& [name, s] : sets) {
     auto ev = moments(*s, [](const StreamStats& x) { return (double)x.events; });
@@ -148,13 +149,18 @@ void info_file(const std::string& path, const InfoOptions& o) {
     Aedat4Packet pk;
     while (r.next_packet(pk)) {
       ++packets;
-      if (es && pk.stream_id == es->id) add(pk.events);
+      if (es && pk.stream_id == es->id)
+        add(pk.events);
       else if (fs && pk.stream_id == fs->id) {
         ++frames;
         frame_size = fmt::format("{}x{} {}", pk.frame.width, pk.frame.height,
-                                 pk.frame.channels() == 1 ? "gray" : pk.frame.channels() == 3 ? "BGR" : "BGRA");
-      } else if (pk.type == StreamType::Imu) imu += (int64_t)pk.imu.size();
-      else if (pk.type == StreamType::Triggers) triggers += (int64_t)pk.triggers.size();
+                                 pk.frame.channels() == 1   ? "gray"
+                                 : pk.frame.channels() == 3 ? "BGR"
+                                                            : "BGRA");
+      } else if (pk.type == StreamType::Imu)
+        imu += (int64_t)pk.imu.size();
+      else if (pk.type == StreamType::Triggers)
+        triggers += (int64_t)pk.triggers.size();
     }
     extra = fmt::format("packets        {}\nframes         {}{}\nIMU samples    {}\ntriggers       {}\n", packets,
                         frames, frame_size.empty() ? "" : " (" + frame_size + ")", imu, triggers);
@@ -207,10 +213,14 @@ void convert(const ConvertOptions& o) {
   WriteOptions wo;
   wo.compression = parse_compression(o.compression);
   wo.events_per_packet = o.events_per_packet;
-  if (o.layout == "auto") wo.layout = Aedat2Layout::Auto;
-  else if (o.layout == "dvs128") wo.layout = Aedat2Layout::Dvs128;
-  else if (o.layout == "davis") wo.layout = Aedat2Layout::Davis;
-  else fail("--layout '{}': expected auto, dvs128 or davis", o.layout);
+  if (o.layout == "auto")
+    wo.layout = Aedat2Layout::Auto;
+  else if (o.layout == "dvs128")
+    wo.layout = Aedat2Layout::Dvs128;
+  else if (o.layout == "davis")
+    wo.layout = Aedat2Layout::Davis;
+  else
+    fail("--layout '{}': expected auto, dvs128 or davis", o.layout);
   FileFormat to = format_from_extension(o.out);  // fail early on a bad extension
   Recording rec = read_recording(o.in, ro);
   int64_t shift = write_recording(o.out, rec, wo);
@@ -221,8 +231,8 @@ void convert(const ConvertOptions& o) {
   else
     fmt::print("\n");
   if (to != FileFormat::Aedat4 && (!rec.frames.empty() || !rec.imu.empty() || !rec.triggers.empty()))
-    fmt::print("note: {} keeps events only: {} frames, {} IMU samples and {} triggers were dropped\n",
-               to_string(to), rec.frames.size(), rec.imu.size(), rec.triggers.size());
+    fmt::print("note: {} keeps events only: {} frames, {} IMU samples and {} triggers were dropped\n", to_string(to),
+               rec.frames.size(), rec.imu.size(), rec.triggers.size());
   if (shift != 0) fmt::print("note: times shifted by -{} µs to fit the format's range\n", shift);
 }
 
@@ -273,14 +283,16 @@ void render(const RenderCliOptions& o) {
 }  // namespace
 
 void register_events(CLI::App& app, Globals& g) {
-  auto* events = app.add_subcommand("events", "Event-camera data: AEDAT 4.0, AEDAT 2.0 and N-MNIST files, "
-                                              "rendering, the event simulator and the saccade generator");
+  auto* events = app.add_subcommand("events",
+                                    "Event-camera data: AEDAT 4.0, AEDAT 2.0 and N-MNIST files, "
+                                    "rendering, the event simulator and the saccade generator");
   events->require_subcommand(1);
 
   static InfoOptions io;
   auto* info_cmd = events->add_subcommand(
-      "info", "Format, sensor size, streams, event/frame/IMU/trigger counts, ON count and time span of a file; "
-              "for a folder, per-file statistics (events, ON fraction, duration)");
+      "info",
+      "Format, sensor size, streams, event/frame/IMU/trigger counts, ON count and time span of a file; "
+      "for a folder, per-file statistics (events, ON fraction, duration)");
   info_cmd->add_option("path", io.path, "Event file (.aedat4, .aedat, .aedat2, .bin) or folder of them")->required();
   info_cmd->add_option("--sensor", io.sensor, "Sensor size WxH for AEDAT 2.0 / N-MNIST (default: from the file)");
   info_cmd->add_option("--max-files", io.max_files, "Folder: read at most this many files (0: all)");
@@ -291,8 +303,9 @@ void register_events(CLI::App& app, Globals& g) {
 
   static ConvertOptions co;
   auto* conv = events->add_subcommand(
-      "convert", "Convert between formats, chosen by extension: .aedat4 (AEDAT 4.0), .aedat/.aedat2 (AEDAT 2.0), "
-                 ".bin (N-MNIST). AEDAT 2.0 and N-MNIST keep events only");
+      "convert",
+      "Convert between formats, chosen by extension: .aedat4 (AEDAT 4.0), .aedat/.aedat2 (AEDAT 2.0), "
+      ".bin (N-MNIST). AEDAT 2.0 and N-MNIST keep events only");
   conv->add_option("input", co.in, "Input event file")->required();
   conv->add_option("output", co.out, "Output event file")->required();
   conv->add_option("--compression", co.compression, "AEDAT 4 output: none, lz4, lz4-high, zstd, zstd-high")
@@ -310,12 +323,14 @@ void register_events(CLI::App& app, Globals& g) {
 
   static RenderCliOptions rc;
   auto* ren = events->add_subcommand(
-      "render", "Draw events (ON red, OFF blue) over the APS frames, one picture per time bin: .png (the first bin), "
-                ".avi (MJPG), .mp4 (MPEG-4) or .gif");
+      "render",
+      "Draw events (ON red, OFF blue) over the APS frames, one picture per time bin: .png (the first bin), "
+      ".avi (MJPG), .mp4 (MPEG-4) or .gif");
   ren->add_option("input", rc.in, "Event file")->required();
   ren->add_option("--out", rc.out, "Output .png, .avi, .mp4 or .gif")->required();
   ren->add_option("--bin-ms", rc.bin_ms, "Time bin of one picture, ms")->check(positive())->capture_default_str();
-  ren->add_option("--start-ms", rc.start_ms, "Start, ms after the first event")->check(non_negative())
+  ren->add_option("--start-ms", rc.start_ms, "Start, ms after the first event")
+      ->check(non_negative())
       ->capture_default_str();
   ren->add_option("--duration-ms", rc.duration_ms, "Length to render, ms (0: to the end)")->check(non_negative());
   ren->add_option("--fps", rc.fps, "Frame rate of the video")->check(positive())->capture_default_str();

@@ -19,13 +19,13 @@
 #include "cmd_events.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/data/idx.h"
 #include "hnn/events/formats.h"
 #include "hnn/events/nmnist.h"
 #include "hnn/events/saccades.h"
 #include "hnn/events/simulator.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli {
 
@@ -115,9 +115,12 @@ void simulate_cmd(const SimulateCliOptions& o, uint64_t seed) {
     } else if (!cap.read(img) || img.empty()) {
       break;
     }
-    if (img.channels() == 3) cv::cvtColor(img, gray, cv::COLOR_BGR2GRAY);
-    else if (img.channels() == 4) cv::cvtColor(img, gray, cv::COLOR_BGRA2GRAY);
-    else gray = img;
+    if (img.channels() == 3)
+      cv::cvtColor(img, gray, cv::COLOR_BGR2GRAY);
+    else if (img.channels() == 4)
+      cv::cvtColor(img, gray, cv::COLOR_BGRA2GRAY);
+    else
+      gray = img;
     if (gray.depth() != CV_8U) gray.convertTo(gray, CV_8U, gray.depth() == CV_16U ? 1.0 / 257 : 1.0);
     if (!o.resize.empty()) {
       auto [rw, rh] = parse_size(o.resize, "--resize");
@@ -161,8 +164,10 @@ void simulate_cmd(const SimulateCliOptions& o, uint64_t seed) {
   }
   bar.finish();
   HNN_CHECK(index >= 2, "'{}' gave {} frame(s); the simulator needs at least 2", o.frames, index);
-  if (writer) writer->close();
-  else write_recording(o.out, rec);
+  if (writer)
+    writer->close();
+  else
+    write_recording(o.out, rec);
   fmt::print("{} frames ({}x{}, {:.2f} fps) -> {}: {} events ({:.1f}% ON), seed {}\n", index, W, H, fps, o.out,
              n_events, n_events ? 100.0 * (double)n_on / (double)n_events : 0.0, seed);
 }
@@ -284,8 +289,7 @@ void saccades_cmd(const SaccadeCliOptions& o, uint64_t seed) {
     double sum[3] = {0, 0, 0};
     for (size_t i = 0; i < written.size(); ++i) {
       EventStream g = read_recording(written[i]).events, r = read_recording(ref_files[i]).events;
-      for (int k = 0; k < 3; ++k)
-        sum[k] += net_map_correlation(g, r, k * sac, k == 2 ? INT64_MAX : (k + 1) * sac);
+      for (int k = 0; k < 3; ++k) sum[k] += net_map_correlation(g, r, k * sac, k == 2 ? INT64_MAX : (k + 1) * sac);
     }
     double n = (double)written.size();
     fmt::print("net polarity maps (ON - OFF per pixel), mean correlation per saccade: {:.3f}, {:.3f}, {:.3f}\n",
@@ -339,10 +343,11 @@ void saccades_cmd(const SaccadeCliOptions& o, uint64_t seed) {
 
 void register_events_simulate(CLI::App& events, Globals& g) {
   static SimulateCliOptions o;
-  auto* cmd = events.add_subcommand(
-      "simulate", "Event simulator: frames (a folder of images, sorted by name, or a video) to DVS events "
-                  "(log intensity, per-pixel thresholds with mismatch, linear interpolation between frames, "
-                  "refractory period, shot noise, leak). Deterministic per --seed");
+  auto* cmd =
+      events.add_subcommand("simulate",
+                            "Event simulator: frames (a folder of images, sorted by name, or a video) to DVS events "
+                            "(log intensity, per-pixel thresholds with mismatch, linear interpolation between frames, "
+                            "refractory period, shot noise, leak). Deterministic per --seed");
   cmd->add_option("--frames", o.frames, "Folder of images or a video file (OpenCV videoio)")->required();
   cmd->add_option("--out", o.out, "Output event file (.aedat4; .aedat and .bin also work)")->required();
   cmd->add_option("--fps", o.fps, "Frame rate (default: the video's, 30 for a folder)")->check(positive());
@@ -351,14 +356,17 @@ void register_events_simulate(CLI::App& events, Globals& g) {
       ->capture_default_str();
   cmd->add_option("--threshold-on", o.threshold_on, "ON threshold (overrides --threshold)")->check(positive());
   cmd->add_option("--threshold-off", o.threshold_off, "OFF threshold (overrides --threshold)")->check(positive());
-  cmd->add_option("--mismatch", o.mismatch, "Std of the per-pixel thresholds")->check(non_negative())
+  cmd->add_option("--mismatch", o.mismatch, "Std of the per-pixel thresholds")
+      ->check(non_negative())
       ->capture_default_str();
-  cmd->add_option("--refractory-us", o.refractory_us, "Refractory period, µs")->check(non_negative())
+  cmd->add_option("--refractory-us", o.refractory_us, "Refractory period, µs")
+      ->check(non_negative())
       ->capture_default_str();
   cmd->add_option("--shot-noise-hz", o.shot_noise_hz, "Shot-noise events per pixel per second")
       ->check(non_negative())
       ->capture_default_str();
-  cmd->add_option("--leak-hz", o.leak_hz, "Leak ON events per pixel per second")->check(non_negative())
+  cmd->add_option("--leak-hz", o.leak_hz, "Leak ON events per pixel per second")
+      ->check(non_negative())
       ->capture_default_str();
   cmd->add_option("--resize", o.resize, "Resize frames to WxH first");
   cmd->add_option("--max-frames", o.max_frames, "Use at most this many frames (0: all)")->check(non_negative());
@@ -373,10 +381,11 @@ void register_events_simulate(CLI::App& events, Globals& g) {
 
 void register_events_saccades(CLI::App& events, Globals& g) {
   static SaccadeCliOptions o;
-  auto* cmd = events.add_subcommand(
-      "saccades", "N-MNIST-like recordings of an IDX image set (MNIST, Fashion-MNIST): three saccades over a "
-                  "34x34 sensor, about 300 ms, through the event simulator. Writes <id>.bin (N-MNIST format) "
-                  "or <id>.aedat4 and labels.txt; --compare prints statistics against real recordings");
+  auto* cmd =
+      events.add_subcommand("saccades",
+                            "N-MNIST-like recordings of an IDX image set (MNIST, Fashion-MNIST): three saccades over a "
+                            "34x34 sensor, about 300 ms, through the event simulator. Writes <id>.bin (N-MNIST format) "
+                            "or <id>.aedat4 and labels.txt; --compare prints statistics against real recordings");
   cmd->add_option("--idx", o.idx, "IDX images, e.g. ../shared/data/mnist/t10k-images-idx3-ubyte.gz")->required();
   cmd->add_option("--labels", o.labels, "IDX labels (writes labels.txt: '#sample #class' lines)");
   cmd->add_option("--out", o.out, "Output folder")->required();

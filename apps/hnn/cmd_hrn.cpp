@@ -15,7 +15,6 @@
 #include "commands.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/data/clevrer.h"
@@ -24,6 +23,7 @@
 #include "hnn/models/hrn/collision_hu.h"
 #include "hnn/models/hrn/questions.h"
 #include "hnn/models/hrn/reasoner.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli {
 
@@ -34,8 +34,10 @@ void add_scene_options(CLI::App* cmd, HrnCommon& c, bool clip) {
                   "Scene file (JSON lines, plain or .gz); default: $HNN_CLEVRER_SCENES or "
                   "../shared/data/clevrer-scenes/validation-scenes.jsonl.gz");
   if (!clip) return;
-  cmd->add_flag("--no-clip", c.no_clip, "Lift the reference's clip limits (20 events, 5 unseen / counterfactual collisions)");
-  cmd->add_option("--engine", c.engine, "SNN dynamics: sparse (synapses of the firing neurons) or dense (batched matmul)")
+  cmd->add_flag("--no-clip", c.no_clip,
+                "Lift the reference's clip limits (20 events, 5 unseen / counterfactual collisions)");
+  cmd->add_option("--engine", c.engine,
+                  "SNN dynamics: sparse (synapses of the firing neurons) or dense (batched matmul)")
       ->check(CLI::IsMember({"sparse", "dense"}))
       ->capture_default_str();
   cmd->add_option("--max-events", c.reasoner.max_events, "Events in the normal network (0: all)")
@@ -53,12 +55,15 @@ void add_scene_options(CLI::App* cmd, HrnCommon& c, bool clip) {
 std::string scenes_path(const HrnCommon& c) {
   if (!c.scenes.empty()) return c.scenes;
   std::string p = data::clevrer_scenes_default_path();
-  HNN_CHECK(!p.empty(), "no scene file: pass --scenes PATH or set HNN_CLEVRER_SCENES (the project's copy is "
+  HNN_CHECK(!p.empty(),
+            "no scene file: pass --scenes PATH or set HNN_CLEVRER_SCENES (the project's copy is "
             "../shared/data/clevrer-scenes/validation-scenes.jsonl.gz)");
   return p;
 }
 
-ReasonerOptions reasoner_options(const HrnCommon& c) { return c.no_clip ? ReasonerOptions::no_clip() : c.reasoner; }
+ReasonerOptions reasoner_options(const HrnCommon& c) {
+  return c.no_clip ? ReasonerOptions::no_clip() : c.reasoner;
+}
 
 BatchOptions batch_options(const HrnCommon& c) {
   BatchOptions b;
@@ -152,11 +157,11 @@ void run_ask(const AskOptions& o) {
     names.push_back(labels[rows[r]]);
     for (size_t k = 0; k < tr.spikes.size(); ++k) sub[k][blank + r] = tr.spikes[k][rows[r]];
   }
-  auto panel = viz::raster_panel(
-      sub, fmt::format("video {}: SNN '{}', executor '{}' ({} neurons, T = {})", o.video,
-                       tr.answer.empty() ? "no answer" : tr.answer, exec ? *exec : "error", tr.net->size(),
-                       plan.stimulus.steps),
-      names);
+  auto panel = viz::raster_panel(sub,
+                                 fmt::format("video {}: SNN '{}', executor '{}' ({} neurons, T = {})", o.video,
+                                             tr.answer.empty() ? "no answer" : tr.answer, exec ? *exec : "error",
+                                             tr.net->size(), plan.stimulus.steps),
+                                 names);
   panel.notes = notes;
   panel.xlabel = "time step";
   viz::save_png(panel, o.raster, 1200, std::max(500, 18 * (int)names.size() + 220));
@@ -212,7 +217,8 @@ void run_translate(const std::vector<std::string>& files, int show) {
           if (!q.choices.empty()) validate_program(q.choices[c].program, where + fmt::format(" choice {}", c));
           Program p = full_program(q, q.choices.empty() ? -1 : c);
           QuestionPlan plan = plan_question(p);
-          HNN_CHECK(plan.valid && plan.stimulus.steps > 1, "{}: program '{}' does not translate", where, program_str(p));
+          HNN_CHECK(plan.valid && plan.stimulus.steps > 1, "{}: program '{}' does not translate", where,
+                    program_str(p));
           ++programs;
           steps += plan.stimulus.steps;
           max_steps = std::max<int64_t>(max_steps, plan.stimulus.steps);
@@ -270,8 +276,10 @@ void run_eval(const EvalOptions& o, uint64_t seed) {
     ao.transform = [&preds, &index, thr](const data::ClevrerScene& s) {
       return CollisionHu::with_collisions(s, preds[index.at(s.video)], thr);
     };
-    fmt::print("collisions from the HU {} (threshold {}), {:.1f} s for all pairs; the reference answers are the "
-               "executor's on the file's events\n", o.hu, thr, t.seconds());
+    fmt::print(
+        "collisions from the HU {} (threshold {}), {:.1f} s for all pairs; the reference answers are the "
+        "executor's on the file's events\n",
+        o.hu, thr, t.seconds());
   }
   auto r = run_agreement(scenes, ao);
   std::string title = fmt::format("HRN: SNN vs executor{}{}", o.common.no_clip ? " (no clip)" : "",
@@ -280,8 +288,10 @@ void run_eval(const EvalOptions& o, uint64_t seed) {
   write_agreement(r, o.out + "/agreement", title);
   fmt::print("{}", agreement_table(r));
   for (auto& e : r.examples) fmt::print("  disagreement: {}\n", e);
-  fmt::print("{} scenes, {} programs in {:.1f} s ({:.1f} s in the SNN, {:.0f} programs/s); wrote {}/agreement.{{md,csv,png}}\n",
-             r.scenes, r.programs, r.seconds, r.snn_seconds, r.programs / std::max(1e-9, r.snn_seconds), o.out);
+  fmt::print(
+      "{} scenes, {} programs in {:.1f} s ({:.1f} s in the SNN, {:.0f} programs/s); wrote "
+      "{}/agreement.{{md,csv,png}}\n",
+      r.scenes, r.programs, r.seconds, r.snn_seconds, r.programs / std::max(1e-9, r.snn_seconds), o.out);
 }
 
 }  // namespace
@@ -325,8 +335,9 @@ void register_hrn(CLI::App& app, Globals& g) {
 
   static std::vector<std::string> tr_files;
   static int tr_show = 0;
-  auto* t = hrn->add_subcommand("translate", "Parse every program of CLEVRER question files and translate it into "
-                                             "SNN stimuli");
+  auto* t = hrn->add_subcommand("translate",
+                                "Parse every program of CLEVRER question files and translate it into "
+                                "SNN stimuli");
   t->add_option("files", tr_files, "Question files (CLEVRER JSON)")->required()->check(CLI::ExistingFile);
   t->add_option("--show", tr_show, "Print this many translations")->check(non_negative());
   t->callback([&g] {

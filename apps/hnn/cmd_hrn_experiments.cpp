@@ -8,10 +8,10 @@
 #include "cmd_hrn.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hrn/collision_hu.h"
 #include "hnn/models/hrn/experiments.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli {
 namespace {
@@ -65,11 +65,12 @@ void run_train_hu(const TrainHuOptions& o) {
   HuTrainOptions to = o.train;
   to.callbacks = {std::make_shared<train::ProgressBar>("HU epoch"),
                   std::make_shared<train::OnEpochEnd>([](const train::EpochLog& e) {
-                    fmt::print("epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame "
-                               "error {:.1f}\n",
-                               e.epoch, train::metric(e.train, "loss"), train::metric(e.val, "precision"),
-                               train::metric(e.val, "recall"), train::metric(e.val, "f1"),
-                               train::metric(e.val, "frame_error"));
+                    fmt::print(
+                        "epoch {}: loss {:.4f} | validation precision {:.3f} recall {:.3f} F1 {:.3f} frame "
+                        "error {:.1f}\n",
+                        e.epoch, train::metric(e.train, "loss"), train::metric(e.val, "precision"),
+                        train::metric(e.val, "recall"), train::metric(e.val, "f1"),
+                        train::metric(e.val, "frame_error"));
                     std::fflush(stdout);
                   })};
   auto hist = hu.train(ptr, pva, to);
@@ -83,13 +84,13 @@ void run_train_hu(const TrainHuOptions& o) {
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n" +
       metrics_line("train", mtr) + "\n" + metrics_line("validation", mva) + "\n" + metrics_line("test", mte) + "\n";
   std::string note = fmt::format(
-      "Collision HU (1-D UNet, {} channels, {} levels, {} parameters), {} epochs in {:.0f} s, threshold 0.5. Pair level: "
+      "Collision HU (1-D UNet, {} channels, {} levels, {} parameters), {} epochs in {:.0f} s, threshold 0.5. Pair "
+      "level: "
       "a pair collides if it has at least one factual collision; frame error = mean |predicted - true| first-collision "
       "frame over true positives; event recall = share of all collision events whose pair is detected.",
       o.cfg.channels, o.cfg.levels, params, o.train.epochs, train_s);
-  std::string prefix = o.out.substr(0, o.out.size() > 3 && o.out.compare(o.out.size() - 3, 3, ".pt") == 0
-                                           ? o.out.size() - 3
-                                           : o.out.size());
+  std::string prefix = o.out.substr(
+      0, o.out.size() > 3 && o.out.compare(o.out.size() - 3, 3, ".pt") == 0 ? o.out.size() - 3 : o.out.size());
   write_file_atomically(prefix + "-metrics.md", "# Collision HU\n\n" + note + "\n\n" + table);
   fmt::print("{}\n{}", note, table);
   viz::Figure fig;
@@ -143,8 +144,9 @@ struct ThroughputCli {
 
 void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   static TrainHuOptions th;
-  auto* t = hrn->add_subcommand("train-hu", "Train the learnable collision HU (1-D UNet + MLP heads) on the scenes' "
-                                            "factual trajectories and collisions (one thread unless --threads)");
+  auto* t = hrn->add_subcommand("train-hu",
+                                "Train the learnable collision HU (1-D UNet + MLP heads) on the scenes' "
+                                "factual trajectories and collisions (one thread unless --threads)");
   add_scene_options(t, th.common, false);
   t->add_option("--out", th.out, "Checkpoint (.pt; the config goes to .json beside it)")->capture_default_str();
   t->add_option("--limit", th.limit, "Use only the first N scenes (0: all 5,000; split by video id)")
@@ -152,7 +154,9 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   t->add_option("--epochs", th.train.epochs, "Epochs")->check(positive())->capture_default_str();
   t->add_option("--batch", th.train.batch, "Batch size (pairs)")->check(positive())->capture_default_str();
   t->add_option("--lr", th.train.lr, "Adam learning rate (cosine decay)")->check(positive())->capture_default_str();
-  t->add_option("--channels", th.cfg.channels, "UNet width of the first level")->check(positive())->capture_default_str();
+  t->add_option("--channels", th.cfg.channels, "UNet width of the first level")
+      ->check(positive())
+      ->capture_default_str();
   t->add_option("--levels", th.cfg.levels, "UNet levels")->check(CLI::Range(1, 3))->capture_default_str();
   t->add_option("--hidden", th.cfg.hidden, "MLP head width")->check(positive())->capture_default_str();
   t->callback([&g] {
@@ -164,8 +168,9 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   });
 
   static RobustnessCli rb;
-  auto* r = hrn->add_subcommand("robustness", "Accuracy of the HRN vs the executor (and executor + guessing) as the "
-                                              "collision HU's threshold is relaxed (paper Fig. 4d)");
+  auto* r = hrn->add_subcommand("robustness",
+                                "Accuracy of the HRN vs the executor (and executor + guessing) as the "
+                                "collision HU's threshold is relaxed (paper Fig. 4d)");
   add_scene_options(r, rb.common, true);
   r->add_option("--hu", rb.hu, "Collision HU checkpoint (from train-hu)")->required()->check(CLI::ExistingFile);
   r->add_option("--split", rb.split, "Videos to use: train, val or test (the HU never saw test)")
@@ -197,8 +202,9 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
   });
 
   static LatencyCli la;
-  auto* l = hrn->add_subcommand("latency", "Latency per question and network size vs objects and events, one thread "
-                                           "(paper Fig. 4c)");
+  auto* l = hrn->add_subcommand("latency",
+                                "Latency per question and network size vs objects and events, one thread "
+                                "(paper Fig. 4c)");
   add_scene_options(l, la.common, true);
   l->add_option("--limit", la.limit, "Read only the first N scenes (0: all)")->check(non_negative());
   l->add_option("--per-group", la.l.max_scenes_per_group, "Scenes per object / event count (at most)")
@@ -226,15 +232,17 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
       }
     fmt::print("{}", latency_table(rows));
     if (lo && hi)
-      fmt::print("from 3 to 8 objects: SNN time steps {:.2f}x, SNN CPU time {:.2f}x, neurons {:.2f}x, executor CPU "
-                 "time {:.2f}x\n",
-                 hi->steps / lo->steps, hi->snn_us / lo->snn_us, hi->neurons / lo->neurons, hi->exec_us / lo->exec_us);
+      fmt::print(
+          "from 3 to 8 objects: SNN time steps {:.2f}x, SNN CPU time {:.2f}x, neurons {:.2f}x, executor CPU "
+          "time {:.2f}x\n",
+          hi->steps / lo->steps, hi->snn_us / lo->snn_us, hi->neurons / lo->neurons, hi->exec_us / lo->exec_us);
     fmt::print("wrote {}/latency.{{md,csv,png}}\n", la.out);
   });
 
   static ThroughputCli tp;
-  auto* p = hrn->add_subcommand("throughput", "Questions per second on one CPU core, batched (network build, "
-                                              "translation, dynamics and read-out)");
+  auto* p = hrn->add_subcommand("throughput",
+                                "Questions per second on one CPU core, batched (network build, "
+                                "translation, dynamics and read-out)");
   add_scene_options(p, tp.common, true);  // --engine is ignored here: see --engines
   p->add_option("--limit", tp.limit, "Scenes to answer questions on")->check(positive())->capture_default_str();
   p->add_option("--engines", tp.t.engines, "Engines to time (sparse, dense)")
@@ -264,9 +272,10 @@ void register_hrn_experiments(CLI::App* hrn, Globals& g) {
       return run_throughput(scenes, tp.t);
     }();
     make_dirs(tp.out);
-    std::string note = fmt::format("{} scenes, one thread (torch::set_num_threads(1)); time = scene simulation and "
-                                   "event list, network build, program translation, batched dynamics, read-out{}.",
-                                   scenes.size(), tp.common.no_clip ? ", no clip" : "");
+    std::string note = fmt::format(
+        "{} scenes, one thread (torch::set_num_threads(1)); time = scene simulation and "
+        "event list, network build, program translation, batched dynamics, read-out{}.",
+        scenes.size(), tp.common.no_clip ? ", no clip" : "");
     write_throughput(rows, tp.out + "/throughput", note);
     fmt::print("{}wrote {}/throughput.{{md,csv,png}}\n", throughput_table(rows), tp.out);
   });

@@ -9,8 +9,8 @@
 #include "commands.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/models/hsn/visualize.h"
+#include "hnn/viz/plot.h"
 #include "hsn_tasks.h"
 
 namespace hnn::cli {
@@ -68,7 +68,6 @@ void add_decode_options(CLI::App* c, HsnCli& o) {
       ->capture_default_str();
 }
 
-
 // "1,2,4" -> {1, 2, 4}; hnn::Error naming the option when an item is not a (positive) number.
 std::vector<double> parse_numbers(const std::string& s, const char* option, bool positive) {
   std::vector<double> v;
@@ -87,7 +86,6 @@ std::vector<double> parse_numbers(const std::string& s, const char* option, bool
   return v;
 }
 
-
 }  // namespace
 
 void register_hsn(CLI::App& app, Globals& g) {
@@ -95,8 +93,11 @@ void register_hsn(CLI::App& app, Globals& g) {
   auto* hsn = app.add_subcommand("hsn", "Hybrid sensing network: APS + DVS object tracking (turning disk)");
   hsn->require_subcommand(1);
 
-  auto* gen = hsn->add_subcommand("generate", "Render a turning-disk recording (AEDAT 4 with APS frames) and its ground truth");
-  gen->add_option("--speed", o.gen.scene.speed, "Disk speed in turns per second")->check(positive())->capture_default_str();
+  auto* gen =
+      hsn->add_subcommand("generate", "Render a turning-disk recording (AEDAT 4 with APS frames) and its ground truth");
+  gen->add_option("--speed", o.gen.scene.speed, "Disk speed in turns per second")
+      ->check(positive())
+      ->capture_default_str();
   gen->add_option("--seconds", o.gen.seconds, "Duration")->check(positive())->capture_default_str();
   gen->add_option("--aps-hz", o.gen.aps_hz, "APS frame rate")->check(positive())->capture_default_str();
   gen->add_option("--render-hz", o.gen.render_hz, "Frames fed to the event simulator per second")
@@ -117,13 +118,17 @@ void register_hsn(CLI::App& app, Globals& g) {
   tr->add_option("--mode", o.mode, "hsn (ANN templates, SNN search), ann or snn")
       ->check(CLI::IsMember({"hsn", "ann", "snn"}))
       ->capture_default_str();
-  tr->add_option("--width", o.net.width, "Channel width factor (1: the paper's model)")->check(positive())->capture_default_str();
+  tr->add_option("--width", o.net.width, "Channel width factor (1: the paper's model)")
+      ->check(positive())
+      ->capture_default_str();
   tr->add_option("--decay", o.net.decay, "SNN membrane decay (0: memoryless, as the reference)")->capture_default_str();
   tr->add_option("--epochs", o.train.epochs, "Epochs")->check(positive())->capture_default_str();
   tr->add_option("--batch", o.train.batch, "Batch size")->check(positive())->capture_default_str();
-  tr->add_option("--lr", o.train.lr, "Adam learning rate (x0.1 after half the epochs)")->check(positive())->capture_default_str();
+  tr->add_option("--lr", o.train.lr, "Adam learning rate (x0.1 after half the epochs)")
+      ->check(positive())
+      ->capture_default_str();
   tr->add_flag("--balanced-loss", o.train.balanced_loss,
-              "Weigh positive and negative cells of each response map equally (the reference sums them)");
+               "Weigh positive and negative cells of each response map equally (the reference sums them)");
   tr->add_option("--checkpoint-every", o.train.checkpoint_every, "Also save every N epochs")->check(non_negative());
   tr->add_option("--out", o.train.checkpoint, "Checkpoint to write")->required();
   tr->add_option("--resume", o.train.resume, "Continue from this checkpoint");
@@ -176,9 +181,12 @@ void register_hsn(CLI::App& app, Globals& g) {
   sw->add_option("--hsn", o.ckpt, "HSN checkpoint")->required();
   sw->add_option("--ann", o.ann_ckpt, "ANN-only checkpoint")->required();
   sw->add_option("--speed", o.gen.scene.speed, "Base speed (turns/s)")->check(positive())->capture_default_str();
-  sw->add_option("--seconds", o.gen.seconds, "Seconds of recording per speed")->check(positive())->capture_default_str();
-  sw->add_option_function<std::string>("--factors", [](const std::string& s) { o.factors = parse_numbers(s, "--factors", true); },
-                                       "Speed factors, e.g. 1,2,4,8");
+  sw->add_option("--seconds", o.gen.seconds, "Seconds of recording per speed")
+      ->check(positive())
+      ->capture_default_str();
+  sw->add_option_function<std::string>(
+      "--factors", [](const std::string& s) { o.factors = parse_numbers(s, "--factors", true); },
+      "Speed factors, e.g. 1,2,4,8");
   sw->add_option("--plot", o.plot, "Write the plot to this PNG");
   add_decode_options(sw, o);
   sw->callback([&g] {
@@ -214,7 +222,8 @@ void register_hsn(CLI::App& app, Globals& g) {
         r.bins_per_s_batched, r.latency_ms_single, 1e3 / r.latency_ms_single);
   });
 
-  auto* tk = hsn->add_subcommand("track", "Tracking video: APS frame, DVS events (red), truth (green), prediction (blue)");
+  auto* tk =
+      hsn->add_subcommand("track", "Tracking video: APS frame, DVS events (red), truth (green), prediction (blue)");
   tk->add_option("--ckpt", o.ckpt, "HSN checkpoint")->required();
   tk->add_option("--in", o.in_path, "Recording (.aedat4)")->required();
   tk->add_option("--gt", o.gt, "Ground truth (default: <in>.gt.jsonl if present; else contour labels)");

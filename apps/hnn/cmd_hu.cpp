@@ -9,8 +9,8 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "hnn/core/error.h"
-#include "hnn/viz/plot.h"
 #include "hnn/hu/presets.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli {
 namespace {
@@ -21,7 +21,9 @@ struct HuPlotOptions {
   int64_t steps = 32;
 };
 
-bool is_encoder(const hu::HybridUnit& h) { return h->direction == hu::Direction::AnnToSnn; }
+bool is_encoder(const hu::HybridUnit& h) {
+  return h->direction == hu::Direction::AnnToSnn;
+}
 
 std::vector<std::vector<float>> to_rows(const torch::Tensor& t2) {  // [T, N] -> rows per step
   auto c = t2.to(torch::kFloat).contiguous();
@@ -59,11 +61,10 @@ viz::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T) 
     in.title = "input signal";
     in.xlabel = "time step";
     in.series = {{std::vector<double>(t.data_ptr<double>(), t.data_ptr<double>() + t.numel()),
-                  std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()), "x",
-                  viz::Style::Line}};
+                  std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()), "x", viz::Style::Line}};
     auto on = (s > 0).to(torch::kFloat), off = (s < 0).to(torch::kFloat);
     f.panels = {in, viz::raster_panel(to_rows(torch::stack({on, off}, 1)), "send-on-delta events (threshold 0.1)",
-                                       {"ON", "OFF"})};
+                                      {"ON", "OFF"})};
     return f;
   }
   const int64_t n = name == "population" ? 4 : 10;
@@ -106,8 +107,8 @@ viz::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T) 
   f.columns = 2;
   f.width = 1100;
   f.height = 450;
-  auto raster = viz::raster_panel(to_rows(spikes.view({T, n})), fmt::format("input spikes (Bernoulli, T = {})", T),
-                                   labels);
+  auto raster =
+      viz::raster_panel(to_rows(spikes.view({T, n})), fmt::format("input spikes (Bernoulli, T = {})", T), labels);
   viz::Panel out;
   out.title = fmt::format("{}: output", name);
   auto v = y.reshape({-1, n});

@@ -7,9 +7,9 @@
 
 #include "demos.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hsn/visualize.h"
+#include "hnn/viz/plot.h"
 #include "hsn_tasks.h"
 
 namespace hnn::cli {
@@ -56,9 +56,10 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   }
   auto train_data = concat(windows), train_frames = concat(frames);
   auto test = load(path("test.aedat4"), "", lo);
-  fmt::print("samples: {} training (4 windows per frame, {} recording{}), {} test (APS frame + 10 DVS bins of 1 ms each)\n",
-             train_data.size(), train_files.size(), train_files.size() > 1 ? "s at 0.5 and 1.5 turns/s" : "",
-             test.data.size());
+  fmt::print(
+      "samples: {} training (4 windows per frame, {} recording{}), {} test (APS frame + 10 DVS bins of 1 ms each)\n",
+      train_data.size(), train_files.size(), train_files.size() > 1 ? "s at 0.5 and 1.5 turns/s" : "",
+      test.data.size());
 
   // 2. Training: the HSN and the two baselines, same data and schedule.
   NetworkOptions net;
@@ -114,9 +115,10 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   write_tracking_video(hsn_m, test.recording, &test.gt, path("tracking.gif"), vo);
   vo.max_frames = 40;
   write_tracking_video(hsn_m, test.recording, &test.gt, path("tracking.avi"), vo);
-  fmt::print("\nwrote {}/: train/test recordings (.aedat4 + .gt.jsonl), hsn.pt ann.pt{}, success.png, speed_sweep.png, "
-             "tracking.gif, tracking.avi ({:.0f} s in all)\n",
-             o.out_dir, o.snn_baseline ? " snn.pt" : "", total.seconds());
+  fmt::print(
+      "\nwrote {}/: train/test recordings (.aedat4 + .gt.jsonl), hsn.pt ann.pt{}, success.png, speed_sweep.png, "
+      "tracking.gif, tracking.avi ({:.0f} s in all)\n",
+      o.out_dir, o.snn_baseline ? " snn.pt" : "", total.seconds());
 }
 
 }  // namespace hnn::cli

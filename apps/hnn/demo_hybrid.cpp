@@ -24,8 +24,11 @@ struct HybridNetImpl : torch::nn::Module {
                             MaxPool2d(2), Conv2d(Conv2dOptions(16, 32, 3).padding(1).bias(false)), BatchNorm2d(32),
                             ReLU(), MaxPool2d(2), Flatten(), Linear(32 * 7 * 7, features), BatchNorm1d(features)));
     a2s = register_module("a2s", learnable ? hu::learnable_sampler(steps) : hu::poisson_encoder(steps, false));
-    snn = register_module("snn", nn::SpikingLinear(nn::SpikingLinearOptions(features, features).batch_norm(true).neuron(
-                                     spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4")))));
+    snn = register_module(
+        "snn",
+        nn::SpikingLinear(nn::SpikingLinearOptions(features, features)
+                              .batch_norm(true)
+                              .neuron(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4")))));
     s2a = register_module("s2a", learnable ? hu::learnable_window_decoder(steps, features) : hu::rate_decoder(0));
     s2a->squeeze(true);
     head = register_module("head", Linear(features, 10));
@@ -50,7 +53,8 @@ Result train_one(const std::string& label, bool learnable, const data::ImageSet&
                  const DemoOptions& o) {
   HybridNet net(o.steps, learnable);
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
-  train::Trainer trainer(*net, train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
+  train::Trainer trainer(*net,
+                         train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
   trainer.add_callback(std::make_shared<train::ProgressBar>(label + " epoch"));
   Result r;
   trainer.add_callback(std::make_shared<train::OnEpochEnd>([&](const train::EpochLog& e) {

@@ -58,7 +58,8 @@ void run_snn_mlp(const DemoOptions& o) {
   SpikingMlp net(o.hidden, o.steps, o.encoding == "poisson", spike::Surrogate::parse(o.surrogate));
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
   // Cosine decay over the whole run: most of the accuracy of a one-epoch run comes from it.
-  train::Trainer trainer(*net, train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
+  train::Trainer trainer(*net,
+                         train::TrainerOptions().epochs(o.epochs).batch_size(o.batch).lr(o.lr).schedule("cosine"));
   trainer.add_callback(std::make_shared<train::ProgressBar>());
   const int64_t n = train.size();
   trainer.add_callback(std::make_shared<train::OnEpochEnd>([n](const train::EpochLog& e) {

@@ -5,16 +5,16 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/events/formats.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli::hsn {
 
 std::string ground_truth_path(const std::string& recording) {
   auto dot = recording.find_last_of('.');
   auto slash = recording.find_last_of('/');
-  std::string stem = dot != std::string::npos && (slash == std::string::npos || dot > slash) ? recording.substr(0, dot)
-                                                                                              : recording;
+  std::string stem =
+      dot != std::string::npos && (slash == std::string::npos || dot > slash) ? recording.substr(0, dot) : recording;
   return stem + ".gt.jsonl";
 }
 

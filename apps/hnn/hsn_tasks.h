@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "hnn/viz/plot.h"
 #include "hnn/events/event_stream.h"
 #include "hnn/models/hsn/evaluate.h"
 #include "hnn/models/hsn/trainer.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::cli::hsn {
 

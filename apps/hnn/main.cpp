@@ -3,18 +3,17 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 #include <iostream>
+#include <thread>
 
-#include "hnn/config.h"
 #include "cli_util.h"
 #include "commands.h"
+#include "hnn/config.h"
 #include "hnn/core/allocator.h"
 #include "hnn/core/error.h"
 #include "hnn/core/log.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
-
 
 namespace hnn::cli {
 
@@ -31,15 +30,15 @@ void apply_globals(const Globals& g) {
 
 int main(int argc, char** argv) {
   hnn::install_caching_allocator();
-  CLI::App app{"hnn: hybrid neural networks (ANN + SNN joined by hybrid units) on LibTorch.\n"
-               "Run 'hnn <command> --help' for the options of a command."};
+  CLI::App app{
+      "hnn: hybrid neural networks (ANN + SNN joined by hybrid units) on LibTorch.\n"
+      "Run 'hnn <command> --help' for the options of a command."};
   app.name("hnn");
   app.set_version_flag("--version", std::string("hnn ") + HNN_VERSION_STRING + " (LibTorch " + TORCH_VERSION + ")");
   app.fallthrough();
   hnn::cli::Globals g;
   app.add_option("--seed", g.seed, "Seed for every random number generator")->capture_default_str();
-  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")
-      ->check(hnn::cli::non_negative());
+  app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")->check(hnn::cli::non_negative());
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.add_flag("-q,--quiet", g.quiet, "No progress bars");
 

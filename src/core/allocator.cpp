@@ -129,7 +129,9 @@ class CachingCpuAllocator final : public c10::Allocator {
 
 CachingCpuAllocator* g_alloc = nullptr;
 
-void CachingCpuAllocator::deleter(void* p) { g_alloc->release(p); }
+void CachingCpuAllocator::deleter(void* p) {
+  g_alloc->release(p);
+}
 
 }  // namespace
 
@@ -144,9 +146,13 @@ void install_caching_allocator(size_t cache_limit_bytes) {
   c10::SetCPUAllocator(g_alloc, /*priority=*/100);
 }
 
-bool caching_allocator_installed() { return g_alloc != nullptr; }
+bool caching_allocator_installed() {
+  return g_alloc != nullptr;
+}
 
-AllocatorStats allocator_stats() { return g_alloc ? g_alloc->stats() : AllocatorStats{}; }
+AllocatorStats allocator_stats() {
+  return g_alloc ? g_alloc->stats() : AllocatorStats{};
+}
 
 void release_cached_memory() {
   if (g_alloc) g_alloc->release_all();

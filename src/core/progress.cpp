@@ -23,7 +23,9 @@ std::string format_metric(double v) {
 }
 }  // namespace
 
-void Progress::set_enabled(bool on) { g_enabled = on; }
+void Progress::set_enabled(bool on) {
+  g_enabled = on;
+}
 
 Progress::Progress(int64_t total, std::string label, std::string unit)
     : total_(total), label_(std::move(label)), unit_(std::move(unit)), tty_(isatty(STDERR_FILENO)) {}

@@ -24,10 +24,16 @@ void seed_everything(uint64_t seed) {
   engine().seed(mix(seed));
 }
 
-uint64_t current_seed() { return g_seed; }
+uint64_t current_seed() {
+  return g_seed;
+}
 
-std::mt19937_64& rng() { return engine(); }
+std::mt19937_64& rng() {
+  return engine();
+}
 
-std::mt19937_64 derive_engine(uint64_t stream) { return std::mt19937_64(mix(mix(g_seed) ^ mix(stream + 1))); }
+std::mt19937_64 derive_engine(uint64_t stream) {
+  return std::mt19937_64(mix(mix(g_seed) ^ mix(stream + 1)));
+}
 
 }  // namespace hnn

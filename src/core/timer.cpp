@@ -23,8 +23,7 @@ TimingStats stats_of(const std::vector<double>& times) {
 }
 }  // namespace
 
-TimingStats time_median(const std::function<void()>& fn, int warmup, int repeats, double min_seconds,
-                        int max_repeats) {
+TimingStats time_median(const std::function<void()>& fn, int warmup, int repeats, double min_seconds, int max_repeats) {
   for (int i = 0; i < warmup; ++i) fn();
   std::vector<double> times;
   double total = 0;

@@ -16,7 +16,9 @@ namespace {
 
 using nlohmann::json;
 
-const char* type_name(const json& j) { return j.type_name(); }
+const char* type_name(const json& j) {
+  return j.type_name();
+}
 
 const json& field(const json& obj, const char* key, const std::string& path, const std::string& where) {
   HNN_CHECK(obj.is_object(), "{}: {}: expected a JSON object, got {}", where, path.empty() ? "(line)" : path,
@@ -57,8 +59,7 @@ int resolve(const ClevrerScene& s, const json& o, const std::string& path, const
   int id = s.find_object(get_str(o, "color", path, where), get_str(o, "material", path, where),
                          get_str(o, "shape", path, where));
   HNN_CHECK(id >= 0, "{}: {}: the attribute triple ({}, {}, {}) matches no object of video {}", where, path,
-            o["color"].get<std::string>(), o["material"].get<std::string>(), o["shape"].get<std::string>(),
-            s.video);
+            o["color"].get<std::string>(), o["material"].get<std::string>(), o["shape"].get<std::string>(), s.video);
   return id;
 }
 
@@ -116,8 +117,8 @@ ClevrerScene parse_clevrer_scene(const std::string& line, const std::string& whe
     o.color = get_str(objs[i], "color", p, where);
     o.material = get_str(objs[i], "material", p, where);
     o.shape = get_str(objs[i], "shape", p, where);
-    HNN_CHECK(s.find_object(o.color, o.material, o.shape) < 0, "{}: {}: duplicate attribute triple ({}, {}, {})",
-              where, p, o.color, o.material, o.shape);
+    HNN_CHECK(s.find_object(o.color, o.material, o.shape) < 0, "{}: {}: duplicate attribute triple ({}, {}, {})", where,
+              p, o.color, o.material, o.shape);
     s.objects.push_back(std::move(o));
   }
   const json& traj = get_array(j, "trajectory", "", where);
@@ -126,8 +127,8 @@ ClevrerScene parse_clevrer_scene(const std::string& line, const std::string& whe
     std::string p = fmt::format("trajectory[{}]", i);
     ClevrerStep st;
     st.frame = get_int(traj[i], "frame", p, where);
-    HNN_CHECK(i == 0 || st.frame > s.trajectory.back().frame, "{}: {}.frame: {} does not increase (previous {})",
-              where, p, st.frame, s.trajectory.back().frame);
+    HNN_CHECK(i == 0 || st.frame > s.trajectory.back().frame, "{}: {}.frame: {} does not increase (previous {})", where,
+              p, st.frame, s.trajectory.back().frame);
     const json& pts = get_array(traj[i], "objects", p, where);
     st.objects.reserve(pts.size());
     for (size_t k = 0; k < pts.size(); ++k) {

@@ -54,10 +54,10 @@ ClevrerVideoQuestions parse_video(int video, const json& v, const std::string& p
     cq.id = opt_int(q, "question_id", (int)i, p, name);
     cq.text = opt_str(q, "question", p, name);
     cq.type = opt_str(q, "question_type", p, name);
-    HNN_CHECK(cq.type == "descriptive" || cq.type == "explanatory" || cq.type == "predictive" ||
-                  cq.type == "counterfactual",
-              "{}: {}.question_type: expected descriptive, explanatory, predictive or counterfactual, got '{}'",
-              name, p, cq.type);
+    HNN_CHECK(
+        cq.type == "descriptive" || cq.type == "explanatory" || cq.type == "predictive" || cq.type == "counterfactual",
+        "{}: {}.question_type: expected descriptive, explanatory, predictive or counterfactual, got '{}'", name, p,
+        cq.type);
     cq.subtype = opt_str(q, "question_subtype", p, name);
     cq.program = get_program(q, p, name);
     cq.answer = opt_str(q, "answer", p, name);
@@ -75,8 +75,7 @@ ClevrerVideoQuestions parse_video(int video, const json& v, const std::string& p
         cq.choices.push_back(std::move(cc));
       }
     }
-    HNN_CHECK(cq.type == "descriptive" || !cq.choices.empty(), "{}: {}: a {} question needs choices", name, p,
-              cq.type);
+    HNN_CHECK(cq.type == "descriptive" || !cq.choices.empty(), "{}: {}: a {} question needs choices", name, p, cq.type);
     out.questions.push_back(std::move(cq));
   }
   return out;
@@ -136,7 +135,8 @@ void write_clevrer_questions(const std::string& path, const std::vector<ClevrerV
       } else {
         jq["choices"] = ojson::array();
         for (const auto& c : q.choices)
-          jq["choices"].push_back({{"choice_id", c.id}, {"choice", c.text}, {"program", c.program}, {"answer", c.answer}});
+          jq["choices"].push_back(
+              {{"choice_id", c.id}, {"choice", c.text}, {"program", c.program}, {"answer", c.answer}});
       }
       jv["questions"].push_back(std::move(jq));
     }

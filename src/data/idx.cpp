@@ -12,7 +12,9 @@
 namespace hnn::data {
 namespace {
 
-uint32_t be32(const unsigned char* p) { return (uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3]; }
+uint32_t be32(const unsigned char* p) {
+  return (uint32_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+}
 
 std::string find_with_gz(const std::string& base) {
   if (file_exists(base)) return base;
@@ -31,13 +33,32 @@ at::Tensor parse_idx(const std::string& bytes, const std::string& name, int64_t 
   at::ScalarType type;
   size_t elem;
   switch (p[2]) {
-    case 0x08: type = at::kByte; elem = 1; break;
-    case 0x09: type = at::kChar; elem = 1; break;
-    case 0x0B: type = at::kShort; elem = 2; break;
-    case 0x0C: type = at::kInt; elem = 4; break;
-    case 0x0D: type = at::kFloat; elem = 4; break;
-    case 0x0E: type = at::kDouble; elem = 8; break;
-    default: fail("{}: unknown IDX data type 0x{:02x} at byte 2", name, p[2]);
+    case 0x08:
+      type = at::kByte;
+      elem = 1;
+      break;
+    case 0x09:
+      type = at::kChar;
+      elem = 1;
+      break;
+    case 0x0B:
+      type = at::kShort;
+      elem = 2;
+      break;
+    case 0x0C:
+      type = at::kInt;
+      elem = 4;
+      break;
+    case 0x0D:
+      type = at::kFloat;
+      elem = 4;
+      break;
+    case 0x0E:
+      type = at::kDouble;
+      elem = 8;
+      break;
+    default:
+      fail("{}: unknown IDX data type 0x{:02x} at byte 2", name, p[2]);
   }
   int ndim = p[3];
   HNN_CHECK(ndim >= 1 && ndim <= 8, "{}: IDX rank {} at byte 3 is out of range (expected 1..8)", name, ndim);
@@ -51,8 +72,8 @@ at::Tensor parse_idx(const std::string& bytes, const std::string& name, int64_t 
     HNN_CHECK(total <= ((__int128)1 << 40), "{}: IDX dimensions at byte {} describe an absurd size", name, 4 + 4 * i);
   }
   size_t need = header + (size_t)total * elem;
-  HNN_CHECK(bytes.size() >= need, "{}: truncated IDX data: {} bytes, expected {} for dimensions {}", name,
-            bytes.size(), need, fmt::format("{}", fmt::join(dims, "x")));
+  HNN_CHECK(bytes.size() >= need, "{}: truncated IDX data: {} bytes, expected {} for dimensions {}", name, bytes.size(),
+            need, fmt::format("{}", fmt::join(dims, "x")));
   if (max_items > 0 && max_items < dims[0]) {
     total = total / dims[0] * max_items;
     dims[0] = max_items;
@@ -89,8 +110,8 @@ ImageSet load_image_set_files(const std::string& images, const std::string& labe
   auto img = read_idx(images, max_items);
   auto lab = read_idx(labels, max_items);
   HNN_CHECK(img.dim() == 3, "{}: expected images [N, H, W], got rank {}", images, img.dim());
-  HNN_CHECK(lab.dim() == 1 && lab.size(0) == img.size(0), "{}: {} labels for {} images in {}", labels,
-            lab.size(0), img.size(0), images);
+  HNN_CHECK(lab.dim() == 1 && lab.size(0) == img.size(0), "{}: {} labels for {} images in {}", labels, lab.size(0),
+            img.size(0), images);
   ImageSet s;
   s.images = img.unsqueeze(1).to(torch::kFloat).div_(255.0);
   s.labels = lab.to(torch::kLong);

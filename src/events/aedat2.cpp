@@ -34,9 +34,12 @@ std::pair<int, int> chip_size(const std::string& chip) {
 
 std::string to_string(Aedat2Layout l) {
   switch (l) {
-    case Aedat2Layout::Auto: return "auto";
-    case Aedat2Layout::Dvs128: return "dvs128";
-    case Aedat2Layout::Davis: return "davis";
+    case Aedat2Layout::Auto:
+      return "auto";
+    case Aedat2Layout::Dvs128:
+      return "dvs128";
+    case Aedat2Layout::Davis:
+      return "davis";
   }
   return "auto";
 }
@@ -98,7 +101,8 @@ struct Aedat2Reader::Impl {
     if ((size - header) % kRecord != 0)
       src->fail_at(size - (size - header) % kRecord,
                    "truncated AEDAT 2.0 file: {} bytes after the {}-byte header is not a whole number "
-                   "of 8-byte events", size - header, header);
+                   "of 8-byte events",
+                   size - header, header);
     records = (size - header) / kRecord;
     layout = opts.layout;
     if (layout == Aedat2Layout::Auto)
@@ -110,8 +114,8 @@ struct Aedat2Reader::Impl {
     height = opts.height > 0 ? opts.height : h;
     int max_w = layout == Aedat2Layout::Dvs128 ? 128 : 1024, max_h = layout == Aedat2Layout::Dvs128 ? 128 : 512;
     if (width > max_w || height > max_h)
-      fail("{}: sensor size {}x{} does not fit the {} address layout (at most {}x{})", src->name(),
-           width, height, to_string(layout), max_w, max_h);
+      fail("{}: sensor size {}x{} does not fit the {} address layout (at most {}x{})", src->name(), width, height,
+           to_string(layout), max_w, max_h);
   }
 };
 
@@ -132,14 +136,30 @@ Aedat2Reader::~Aedat2Reader() = default;
 Aedat2Reader::Aedat2Reader(Aedat2Reader&&) noexcept = default;
 Aedat2Reader& Aedat2Reader::operator=(Aedat2Reader&&) noexcept = default;
 
-Aedat2Layout Aedat2Reader::layout() const { return impl_->layout; }
-int Aedat2Reader::width() const { return impl_->width; }
-int Aedat2Reader::height() const { return impl_->height; }
-const std::string& Aedat2Reader::chip() const { return impl_->chip; }
-size_t Aedat2Reader::header_size() const { return (size_t)impl_->header; }
-uint64_t Aedat2Reader::events_in_file() const { return impl_->records; }
-const std::vector<Trigger>& Aedat2Reader::triggers() const { return impl_->triggers; }
-uint64_t Aedat2Reader::skipped() const { return impl_->skipped; }
+Aedat2Layout Aedat2Reader::layout() const {
+  return impl_->layout;
+}
+int Aedat2Reader::width() const {
+  return impl_->width;
+}
+int Aedat2Reader::height() const {
+  return impl_->height;
+}
+const std::string& Aedat2Reader::chip() const {
+  return impl_->chip;
+}
+size_t Aedat2Reader::header_size() const {
+  return (size_t)impl_->header;
+}
+uint64_t Aedat2Reader::events_in_file() const {
+  return impl_->records;
+}
+const std::vector<Trigger>& Aedat2Reader::triggers() const {
+  return impl_->triggers;
+}
+uint64_t Aedat2Reader::skipped() const {
+  return impl_->skipped;
+}
 
 void Aedat2Reader::rewind() {
   auto& im = *impl_;
@@ -173,8 +193,10 @@ bool Aedat2Reader::next_packet(EventStream& out, size_t max_events) {
       im.prev_raw = ts;
       int64_t t = im.wrap + ts;
       if (t < im.prev_t && im.opts.check_sorted)
-        im.src->fail_at(at + i * kRecord, "event timestamp {} µs is before the previous event's {} µs "
-                        "(expected sorted times)", t, im.prev_t);
+        im.src->fail_at(at + i * kRecord,
+                        "event timestamp {} µs is before the previous event's {} µs "
+                        "(expected sorted times)",
+                        t, im.prev_t);
       im.prev_t = std::max(im.prev_t, t);
       unsigned x, y, p;
       if (davis) {
@@ -188,8 +210,8 @@ bool Aedat2Reader::next_packet(EventStream& out, size_t max_events) {
         }
         unsigned xf = (addr >> 12) & 0x3ff, yf = (addr >> 22) & 0x1ff;
         if (xf >= W || yf >= H)
-          im.src->fail_at(at + i * kRecord, "address 0x{:08x} gives (x={}, y={}) outside the {}x{} sensor",
-                          addr, xf, yf, W, H);
+          im.src->fail_at(at + i * kRecord, "address 0x{:08x} gives (x={}, y={}) outside the {}x{} sensor", addr, xf,
+                          yf, W, H);
         x = W - 1 - xf;
         y = H - 1 - yf;
         p = (addr >> 11) & 1;
@@ -198,8 +220,8 @@ bool Aedat2Reader::next_packet(EventStream& out, size_t max_events) {
         y = (addr >> 8) & 0x7f;
         p = addr & 1;
         if (x >= W || y >= H)
-          im.src->fail_at(at + i * kRecord, "address 0x{:08x} gives (x={}, y={}) outside the {}x{} sensor",
-                          addr, x, y, W, H);
+          im.src->fail_at(at + i * kRecord, "address 0x{:08x} gives (x={}, y={}) outside the {}x{} sensor", addr, x, y,
+                          W, H);
       }
       out.t[k] = t;
       out.x[k] = (int16_t)x;
@@ -247,9 +269,12 @@ void write_aedat2(const std::string& path, const EventStream& ev, Aedat2Layout l
     chip = "ch.unizh.ini.jaer.chip.retina.DVS128";
   } else {
     HNN_CHECK(W > 0 && W <= 1024 && H > 0 && H <= 512, "{}: a {}x{} stream does not fit the DAVIS layout", path, W, H);
-    if (W == 240 && H == 180) chip = "eu.seebetter.ini.chips.davis.DAVIS240C";
-    else if (W == 640 && H == 480) chip = "eu.seebetter.ini.chips.davis.Davis640";
-    else chip = "eu.seebetter.ini.chips.davis.Davis346B";
+    if (W == 240 && H == 180)
+      chip = "eu.seebetter.ini.chips.davis.DAVIS240C";
+    else if (W == 640 && H == 480)
+      chip = "eu.seebetter.ini.chips.davis.Davis640";
+    else
+      chip = "eu.seebetter.ini.chips.davis.Davis346B";
   }
   std::string out = "#!AER-DAT2.0\r\n";
   out += "# This is a raw AE data file created by hnn\r\n";
@@ -267,8 +292,8 @@ void write_aedat2(const std::string& path, const EventStream& ev, Aedat2Layout l
               "{}: event {} at {} µs is outside AEDAT 2.0's 32-bit time range (shift the times)", path, i, t);
     HNN_CHECK(i == 0 || ev.t[i] >= ev.t[i - 1], "{}: event {} goes back in time", path, i);
     int x = ev.x[i], y = ev.y[i];
-    HNN_CHECK(x >= 0 && x < W && y >= 0 && y < H, "{}: event {} at (x={}, y={}) is outside the {}x{} sensor",
-              path, i, x, y, W, H);
+    HNN_CHECK(x >= 0 && x < W && y >= 0 && y < H, "{}: event {} at (x={}, y={}) is outside the {}x{} sensor", path, i,
+              x, y, W, H);
     uint32_t addr = layout == Aedat2Layout::Dvs128
                         ? ((uint32_t)y << 8 | (uint32_t)x << 1 | (ev.p[i] ? 1u : 0u))
                         : ((uint32_t)(H - 1 - y) << 22 | (uint32_t)(W - 1 - x) << 12 | (ev.p[i] ? 1u << 11 : 0u));

@@ -9,11 +9,16 @@ namespace hnn::events {
 
 std::string to_string(Compression c) {
   switch (c) {
-    case Compression::None: return "none";
-    case Compression::Lz4: return "lz4";
-    case Compression::Lz4High: return "lz4-high";
-    case Compression::Zstd: return "zstd";
-    case Compression::ZstdHigh: return "zstd-high";
+    case Compression::None:
+      return "none";
+    case Compression::Lz4:
+      return "lz4";
+    case Compression::Lz4High:
+      return "lz4-high";
+    case Compression::Zstd:
+      return "zstd";
+    case Compression::ZstdHigh:
+      return "zstd-high";
   }
   return "unknown";
 }
@@ -31,22 +36,32 @@ Compression parse_compression(const std::string& s) {
 
 const char* type_identifier(StreamType t) {
   switch (t) {
-    case StreamType::Events: return "EVTS";
-    case StreamType::Frames: return "FRME";
-    case StreamType::Imu: return "IMUS";
-    case StreamType::Triggers: return "TRIG";
-    case StreamType::Other: return "";
+    case StreamType::Events:
+      return "EVTS";
+    case StreamType::Frames:
+      return "FRME";
+    case StreamType::Imu:
+      return "IMUS";
+    case StreamType::Triggers:
+      return "TRIG";
+    case StreamType::Other:
+      return "";
   }
   return "";
 }
 
 size_t Aedat4Packet::elements() const {
   switch (type) {
-    case StreamType::Events: return events.size();
-    case StreamType::Frames: return 1;
-    case StreamType::Imu: return imu.size();
-    case StreamType::Triggers: return triggers.size();
-    case StreamType::Other: return 0;
+    case StreamType::Events:
+      return events.size();
+    case StreamType::Frames:
+      return 1;
+    case StreamType::Imu:
+      return imu.size();
+    case StreamType::Triggers:
+      return triggers.size();
+    case StreamType::Other:
+      return 0;
   }
   return 0;
 }
@@ -120,9 +135,12 @@ Recording read_all(Aedat4Reader& r) {
   }
   Aedat4Packet pk;
   while (r.next_packet(pk)) {
-    if (ev && pk.stream_id == ev->id) rec.events.append(pk.events);
-    else if (fr && pk.stream_id == fr->id) rec.frames.push_back(pk.frame);
-    else if (im && pk.stream_id == im->id) rec.imu.insert(rec.imu.end(), pk.imu.begin(), pk.imu.end());
+    if (ev && pk.stream_id == ev->id)
+      rec.events.append(pk.events);
+    else if (fr && pk.stream_id == fr->id)
+      rec.frames.push_back(pk.frame);
+    else if (im && pk.stream_id == im->id)
+      rec.imu.insert(rec.imu.end(), pk.imu.begin(), pk.imu.end());
     else if (tr && pk.stream_id == tr->id)
       rec.triggers.insert(rec.triggers.end(), pk.triggers.begin(), pk.triggers.end());
   }
@@ -135,8 +153,7 @@ Recording read_aedat4(const std::string& path, const Aedat4ReadOptions& options)
   return read_all(r);
 }
 
-Recording read_aedat4(const void* data, size_t size, const std::string& name,
-                      const Aedat4ReadOptions& options) {
+Recording read_aedat4(const void* data, size_t size, const std::string& name, const Aedat4ReadOptions& options) {
   Aedat4Reader r(data, size, name, options);
   return read_all(r);
 }

@@ -13,7 +13,7 @@ namespace {
 struct Attr {
   std::vector<std::string> path;  // names of the enclosing <node>s
   std::string key, value;
-  size_t offset;                  // of the <attr> tag in the xml
+  size_t offset;  // of the <attr> tag in the xml
 };
 
 std::string unescape(const std::string& s) {
@@ -46,17 +46,28 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 // Parses the attributes of a tag body "name k="v" k2='v2'"; returns false on bad syntax.
 bool parse_tag(const std::string& body, std::string& name, std::map<std::string, std::string>& attrs) {
@@ -83,8 +94,7 @@ bool parse_tag(const std::string& body, std::string& name, std::map<std::string,
   }
 }
 
-int64_t to_int(const std::string& v, int64_t lo, int64_t hi, const char* what, uint64_t offset,
-               const ByteSource& src) {
+int64_t to_int(const std::string& v, int64_t lo, int64_t hi, const char* what, uint64_t offset, const ByteSource& src) {
   errno = 0;
   char* end = nullptr;
   long long x = std::strtoll(v.c_str(), &end, 10);
@@ -98,11 +108,16 @@ int64_t to_int(const std::string& v, int64_t lo, int64_t hi, const char* what, u
 
 const char* xml_compression_name(Compression c) {
   switch (c) {
-    case Compression::None: return "NONE";
-    case Compression::Lz4: return "LZ4";
-    case Compression::Lz4High: return "LZ4_HIGH";
-    case Compression::Zstd: return "ZSTD";
-    case Compression::ZstdHigh: return "ZSTD_HIGH";
+    case Compression::None:
+      return "NONE";
+    case Compression::Lz4:
+      return "LZ4";
+    case Compression::Lz4High:
+      return "LZ4_HIGH";
+    case Compression::Zstd:
+      return "ZSTD";
+    case Compression::ZstdHigh:
+      return "ZSTD_HIGH";
   }
   return "NONE";
 }
@@ -150,8 +165,8 @@ std::vector<StreamInfo> parse_description(const std::string& xml, uint64_t base,
     } else if (name == "attr" && !self_closing) {
       size_t close = xml.find("</attr", e + 1);
       if (close == std::string::npos) src.fail_at(base + i, "XML description: <attr> without </attr>");
-      attrs.push_back({stack, a.count("key") ? a["key"] : std::string(),
-                       unescape(xml.substr(e + 1, close - e - 1)), i});
+      attrs.push_back(
+          {stack, a.count("key") ? a["key"] : std::string(), unescape(xml.substr(e + 1, close - e - 1)), i});
       e = xml.find('>', close);
       if (e == std::string::npos) src.fail_at(base + close, "XML description: unterminated </attr>");
     }
@@ -177,24 +192,35 @@ std::vector<StreamInfo> parse_description(const std::string& xml, uint64_t base,
     bool direct = p.size() == k + 2;
     const std::string& v = at.value;
     if (direct) {
-      if (at.key == "typeIdentifier") s.type_identifier = v;
-      else if (at.key == "originalOutputName") s.name = v;
-      else if (at.key == "originalModuleName") s.module = v;
+      if (at.key == "typeIdentifier")
+        s.type_identifier = v;
+      else if (at.key == "originalOutputName")
+        s.name = v;
+      else if (at.key == "originalModuleName")
+        s.module = v;
     } else if (in_info) {
-      if (at.key == "sizeX") s.width = (int)to_int(v, 0, 32767, "sizeX", base + at.offset, src);
-      else if (at.key == "sizeY") s.height = (int)to_int(v, 0, 32767, "sizeY", base + at.offset, src);
-      else if (at.key == "source") s.source = v;
+      if (at.key == "sizeX")
+        s.width = (int)to_int(v, 0, 32767, "sizeX", base + at.offset, src);
+      else if (at.key == "sizeY")
+        s.height = (int)to_int(v, 0, 32767, "sizeY", base + at.offset, src);
+      else if (at.key == "source")
+        s.source = v;
       else if (at.key == "tsOffset")
         s.ts_offset = to_int(v, INT64_MIN, INT64_MAX, "tsOffset", base + at.offset, src);
     }
   }
   std::vector<StreamInfo> out;
   for (auto& [id, s] : streams) {
-    if (s.type_identifier == "EVTS") s.type = StreamType::Events;
-    else if (s.type_identifier == "FRME") s.type = StreamType::Frames;
-    else if (s.type_identifier == "IMUS") s.type = StreamType::Imu;
-    else if (s.type_identifier == "TRIG") s.type = StreamType::Triggers;
-    else s.type = StreamType::Other;
+    if (s.type_identifier == "EVTS")
+      s.type = StreamType::Events;
+    else if (s.type_identifier == "FRME")
+      s.type = StreamType::Frames;
+    else if (s.type_identifier == "IMUS")
+      s.type = StreamType::Imu;
+    else if (s.type_identifier == "TRIG")
+      s.type = StreamType::Triggers;
+    else
+      s.type = StreamType::Other;
     out.push_back(s);
   }
   return out;
@@ -209,9 +235,9 @@ std::string make_description(const std::vector<StreamInfo>& streams, Compression
   };
   for (const StreamInfo& s : streams) {
     std::string id = std::to_string(s.id);
-    const char* desc = s.type == StreamType::Events   ? "Array of events (polarity ON/OFF)."
-                       : s.type == StreamType::Frames ? "Standard frame (8-bit image)."
-                       : s.type == StreamType::Imu    ? "Inertial Measurement Unit data samples."
+    const char* desc = s.type == StreamType::Events     ? "Array of events (polarity ON/OFF)."
+                       : s.type == StreamType::Frames   ? "Standard frame (8-bit image)."
+                       : s.type == StreamType::Imu      ? "Inertial Measurement Unit data samples."
                        : s.type == StreamType::Triggers ? "External triggers and special signals."
                                                         : "Unknown stream.";
     std::string tid = s.type == StreamType::Other ? s.type_identifier : type_identifier(s.type);

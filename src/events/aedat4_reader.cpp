@@ -79,8 +79,8 @@ struct Aedat4Reader::Impl {
     data_begin = kHeaderStart + hlen;
     table_pos = io->data_table_position();
     if (table_pos != -1 && (table_pos < (int64_t)data_begin || (uint64_t)table_pos > src->size()))
-      src->fail_at(kHeaderStart, "packet table position {} is outside the data [{}, {}]", table_pos,
-                   data_begin, src->size());
+      src->fail_at(kHeaderStart, "packet table position {} is outside the data [{}, {}]", table_pos, data_begin,
+                   src->size());
     data_end = table_pos >= 0 ? (uint64_t)table_pos : src->size();
     if (!io->description()) src->fail_at(kHeaderStart, "IOHeader has no stream description");
     description.assign(io->description()->c_str(), io->description()->size());
@@ -92,16 +92,15 @@ struct Aedat4Reader::Impl {
 
   // Decodes the packet whose header is at `at`; returns the offset after it.
   uint64_t decode_at(uint64_t at, Aedat4Packet& out, bool check_order) {
-    if (data_end - at < 8)
-      src->fail_at(at, "truncated packet header: {} bytes left, expected 8", data_end - at);
+    if (data_end - at < 8) src->fail_at(at, "truncated packet header: {} bytes left, expected 8", data_end - at);
     const uint8_t* ph = src->read(at, 8, "a packet header");
     int32_t sid = detail::load_i32_le(ph);
     int32_t size = detail::load_i32_le(ph + 4);
     const StreamInfo* s = stream(sid);
     if (!s) src->fail_at(at, "packet of stream {}, which the description does not list", sid);
     if (size <= 0 || (uint64_t)size > data_end - at - 8)
-      src->fail_at(at + 4, "packet size {} of stream {} is outside [1, {}] (the bytes left{})", size,
-                   sid, data_end - at - 8, table_pos >= 0 ? " before the packet table" : "");
+      src->fail_at(at + 4, "packet size {} of stream {} is outside [1, {}] (the bytes left{})", size, sid,
+                   data_end - at - 8, table_pos >= 0 ? " before the packet table" : "");
     const uint64_t body_at = at + 8;
     const uint8_t* b;
     size_t bn;
@@ -131,8 +130,8 @@ struct Aedat4Reader::Impl {
       src->fail_at(body_at, "size prefix {} does not match the {}-byte packet body", prefix, bn - 4);
     const char* want = type_identifier(s->type);
     if (s->type != StreamType::Other && std::memcmp(b + 8, want, 4) != 0)
-      src->fail_at(file_offset(b + 8), "packet of stream {} has identifier '{}', expected '{}'", sid,
-                   printable(b + 8), want);
+      src->fail_at(file_offset(b + 8), "packet of stream {} has identifier '{}', expected '{}'", sid, printable(b + 8),
+                   want);
     out.stream_id = sid;
     out.type = s->type;
     out.byte_offset = (int64_t)at;
@@ -174,8 +173,8 @@ struct Aedat4Reader::Impl {
   }
 
   template <typename Offset>
-  void decode_events(const fb::EventPacket* pk, const StreamInfo& s, EventStream& ev,
-                     bool check_order, const Offset& file_offset) {
+  void decode_events(const fb::EventPacket* pk, const StreamInfo& s, EventStream& ev, bool check_order,
+                     const Offset& file_offset) {
     ev.width = s.width;
     ev.height = s.height;
     const auto* el = pk->elements();
@@ -223,8 +222,8 @@ struct Aedat4Reader::Impl {
       for (size_t i = 0; i < n; ++i)
         if ((uint32_t)(uint16_t)X[i] >= W || (uint32_t)(uint16_t)Y[i] >= H)
           src->fail_at(file_offset(raw + 16 * i),
-                       "event {} of the packet of stream {} at (x={}, y={}) is outside the {}x{} sensor",
-                       i, s.id, X[i], Y[i], W, H);
+                       "event {} of the packet of stream {} at (x={}, y={}) is outside the {}x{} sensor", i, s.id, X[i],
+                       Y[i], W, H);
     }
     if (check_order) last_t[s.id] = T[n - 1];
   }
@@ -244,19 +243,21 @@ struct Aedat4Reader::Impl {
     out.offset_x = f->offset_x();
     out.offset_y = f->offset_y();
     if (out.width < 0 || out.height < 0 || out.offset_x < 0 || out.offset_y < 0)
-      src->fail_at(at, "frame of stream {} has negative size or offset ({}x{} at {},{})", s.id,
-                   out.width, out.height, out.offset_x, out.offset_y);
+      src->fail_at(at, "frame of stream {} has negative size or offset ({}x{} at {},{})", s.id, out.width, out.height,
+                   out.offset_x, out.offset_y);
     if (opts.check_bounds && s.width > 0 && s.height > 0 &&
         (out.offset_x + out.width > s.width || out.offset_y + out.height > s.height))
-      src->fail_at(at, "frame of stream {} ({}x{} at {},{}) does not fit the {}x{} sensor", s.id,
-                   out.width, out.height, out.offset_x, out.offset_y, s.width, s.height);
+      src->fail_at(at, "frame of stream {} ({}x{} at {},{}) does not fit the {}x{} sensor", s.id, out.width, out.height,
+                   out.offset_x, out.offset_y, s.width, s.height);
     size_t want = (size_t)out.width * out.height * out.channels();
     size_t have = f->pixels() ? f->pixels()->size() : 0;
     if (want != have)
-      src->fail_at(at, "frame of stream {} has {} pixel bytes, expected {}x{}x{} = {}", s.id, have,
-                   out.width, out.height, out.channels(), want);
-    if (have) out.pixels.assign(f->pixels()->data(), f->pixels()->data() + have);
-    else out.pixels.clear();
+      src->fail_at(at, "frame of stream {} has {} pixel bytes, expected {}x{}x{} = {}", s.id, have, out.width,
+                   out.height, out.channels(), want);
+    if (have)
+      out.pixels.assign(f->pixels()->data(), f->pixels()->data() + have);
+    else
+      out.pixels.clear();
   }
 
   static void decode_imu(const fb::ImuPacket* pk, std::vector<ImuSample>& out) {
@@ -323,16 +324,15 @@ struct Aedat4Reader::Impl {
       e.t_end = d->t_end();
       if (e.byte_offset < (int64_t)data_begin + 8 || e.size <= 0 ||
           (uint64_t)e.byte_offset + (uint64_t)e.size > data_end || !stream(e.stream_id))
-        src->fail_at(at, "packet table entry {} (offset {}, size {}, stream {}) does not point at a packet",
-                     out.size(), e.byte_offset, e.size, e.stream_id);
+        src->fail_at(at, "packet table entry {} (offset {}, size {}, stream {}) does not point at a packet", out.size(),
+                     e.byte_offset, e.size, e.stream_id);
       out.push_back(e);
     }
     return out;
   }
 };
 
-Aedat4Reader::Aedat4Reader(const std::string& path, Aedat4ReadOptions options)
-    : impl_(std::make_unique<Impl>()) {
+Aedat4Reader::Aedat4Reader(const std::string& path, Aedat4ReadOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->src = detail::ByteSource::open_file(path);
   impl_->opts = options;
   impl_->open();
@@ -349,12 +349,24 @@ Aedat4Reader::~Aedat4Reader() = default;
 Aedat4Reader::Aedat4Reader(Aedat4Reader&&) noexcept = default;
 Aedat4Reader& Aedat4Reader::operator=(Aedat4Reader&&) noexcept = default;
 
-const std::string& Aedat4Reader::name() const { return impl_->src->name(); }
-Compression Aedat4Reader::compression() const { return impl_->compression; }
-const std::string& Aedat4Reader::description() const { return impl_->description; }
-const std::vector<StreamInfo>& Aedat4Reader::streams() const { return impl_->streams; }
-const StreamInfo* Aedat4Reader::stream(int id) const { return impl_->stream(id); }
-int64_t Aedat4Reader::data_table_position() const { return impl_->table_pos; }
+const std::string& Aedat4Reader::name() const {
+  return impl_->src->name();
+}
+Compression Aedat4Reader::compression() const {
+  return impl_->compression;
+}
+const std::string& Aedat4Reader::description() const {
+  return impl_->description;
+}
+const std::vector<StreamInfo>& Aedat4Reader::streams() const {
+  return impl_->streams;
+}
+const StreamInfo* Aedat4Reader::stream(int id) const {
+  return impl_->stream(id);
+}
+int64_t Aedat4Reader::data_table_position() const {
+  return impl_->table_pos;
+}
 
 const StreamInfo* Aedat4Reader::find_stream(StreamType type) const {
   for (const auto& s : impl_->streams)
@@ -411,8 +423,8 @@ std::vector<PacketInfo> Aedat4Reader::packet_table() {
 void Aedat4Reader::read_packet(const PacketInfo& info, Aedat4Packet& out) {
   auto& im = *impl_;
   if (info.byte_offset < (int64_t)im.data_begin + 8 || (uint64_t)info.byte_offset > im.data_end)
-    im.src->fail_at((uint64_t)std::max<int64_t>(info.byte_offset, 0),
-                    "no packet at this offset (data spans [{}, {}])", im.data_begin, im.data_end);
+    im.src->fail_at((uint64_t)std::max<int64_t>(info.byte_offset, 0), "no packet at this offset (data spans [{}, {}])",
+                    im.data_begin, im.data_end);
   uint64_t at = (uint64_t)info.byte_offset - 8;
   im.decode_at(at, out, /*check_order=*/false);
   if (out.stream_id != info.stream_id)

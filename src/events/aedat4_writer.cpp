@@ -39,8 +39,8 @@ struct Aedat4Writer::Impl {
   const StreamInfo& stream(int id, StreamType type) const {
     for (const auto& s : streams)
       if (s.id == id) {
-        HNN_CHECK(s.type == type, "{}: stream {} is a {} stream, not {}", path, id,
-                  s.type_identifier, type_identifier(type));
+        HNN_CHECK(s.type == type, "{}: stream {} is a {} stream, not {}", path, id, s.type_identifier,
+                  type_identifier(type));
         return s;
       }
     fail("{}: no stream {} was declared for this file", path, id);
@@ -86,8 +86,7 @@ struct Aedat4Writer::Impl {
   }
 };
 
-Aedat4Writer::Aedat4Writer(const std::string& path, std::vector<StreamInfo> streams,
-                           Aedat4WriteOptions options)
+Aedat4Writer::Aedat4Writer(const std::string& path, std::vector<StreamInfo> streams, Aedat4WriteOptions options)
     : impl_(std::make_unique<Impl>()) {
   auto& im = *impl_;
   im.path = path;
@@ -129,21 +128,20 @@ void Aedat4Writer::write_events(int sid, const EventStream& ev, size_t begin, si
   auto it = im.last_t.find(sid);
   int64_t prev = it == im.last_t.end() ? INT64_MIN : it->second;
   for (size_t i = begin; i < end; ++i) {
-    HNN_CHECK(ev.t[i] >= prev, "{}: cannot write event {}: timestamp {} µs is before the previous {} µs",
-              im.path, i, ev.t[i], prev);
+    HNN_CHECK(ev.t[i] >= prev, "{}: cannot write event {}: timestamp {} µs is before the previous {} µs", im.path, i,
+              ev.t[i], prev);
     prev = ev.t[i];
-    HNN_CHECK(s.width == 0 || s.height == 0 ||
-                  (ev.x[i] >= 0 && ev.x[i] < s.width && ev.y[i] >= 0 && ev.y[i] < s.height),
-              "{}: cannot write event {} at (x={}, y={}): outside the {}x{} sensor", im.path, i, ev.x[i],
-              ev.y[i], s.width, s.height);
+    HNN_CHECK(
+        s.width == 0 || s.height == 0 || (ev.x[i] >= 0 && ev.x[i] < s.width && ev.y[i] >= 0 && ev.y[i] < s.height),
+        "{}: cannot write event {} at (x={}, y={}): outside the {}x{} sensor", im.path, i, ev.x[i], ev.y[i], s.width,
+        s.height);
   }
   for (size_t b = begin; b < end; b += im.opts.events_per_packet) {
     size_t n = std::min(im.opts.events_per_packet, end - b);
     im.fbb.Clear();
     fb::Event* out = nullptr;
     auto vec = im.fbb.CreateUninitializedVectorOfStructs<fb::Event>(n, &out);
-    for (size_t i = 0; i < n; ++i)
-      out[i] = fb::Event(ev.t[b + i], ev.x[b + i], ev.y[b + i], ev.p[b + i] != 0);
+    for (size_t i = 0; i < n; ++i) out[i] = fb::Event(ev.t[b + i], ev.x[b + i], ev.y[b + i], ev.p[b + i] != 0);
     im.fbb.FinishSizePrefixed(fb::CreateEventPacket(im.fbb, vec), "EVTS");
     im.packet(sid, (int64_t)n, ev.t[b], ev.t[b + n - 1]);
   }
@@ -154,21 +152,20 @@ void Aedat4Writer::write_frame(int sid, const Frame& fr) {
   auto& im = *impl_;
   HNN_CHECK(im.f, "{}: writer is closed", im.path);
   const StreamInfo& s = im.stream(sid, StreamType::Frames);
-  HNN_CHECK(fr.width >= 0 && fr.height >= 0 && fr.width <= 32767 && fr.height <= 32767 &&
-                fr.offset_x >= 0 && fr.offset_y >= 0 && fr.offset_x <= 32767 && fr.offset_y <= 32767,
-            "{}: frame size {}x{} at {},{} is outside the format's range", im.path, fr.width,
-            fr.height, fr.offset_x, fr.offset_y);
+  HNN_CHECK(fr.width >= 0 && fr.height >= 0 && fr.width <= 32767 && fr.height <= 32767 && fr.offset_x >= 0 &&
+                fr.offset_y >= 0 && fr.offset_x <= 32767 && fr.offset_y <= 32767,
+            "{}: frame size {}x{} at {},{} is outside the format's range", im.path, fr.width, fr.height, fr.offset_x,
+            fr.offset_y);
   HNN_CHECK(fr.pixels.size() == (size_t)fr.width * fr.height * fr.channels(),
-            "{}: frame has {} pixel bytes, expected {}x{}x{}", im.path, fr.pixels.size(), fr.width,
-            fr.height, fr.channels());
-  HNN_CHECK(s.width == 0 || s.height == 0 ||
-                (fr.offset_x + fr.width <= s.width && fr.offset_y + fr.height <= s.height),
+            "{}: frame has {} pixel bytes, expected {}x{}x{}", im.path, fr.pixels.size(), fr.width, fr.height,
+            fr.channels());
+  HNN_CHECK(s.width == 0 || s.height == 0 || (fr.offset_x + fr.width <= s.width && fr.offset_y + fr.height <= s.height),
             "{}: {}x{} frame does not fit the {}x{} stream", im.path, fr.width, fr.height, s.width, s.height);
   im.fbb.Clear();
   auto px = im.fbb.CreateVector(fr.pixels.data(), fr.pixels.size());
-  auto root = fb::CreateFrame(im.fbb, fr.t, fr.begin_t, fr.end_t, fr.exposure_begin_t,
-                              fr.exposure_end_t, (fb::FrameFormat)fr.format, (int16_t)fr.width,
-                              (int16_t)fr.height, (int16_t)fr.offset_x, (int16_t)fr.offset_y, px);
+  auto root = fb::CreateFrame(im.fbb, fr.t, fr.begin_t, fr.end_t, fr.exposure_begin_t, fr.exposure_end_t,
+                              (fb::FrameFormat)fr.format, (int16_t)fr.width, (int16_t)fr.height, (int16_t)fr.offset_x,
+                              (int16_t)fr.offset_y, px);
   im.fbb.FinishSizePrefixed(root, "FRME");
   im.packet(sid, 1, fr.t, fr.t);
 }
@@ -185,8 +182,8 @@ void Aedat4Writer::write_imu(int sid, const std::vector<ImuSample>& v, size_t be
   for (size_t i = begin; i < end; ++i) {
     const ImuSample& m = v[i];
     items.push_back(fb::CreateImu(im.fbb, m.t, m.temperature, m.accelerometer[0], m.accelerometer[1],
-                                  m.accelerometer[2], m.gyroscope[0], m.gyroscope[1], m.gyroscope[2],
-                                  m.magnetometer[0], m.magnetometer[1], m.magnetometer[2]));
+                                  m.accelerometer[2], m.gyroscope[0], m.gyroscope[1], m.gyroscope[2], m.magnetometer[0],
+                                  m.magnetometer[1], m.magnetometer[2]));
   }
   im.fbb.FinishSizePrefixed(fb::CreateImuPacket(im.fbb, im.fbb.CreateVector(items)), "IMUS");
   im.packet(sid, (int64_t)(end - begin), v[begin].t, v[end - 1].t);
@@ -202,8 +199,8 @@ void Aedat4Writer::write_triggers(int sid, const std::vector<Trigger>& v, size_t
   std::vector<flatbuffers::Offset<fb::Trigger>> items;
   items.reserve(end - begin);
   for (size_t i = begin; i < end; ++i) {
-    HNN_CHECK(v[i].source >= -128 && v[i].source <= 127, "{}: trigger source {} does not fit int8",
-              im.path, v[i].source);
+    HNN_CHECK(v[i].source >= -128 && v[i].source <= 127, "{}: trigger source {} does not fit int8", im.path,
+              v[i].source);
     items.push_back(fb::CreateTrigger(im.fbb, v[i].t, (fb::TriggerSource)v[i].source));
   }
   im.fbb.FinishSizePrefixed(fb::CreateTriggerPacket(im.fbb, im.fbb.CreateVector(items)), "TRIG");
@@ -291,10 +288,18 @@ void write_aedat4(const std::string& path, const Recording& rec, const Aedat4Wri
   Aedat4Writer w(path, streams, options);
   for (const Item& it : items) {
     switch (it.kind) {
-      case 0: w.write_events(0, ev, it.begin, it.end); break;
-      case 1: w.write_frame(frame_sid, rec.frames[it.begin]); break;
-      case 2: w.write_imu(imu_sid, rec.imu, it.begin, it.end); break;
-      case 3: w.write_triggers(trig_sid, rec.triggers, it.begin, it.end); break;
+      case 0:
+        w.write_events(0, ev, it.begin, it.end);
+        break;
+      case 1:
+        w.write_frame(frame_sid, rec.frames[it.begin]);
+        break;
+      case 2:
+        w.write_imu(imu_sid, rec.imu, it.begin, it.end);
+        break;
+      case 3:
+        w.write_triggers(trig_sid, rec.triggers, it.begin, it.end);
+        break;
     }
   }
   w.close();

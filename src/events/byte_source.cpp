@@ -13,8 +13,7 @@ std::unique_ptr<ByteSource> ByteSource::open_file(const std::string& path) {
   s->file_ = std::fopen(path.c_str(), "rb");
   HNN_CHECK(s->file_, "cannot open '{}': {}", path, std::strerror(errno));
   struct stat st;
-  HNN_CHECK(fstat(fileno(s->file_), &st) == 0 && S_ISREG(st.st_mode), "'{}' is not a regular file",
-            path);
+  HNN_CHECK(fstat(fileno(s->file_), &st) == 0 && S_ISREG(st.st_mode), "'{}' is not a regular file", path);
   s->size_ = (uint64_t)st.st_size;
   return s;
 }
@@ -46,8 +45,7 @@ const uint8_t* ByteSource::read(uint64_t offset, size_t n, const char* what) {
   return read_into(offset, n, buf_, what);
 }
 
-const uint8_t* ByteSource::read_into(uint64_t offset, size_t n, std::vector<uint8_t>& buf,
-                                     const char* what) {
+const uint8_t* ByteSource::read_into(uint64_t offset, size_t n, std::vector<uint8_t>& buf, const char* what) {
   check_range(offset, n, what);
   if (mem_) {
     buf.assign(mem_ + offset, mem_ + offset + n);

@@ -52,7 +52,9 @@ class ByteSource {
 inline uint32_t load_u32_le(const uint8_t* p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
-inline int32_t load_i32_le(const uint8_t* p) { return (int32_t)load_u32_le(p); }
+inline int32_t load_i32_le(const uint8_t* p) {
+  return (int32_t)load_u32_le(p);
+}
 inline uint32_t load_u32_be(const uint8_t* p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }

@@ -36,8 +36,7 @@ size_t Codec::max_decompressed(Compression c, size_t n) {
   return std::min(kMaxBody, n * ratio + 4096);
 }
 
-bool Codec::decompress(Compression c, const uint8_t* in, size_t n, std::vector<uint8_t>& out,
-                       std::string& error) {
+bool Codec::decompress(Compression c, const uint8_t* in, size_t n, std::vector<uint8_t>& out, std::string& error) {
   const size_t cap = max_decompressed(c, n);
   if (c == Compression::None) {
     out.assign(in, in + n);
@@ -65,8 +64,8 @@ bool Codec::decompress(Compression c, const uint8_t* in, size_t n, std::vector<u
       return false;
     }
     src_pos = consumed;
-    size_t guess = info.contentSize > 0 && info.contentSize <= cap ? (size_t)info.contentSize
-                                                                   : std::min(cap, n * 3 + 256);
+    size_t guess =
+        info.contentSize > 0 && info.contentSize <= cap ? (size_t)info.contentSize : std::min(cap, n * 3 + 256);
     out.resize(std::max<size_t>(guess, 64));
     while (true) {
       size_t dst_n = out.size() - dst_pos, src_n = n - src_pos;
@@ -115,8 +114,7 @@ bool Codec::decompress(Compression c, const uint8_t* in, size_t n, std::vector<u
       return false;
     }
     unsigned long long content = ZSTD_getFrameContentSize(in, n);
-    size_t guess = (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR &&
-                    content <= cap)
+    size_t guess = (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR && content <= cap)
                        ? (size_t)content
                        : std::min(cap, n * 3 + 256);
     out.resize(std::max<size_t>(guess, 64));

@@ -20,8 +20,7 @@ class Codec {
 
   // Decompresses one complete frame of `c` into out (resized to the decoded size). On failure
   // returns false and sets error to a short reason (the caller adds file and offset).
-  bool decompress(Compression c, const uint8_t* in, size_t n, std::vector<uint8_t>& out,
-                  std::string& error);
+  bool decompress(Compression c, const uint8_t* in, size_t n, std::vector<uint8_t>& out, std::string& error);
   // Compresses into out (resized). Compression::None copies.
   void compress(Compression c, const uint8_t* in, size_t n, std::vector<uint8_t>& out);
 

@@ -29,7 +29,9 @@ void EventStream::clear() {
   p.clear();
 }
 
-void EventStream::append(const EventStream& other) { append(other, 0, other.size()); }
+void EventStream::append(const EventStream& other) {
+  append(other, 0, other.size());
+}
 
 void EventStream::append(const EventStream& other, size_t begin, size_t end) {
   end = std::min(end, other.size());
@@ -56,7 +58,9 @@ size_t EventStream::first_unsorted() const {
   return t.size();
 }
 
-bool EventStream::is_sorted() const { return first_unsorted() == t.size(); }
+bool EventStream::is_sorted() const {
+  return first_unsorted() == t.size();
+}
 
 size_t EventStream::first_out_of_bounds() const {
   if (width <= 0 || height <= 0) return size();
@@ -68,14 +72,13 @@ size_t EventStream::first_out_of_bounds() const {
 void EventStream::check_sorted(const std::string& what) const {
   size_t i = first_unsorted();
   if (i < size())
-    fail("{}: event {} has timestamp {} µs, before the previous event's {} µs (expected sorted times)",
-         what, i, t[i], t[i - 1]);
+    fail("{}: event {} has timestamp {} µs, before the previous event's {} µs (expected sorted times)", what, i, t[i],
+         t[i - 1]);
 }
 
 void EventStream::check_bounds(const std::string& what) const {
   size_t i = first_out_of_bounds();
-  if (i < size())
-    fail("{}: event {} at (x={}, y={}) is outside the {}x{} sensor", what, i, x[i], y[i], width, height);
+  if (i < size()) fail("{}: event {} at (x={}, y={}) is outside the {}x{} sensor", what, i, x[i], y[i], width, height);
 }
 
 std::pair<size_t, size_t> EventStream::time_range(int64_t t0, int64_t t1) const {
@@ -112,8 +115,7 @@ void EventStream::sort_by_time() {
 }
 
 bool operator==(const EventStream& a, const EventStream& b) {
-  return a.width == b.width && a.height == b.height && a.t == b.t && a.x == b.x && a.y == b.y &&
-         a.p == b.p;
+  return a.width == b.width && a.height == b.height && a.t == b.t && a.x == b.x && a.y == b.y && a.p == b.p;
 }
 
 int channels(FrameFormat f) {
@@ -136,15 +138,16 @@ float Frame::gray(int xs, int ys) const {
 }
 
 bool operator==(const Frame& a, const Frame& b) {
-  return a.t == b.t && a.begin_t == b.begin_t && a.end_t == b.end_t &&
-         a.exposure_begin_t == b.exposure_begin_t && a.exposure_end_t == b.exposure_end_t &&
-         a.format == b.format && a.width == b.width && a.height == b.height &&
+  return a.t == b.t && a.begin_t == b.begin_t && a.end_t == b.end_t && a.exposure_begin_t == b.exposure_begin_t &&
+         a.exposure_end_t == b.exposure_end_t && a.format == b.format && a.width == b.width && a.height == b.height &&
          a.offset_x == b.offset_x && a.offset_y == b.offset_y && a.pixels == b.pixels;
 }
 
 namespace {
 // Equal values (flatbuffers drops a -0.0 field as the default 0.0), NaN equal to NaN.
-bool same(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+bool same(float a, float b) {
+  return a == b || (std::isnan(a) && std::isnan(b));
+}
 }  // namespace
 
 bool operator==(const ImuSample& a, const ImuSample& b) {
@@ -156,6 +159,8 @@ bool operator==(const ImuSample& a, const ImuSample& b) {
   return true;
 }
 
-bool operator==(const Trigger& a, const Trigger& b) { return a.t == b.t && a.source == b.source; }
+bool operator==(const Trigger& a, const Trigger& b) {
+  return a.t == b.t && a.source == b.source;
+}
 
 }  // namespace hnn::events

@@ -21,9 +21,12 @@ std::string extension(const std::string& path) {
 
 std::string to_string(FileFormat f) {
   switch (f) {
-    case FileFormat::Aedat4: return "aedat4";
-    case FileFormat::Aedat2: return "aedat2";
-    case FileFormat::Nmnist: return "nmnist";
+    case FileFormat::Aedat4:
+      return "aedat4";
+    case FileFormat::Aedat2:
+      return "aedat2";
+    case FileFormat::Nmnist:
+      return "nmnist";
   }
   return "unknown";
 }
@@ -33,8 +36,10 @@ FileFormat format_from_extension(const std::string& path) {
   if (e == ".aedat4") return FileFormat::Aedat4;
   if (e == ".aedat" || e == ".aedat2") return FileFormat::Aedat2;
   if (e == ".bin") return FileFormat::Nmnist;
-  fail("'{}': unknown event file extension '{}', expected .aedat4 (AEDAT 4.0), .aedat or .aedat2 "
-       "(AEDAT 2.0) or .bin (N-MNIST)", path, e);
+  fail(
+      "'{}': unknown event file extension '{}', expected .aedat4 (AEDAT 4.0), .aedat or .aedat2 "
+      "(AEDAT 2.0) or .bin (N-MNIST)",
+      path, e);
 }
 
 FileFormat detect_format(const std::string& path) {

@@ -27,8 +27,7 @@ struct NmnistReader::Impl {
   void open() {
     if (src->size() % kRecord != 0)
       src->fail_at(src->size() - src->size() % kRecord,
-                   "truncated N-MNIST file: {} bytes is not a whole number of 5-byte events",
-                   src->size());
+                   "truncated N-MNIST file: {} bytes is not a whole number of 5-byte events", src->size());
     records = src->size() / kRecord;
     width = opts.width;
     height = opts.height;
@@ -45,8 +44,10 @@ struct NmnistReader::Impl {
           my = std::max<int>(my, b[i * kRecord + 1]);
         }
       }
-      if (mx < 34 && my < 34) width = height = 34;
-      else width = mx + 1, height = my + 1;
+      if (mx < 34 && my < 34)
+        width = height = 34;
+      else
+        width = mx + 1, height = my + 1;
     }
   }
 };
@@ -68,9 +69,15 @@ NmnistReader::~NmnistReader() = default;
 NmnistReader::NmnistReader(NmnistReader&&) noexcept = default;
 NmnistReader& NmnistReader::operator=(NmnistReader&&) noexcept = default;
 
-int NmnistReader::width() const { return impl_->width; }
-int NmnistReader::height() const { return impl_->height; }
-uint64_t NmnistReader::records() const { return impl_->records; }
+int NmnistReader::width() const {
+  return impl_->width;
+}
+int NmnistReader::height() const {
+  return impl_->height;
+}
+uint64_t NmnistReader::records() const {
+  return impl_->records;
+}
 
 void NmnistReader::rewind() {
   impl_->next = 0;
@@ -107,8 +114,10 @@ bool NmnistReader::next_packet(EventStream& out, size_t max_events) {
     if (x >= W || y >= H)
       im.src->fail_at(at + i * kRecord, "event at (x={}, y={}) is outside the {}x{} sensor", x, y, W, H);
     if (t < prev && im.opts.check_sorted)
-      im.src->fail_at(at + i * kRecord, "event timestamp {} µs is before the previous event's {} µs "
-                      "(expected sorted times)", t, prev);
+      im.src->fail_at(at + i * kRecord,
+                      "event timestamp {} µs is before the previous event's {} µs "
+                      "(expected sorted times)",
+                      t, prev);
     prev = t;
     T[k] = t;
     X[k] = (int16_t)x;
@@ -148,11 +157,11 @@ void write_nmnist(const std::string& path, const EventStream& ev, int64_t t_shif
   for (size_t i = 0; i < ev.size(); ++i) {
     int64_t t = ev.t[i] - t_shift;
     HNN_CHECK(t >= 0 && t <= kMaxTime,
-              "{}: event {} at {} µs is outside the N-MNIST format's 23-bit time range [0, {}] µs",
-              path, i, t, kMaxTime);
+              "{}: event {} at {} µs is outside the N-MNIST format's 23-bit time range [0, {}] µs", path, i, t,
+              kMaxTime);
     HNN_CHECK(ev.x[i] >= 0 && ev.x[i] < 256 && ev.y[i] >= 0 && ev.y[i] < 256 && ev.y[i] != kOverflowY,
-              "{}: event {} at (x={}, y={}) does not fit N-MNIST's 8-bit coordinates (y 240 is reserved)",
-              path, i, ev.x[i], ev.y[i]);
+              "{}: event {} at (x={}, y={}) does not fit N-MNIST's 8-bit coordinates (y 240 is reserved)", path, i,
+              ev.x[i], ev.y[i]);
     HNN_CHECK(i == 0 || ev.t[i] >= ev.t[i - 1], "{}: event {} goes back in time", path, i);
     uint8_t* e = reinterpret_cast<uint8_t*>(&bytes[i * kRecord]);
     e[0] = (uint8_t)ev.x[i];

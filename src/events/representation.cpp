@@ -85,7 +85,7 @@ namespace {
 
 // The sensor geometry after roi and resize, and the mapping of one event into it.
 struct Geometry {
-  int W, H;        // output size
+  int W, H;            // output size
   int rx, ry, rw, rh;  // roi
   bool scale;
   bool map(int x, int y, int& ox, int& oy) const {
@@ -114,14 +114,14 @@ Geometry geometry(const EventStream& ev, const BinOptions& o) {
     g.rw = ev.width;
     g.rh = ev.height;
   }
-  HNN_CHECK(g.rw > 0 && g.rh > 0, "event representation needs a sensor size or a roi (stream is {}x{})",
-            ev.width, ev.height);
+  HNN_CHECK(g.rw > 0 && g.rh > 0, "event representation needs a sensor size or a roi (stream is {}x{})", ev.width,
+            ev.height);
   g.W = g.rw;
   g.H = g.rh;
   g.scale = false;
   if (o.size) {
-    HNN_CHECK(o.size->first > 0 && o.size->second > 0, "resize target {}x{} must be positive",
-              o.size->first, o.size->second);
+    HNN_CHECK(o.size->first > 0 && o.size->second > 0, "resize target {}x{} must be positive", o.size->first,
+              o.size->second);
     g.W = o.size->first;
     g.H = o.size->second;
     g.scale = g.W != g.rw || g.H != g.rh;
@@ -193,8 +193,7 @@ void fill(const EventStream& ev, Kind kind, const BinOptions& o, float* out, int
         }
         float* dst = out + k * stride_t;
         for (int64_t j = 0; j < 2 * HW; ++j)
-          dst[j] = last[(size_t)j] == INT64_MIN ? 0.0f
-                                                 : (float)std::exp(-(double)(t_end - last[(size_t)j]) / o.tau_us);
+          dst[j] = last[(size_t)j] == INT64_MIN ? 0.0f : (float)std::exp(-(double)(t_end - last[(size_t)j]) / o.tau_us);
       }
       break;
     }
@@ -216,12 +215,18 @@ at::Tensor represent(const EventStream& ev, Kind kind, const BinOptions& o) {
   return out;
 }
 
-at::Tensor event_counts(const EventStream& ev, const BinOptions& o) { return represent(ev, Kind::Counts, o); }
-at::Tensor binary_frames(const EventStream& ev, const BinOptions& o) { return represent(ev, Kind::Binary, o); }
+at::Tensor event_counts(const EventStream& ev, const BinOptions& o) {
+  return represent(ev, Kind::Counts, o);
+}
+at::Tensor binary_frames(const EventStream& ev, const BinOptions& o) {
+  return represent(ev, Kind::Binary, o);
+}
 at::Tensor time_surfaces(const EventStream& ev, const BinOptions& o) {
   return represent(ev, Kind::TimeSurface, o);
 }
-at::Tensor voxel_grid(const EventStream& ev, const BinOptions& o) { return represent(ev, Kind::VoxelGrid, o); }
+at::Tensor voxel_grid(const EventStream& ev, const BinOptions& o) {
+  return represent(ev, Kind::VoxelGrid, o);
+}
 
 at::Tensor represent_batch(const std::vector<EventStream>& streams, Kind kind, const BinOptions& o) {
   HNN_CHECK(!streams.empty(), "represent_batch: no streams");

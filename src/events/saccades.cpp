@@ -54,15 +54,14 @@ SimulatorOptions SaccadeOptions::default_sim() {
   return s;
 }
 
-EventStream saccade_recording(const uint8_t* image, int height, int width, const SaccadeOptions& o,
-                              uint64_t seed) {
+EventStream saccade_recording(const uint8_t* image, int height, int width, const SaccadeOptions& o, uint64_t seed) {
   const int S = o.sensor;
   HNN_CHECK(S > 0 && S <= 1024, "saccades: sensor side {} must be in 1-1024", S);
   HNN_CHECK(height > 0 && width > 0 && height <= S && width <= S,
             "saccades: a {}x{} image does not fit the {}x{} sensor", width, height, S, S);
   HNN_CHECK(o.saccade_us > 0 && o.frame_us > 0 && o.frame_us <= o.saccade_us,
-            "saccades: saccade_us ({}) and frame_us ({}) must be positive, frame_us <= saccade_us",
-            o.saccade_us, o.frame_us);
+            "saccades: saccade_us ({}) and frame_us ({}) must be positive, frame_us <= saccade_us", o.saccade_us,
+            o.frame_us);
   std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 0x5ACCADE5ull);
   std::normal_distribution<double> jitter(0.0, 1.0);
 
@@ -109,9 +108,8 @@ EventStream saccade_recording(const uint8_t* image, int height, int width, const
         auto at = [&](int xx, int yy) -> double {
           return (xx < 0 || yy < 0 || xx >= width || yy >= height) ? bg : img[(size_t)yy * width + xx];
         };
-        frame[(size_t)y * S + x] =
-            (float)((1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
-                    fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1)));
+        frame[(size_t)y * S + x] = (float)((1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) +
+                                           fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1)));
       }
     sim.add_frame(frame.data(), t, out);
   }

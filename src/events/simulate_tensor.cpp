@@ -10,8 +10,8 @@ namespace hnn::events {
 EventStream simulate(const at::Tensor& frames, const std::vector<int64_t>& timestamps_us,
                      const SimulatorOptions& options) {
   HNN_CHECK(frames.dim() == 3, "simulate: frames must be [N, H, W], got {}", shape_str(frames.sizes()));
-  HNN_CHECK((int64_t)timestamps_us.size() == frames.size(0),
-            "simulate: {} frames but {} timestamps", frames.size(0), timestamps_us.size());
+  HNN_CHECK((int64_t)timestamps_us.size() == frames.size(0), "simulate: {} frames but {} timestamps", frames.size(0),
+            timestamps_us.size());
   const int H = (int)frames.size(1), W = (int)frames.size(2);
   EventSimulator sim(W, H, options);
   EventStream out(W, H);

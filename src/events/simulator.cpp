@@ -21,10 +21,9 @@ EventSimulator::EventSimulator(int width, int height, SimulatorOptions options)
   HNN_CHECK(width > 0 && height > 0 && width <= 32767 && height <= 32767,
             "event simulator: sensor size {}x{} must be in 1-32767", width, height);
   HNN_CHECK(o_.threshold_on > 0 && o_.threshold_off > 0 && o_.min_threshold > 0,
-            "event simulator: thresholds must be positive (on {}, off {}, min {})", o_.threshold_on,
-            o_.threshold_off, o_.min_threshold);
-  HNN_CHECK(o_.mismatch >= 0 && o_.refractory_us >= 0 && o_.shot_noise_hz >= 0 && o_.leak_hz >= 0 &&
-                o_.log_eps > 0,
+            "event simulator: thresholds must be positive (on {}, off {}, min {})", o_.threshold_on, o_.threshold_off,
+            o_.min_threshold);
+  HNN_CHECK(o_.mismatch >= 0 && o_.refractory_us >= 0 && o_.shot_noise_hz >= 0 && o_.leak_hz >= 0 && o_.log_eps > 0,
             "event simulator: mismatch, refractory, noise and leak rates must be >= 0 and log_eps > 0");
   const size_t n = (size_t)width * height;
   c_on_.resize(n);

@@ -6,10 +6,14 @@ namespace hnn::hu {
 
 std::string to_string(Direction d) {
   switch (d) {
-    case Direction::AnnToSnn: return "ANN->SNN";
-    case Direction::SnnToAnn: return "SNN->ANN";
-    case Direction::Modulation: return "modulation";
-    case Direction::Custom: return "custom";
+    case Direction::AnnToSnn:
+      return "ANN->SNN";
+    case Direction::SnnToAnn:
+      return "SNN->ANN";
+    case Direction::Modulation:
+      return "modulation";
+    case Direction::Custom:
+      return "custom";
   }
   return "?";
 }

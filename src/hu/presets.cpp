@@ -33,9 +33,12 @@ struct GateImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& x) {
     auto z = fc(x);
     switch (mode) {
-      case GateMode::Threshold: return (1 - torch::sigmoid(k * z)) * v_threshold;
-      case GateMode::Gate: return torch::sigmoid(k * z);
-      case GateMode::Scale: return 1 + torch::tanh(z);
+      case GateMode::Threshold:
+        return (1 - torch::sigmoid(k * z)) * v_threshold;
+      case GateMode::Gate:
+        return torch::sigmoid(k * z);
+      case GateMode::Scale:
+        return 1 + torch::tanh(z);
     }
     return z;
   }
@@ -85,8 +88,12 @@ HybridUnit learnable_sampler(int64_t steps, spike::Surrogate sg) {
               QuantizerOptions::threshold(0.5, sg), "learnable_sampler", Direction::AnnToSnn);
 }
 
-HybridUnit rate_decoder(int64_t window) { return decoder(window, KernelOptions::mean(), "rate_decoder"); }
-HybridUnit count_decoder(int64_t window) { return decoder(window, KernelOptions::sum(), "count_decoder"); }
+HybridUnit rate_decoder(int64_t window) {
+  return decoder(window, KernelOptions::mean(), "rate_decoder");
+}
+HybridUnit count_decoder(int64_t window) {
+  return decoder(window, KernelOptions::sum(), "count_decoder");
+}
 HybridUnit first_spike_decoder(int64_t window) {
   return decoder(window, KernelOptions::first_spike(), "first_spike_decoder");
 }
@@ -123,9 +130,21 @@ HybridUnit weight_scale(int64_t in, int64_t out) {
 }
 
 std::vector<std::string> preset_names() {
-  return {"rate",        "poisson",      "latency",          "population",         "delta",
-          "learnable_sampler", "rate_decoder", "count_decoder", "trace_decoder", "first_spike_decoder",
-          "learnable_window_decoder", "integrator_decoder", "threshold_modulator", "spike_gate", "weight_scale"};
+  return {"rate",
+          "poisson",
+          "latency",
+          "population",
+          "delta",
+          "learnable_sampler",
+          "rate_decoder",
+          "count_decoder",
+          "trace_decoder",
+          "first_spike_decoder",
+          "learnable_window_decoder",
+          "integrator_decoder",
+          "threshold_modulator",
+          "spike_gate",
+          "weight_scale"};
 }
 
 HybridUnit make_preset(const std::string& n, int64_t steps, int64_t features) {

@@ -47,12 +47,18 @@ at::Tensor delta(const at::Tensor& x, double threshold) {
 
 std::string to_string(QuantizerKind k) {
   switch (k) {
-    case QuantizerKind::Identity: return "identity";
-    case QuantizerKind::Threshold: return "threshold";
-    case QuantizerKind::Bernoulli: return "bernoulli";
-    case QuantizerKind::Latency: return "latency";
-    case QuantizerKind::Round: return "round";
-    case QuantizerKind::Delta: return "delta";
+    case QuantizerKind::Identity:
+      return "identity";
+    case QuantizerKind::Threshold:
+      return "threshold";
+    case QuantizerKind::Bernoulli:
+      return "bernoulli";
+    case QuantizerKind::Latency:
+      return "latency";
+    case QuantizerKind::Round:
+      return "round";
+    case QuantizerKind::Delta:
+      return "delta";
   }
   return "?";
 }
@@ -68,18 +74,22 @@ QuantizerImpl::QuantizerImpl(QuantizerOptions o) : options(std::move(o)) {
 
 at::Tensor QuantizerImpl::forward(const at::Tensor& x) {
   switch (options.kind()) {
-    case QuantizerKind::Identity: return x;
-    case QuantizerKind::Threshold: return spike::spike(x - options.theta(), options.surrogate());
+    case QuantizerKind::Identity:
+      return x;
+    case QuantizerKind::Threshold:
+      return spike::spike(x - options.theta(), options.surrogate());
     case QuantizerKind::Bernoulli: {
       auto p = torch::clamp(x, 0, 1);
       return straight_through(torch::bernoulli(p.detach()), p);
     }
-    case QuantizerKind::Latency: return latency(x, options.sigma());
+    case QuantizerKind::Latency:
+      return latency(x, options.sigma());
     case QuantizerKind::Round: {
       double q = options.step();
       return straight_through(torch::round(x / q) * q, x);
     }
-    case QuantizerKind::Delta: return delta(x, options.theta());
+    case QuantizerKind::Delta:
+      return delta(x, options.theta());
   }
   return x;
 }

@@ -9,12 +9,18 @@ namespace hnn::hu {
 
 std::string to_string(WindowKind k) {
   switch (k) {
-    case WindowKind::Identity: return "identity";
-    case WindowKind::Repeat: return "repeat";
-    case WindowKind::LearnedExpand: return "learned_expand";
-    case WindowKind::Fixed: return "fixed";
-    case WindowKind::Sliding: return "sliding";
-    case WindowKind::Whole: return "whole";
+    case WindowKind::Identity:
+      return "identity";
+    case WindowKind::Repeat:
+      return "repeat";
+    case WindowKind::LearnedExpand:
+      return "learned_expand";
+    case WindowKind::Fixed:
+      return "fixed";
+    case WindowKind::Sliding:
+      return "sliding";
+    case WindowKind::Whole:
+      return "whole";
   }
   return "?";
 }
@@ -40,7 +46,8 @@ WindowImpl::WindowImpl(WindowOptions o) : options(std::move(o)) {
 at::Tensor WindowImpl::forward(const at::Tensor& x) {
   const auto k = options.kind();
   switch (k) {
-    case WindowKind::Identity: return x;
+    case WindowKind::Identity:
+      return x;
     case WindowKind::Repeat: {
       std::vector<int64_t> shape{options.steps()};
       for (auto s : x.sizes()) shape.push_back(s);

@@ -9,15 +9,15 @@
 namespace hnn::nn {
 
 SpikingLinearImpl::SpikingLinearImpl(SpikingLinearOptions o) : options(std::move(o)) {
-  fc = register_module("fc", torch::nn::Linear(torch::nn::LinearOptions(options.in(), options.out())
-                                                   .bias(options.bias())));
+  fc = register_module("fc",
+                       torch::nn::Linear(torch::nn::LinearOptions(options.in(), options.out()).bias(options.bias())));
   if (options.batch_norm()) bn = register_module("bn", torch::nn::BatchNorm1d(options.out()));
   neuron = register_module("neuron", spike::Neuron(options.neuron()));
 }
 
 at::Tensor SpikingLinearImpl::forward(const at::Tensor& x) {
-  HNN_CHECK(x.dim() == 3 && x.size(2) == options.in(), "SpikingLinear: expected [T, B, {}], got shape {}",
-            options.in(), shape_str(x.sizes()));
+  HNN_CHECK(x.dim() == 3 && x.size(2) == options.in(), "SpikingLinear: expected [T, B, {}], got shape {}", options.in(),
+            shape_str(x.sizes()));
   auto cur = fc(fold_time(x));
   if (bn) cur = bn(cur);
   return neuron(unfold_time(cur, x.size(0)));
@@ -30,11 +30,11 @@ at::Tensor SpikingLinearImpl::step(const at::Tensor& x) {
 }
 
 SpikingConv2dImpl::SpikingConv2dImpl(SpikingConv2dOptions o) : options(std::move(o)) {
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in(), options.out(),
-                                                                            options.kernel())
-                                                       .stride(options.stride())
-                                                       .padding(options.padding())
-                                                       .bias(options.bias())));
+  conv =
+      register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in(), options.out(), options.kernel())
+                                                    .stride(options.stride())
+                                                    .padding(options.padding())
+                                                    .bias(options.bias())));
   if (options.batch_norm()) bn = register_module("bn", torch::nn::BatchNorm2d(options.out()));
   neuron = register_module("neuron", spike::Neuron(options.neuron()));
 }
@@ -53,7 +53,9 @@ at::Tensor SpikingConv2dImpl::current(const at::Tensor& x) {
   return unfold_time(cur, T);
 }
 
-at::Tensor SpikingConv2dImpl::forward(const at::Tensor& x) { return neuron(current(x)); }
+at::Tensor SpikingConv2dImpl::forward(const at::Tensor& x) {
+  return neuron(current(x));
+}
 
 at::Tensor SpikingConv2dImpl::step(const at::Tensor& x) {
   auto cur = conv(x);

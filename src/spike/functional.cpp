@@ -24,18 +24,24 @@ void check_sequence(const Tensor& x) {
 
 std::string to_string(Charge c) {
   switch (c) {
-    case Charge::If: return "if";
-    case Charge::LifOde: return "lif_ode";
-    case Charge::LifDecay: return "lif_decay";
+    case Charge::If:
+      return "if";
+    case Charge::LifOde:
+      return "lif_ode";
+    case Charge::LifDecay:
+      return "lif_decay";
   }
   return "?";
 }
 
 std::string to_string(Reset r) {
   switch (r) {
-    case Reset::Hard: return "hard";
-    case Reset::Soft: return "soft";
-    case Reset::None: return "none";
+    case Reset::Hard:
+      return "hard";
+    case Reset::Soft:
+      return "soft";
+    case Reset::None:
+      return "none";
   }
   return "?";
 }
@@ -73,9 +79,15 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
   const Tensor& v = st.v;
   Tensor h;
   switch (spec.charge) {
-    case Charge::If: h = v + x; break;
-    case Charge::LifDecay: h = d * v + x; break;
-    case Charge::LifOde: h = v + (x - (v - vrest)) * d; break;
+    case Charge::If:
+      h = v + x;
+      break;
+    case Charge::LifDecay:
+      h = d * v + x;
+      break;
+    case Charge::LifOde:
+      h = v + (x - (v - vrest)) * d;
+      break;
   }
   Tensor the = th;
   if (spec.adaptive) the = th + param_or(p.beta, detail::kDefaultBeta, x) * st.a;
@@ -84,9 +96,15 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
   StepResult r;
   r.spikes = s;
   switch (spec.reset) {
-    case Reset::Hard: r.state.v = h * (1 - sr) + vr * sr; break;
-    case Reset::Soft: r.state.v = h - the * sr; break;
-    case Reset::None: r.state.v = h; break;
+    case Reset::Hard:
+      r.state.v = h * (1 - sr) + vr * sr;
+      break;
+    case Reset::Soft:
+      r.state.v = h - the * sr;
+      break;
+    case Reset::None:
+      r.state.v = h;
+      break;
   }
   if (spec.adaptive) {
     Tensor rho = param_or(p.rho, detail::kDefaultRho, x);
@@ -96,8 +114,8 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
   return r;
 }
 
-SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const NeuronParams& p,
-                              const NeuronSpec& spec, bool want_membrane) {
+SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
+                              bool want_membrane) {
   check_sequence(x);
   const int64_t T = x.size(0);
   NeuronState st = state.v.defined() ? state : initial_state(x[0], p, spec);
@@ -119,9 +137,13 @@ SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const N
   return out;
 }
 
-bool has_fused_kernel(const Tensor& x) { return detail::fused_supported(x); }
+bool has_fused_kernel(const Tensor& x) {
+  return detail::fused_supported(x);
+}
 
-const char* fused_kernel_isa() { return cpu::kernel_isa(); }
+const char* fused_kernel_isa() {
+  return cpu::kernel_isa();
+}
 
 SequenceResult multistep(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                          bool want_membrane) {

@@ -9,9 +9,9 @@
 namespace hnn::spike::detail {
 namespace {
 
+using at::Tensor;
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-using at::Tensor;
 
 // Parameter order in the autograd function's tensor inputs.
 enum ParamIndex { kTheta = 0, kDecay, kVReset, kVRest, kRho, kBeta, kNumParams };
@@ -20,8 +20,8 @@ constexpr double kDefaults[kNumParams] = {kDefaultThreshold, kDefaultDecay, kDef
 const char* kNames[kNumParams] = {"threshold", "decay", "v_reset", "v_rest", "rho", "beta"};
 
 int64_t pack(const NeuronSpec& s) {
-  return (int64_t)s.charge | ((int64_t)s.reset << 4) | ((int64_t)s.detach_reset << 8) |
-         ((int64_t)s.inclusive << 9) | ((int64_t)s.adaptive << 10) | ((int64_t)s.surrogate.kind << 12);
+  return (int64_t)s.charge | ((int64_t)s.reset << 4) | ((int64_t)s.detach_reset << 8) | ((int64_t)s.inclusive << 9) |
+         ((int64_t)s.adaptive << 10) | ((int64_t)s.surrogate.kind << 12);
 }
 NeuronSpec unpack(int64_t c, double alpha) {
   NeuronSpec s;
@@ -60,9 +60,10 @@ Prepared prepare(const Tensor& p, int which, const Tensor& x) {
     int64_t a = p.size(-i), b = target[target.size() - i];
     ok = a == 1 || a == b;
   }
-  HNN_CHECK(ok, "neuron parameter '{}' of shape {} does not broadcast against the state shape {}{}", kNames[which],
-            shape_str(p.sizes()), shape_str(state_shape),
-            which == kTheta ? fmt::format(" (or the input shape {} for a per-step threshold)", shape_str(x.sizes())) : "");
+  HNN_CHECK(
+      ok, "neuron parameter '{}' of shape {} does not broadcast against the state shape {}{}", kNames[which],
+      shape_str(p.sizes()), shape_str(state_shape),
+      which == kTheta ? fmt::format(" (or the input shape {} for a per-step threshold)", shape_str(x.sizes())) : "");
   r.t = p.detach().to(x.scalar_type()).expand(target).contiguous();
   r.per_neuron = true;
   r.per_step = per_step;
@@ -92,7 +93,8 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
     for (int i = 0; i < kNumParams; ++i) prep[i] = prepare(params[i], i, x);
     auto state_shape = x.sizes().slice(1);
     Tensor v0c = v0.detach().to(x.scalar_type()).expand(state_shape).contiguous();
-    Tensor a0c = spec.adaptive && a0.numel() > 0 ? a0.detach().to(x.scalar_type()).expand(state_shape).contiguous() : Tensor();
+    Tensor a0c =
+        spec.adaptive && a0.numel() > 0 ? a0.detach().to(x.scalar_type()).expand(state_shape).contiguous() : Tensor();
 
     Tensor s = torch::empty_like(x), h = torch::empty_like(x);
     Tensor v_seq = want_v ? torch::empty_like(x) : torch::empty({0}, x.options());
@@ -121,8 +123,10 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
       A.a_seq = spec.adaptive ? a_seq.data_ptr<scalar_t>() : nullptr;
       A.v_last = v_last.data_ptr<scalar_t>();
       A.a_last = spec.adaptive ? a_last.data_ptr<scalar_t>() : nullptr;
-      if (T > 0) cpu::neuron_forward<scalar_t>(A);
-      else v_last.copy_(v0c);
+      if (T > 0)
+        cpu::neuron_forward<scalar_t>(A);
+      else
+        v_last.copy_(v0c);
     });
     if (T == 0 && spec.adaptive) a_last.copy_(a0c);
 

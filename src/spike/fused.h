@@ -1,4 +1,4 @@
-// Internal: the fused multi-step autograd function (CPU kernels; CUDA when built with it).
+// Internal: the fused multi-step autograd function (CPU kernels).
 #pragma once
 #include "hnn/spike/neuron.h"
 

@@ -6,6 +6,18 @@
 #include "hnn/core/shape.h"
 
 namespace hnn::spike {
+namespace {
+
+// A kept state continues only into steps of its own shape: anything else is a new batch, which
+// must start from a reset state (silently restarting would hide a bug in the caller).
+void check_state_shape(const std::string& name, const NeuronState& state, at::IntArrayRef step_shape) {
+  HNN_CHECK(state.v.sizes() == step_shape,
+            "{}: the state kept from the previous call is {} but this input's steps are {}; call reset_state() "
+            "(or spike::reset_states(model)) before a sequence of another batch shape",
+            name, shape_str(state.v.sizes()), shape_str(step_shape));
+}
+
+}  // namespace
 
 NeuronOptions& NeuronOptions::tau(double t) {
   HNN_CHECK(t > 0, "tau must be positive, got {}", t);
@@ -13,9 +25,15 @@ NeuronOptions& NeuronOptions::tau(double t) {
   return *this;
 }
 
-NeuronOptions NeuronOptions::integrate_and_fire() { return NeuronOptions().charge(Charge::If); }
-NeuronOptions NeuronOptions::lif(double tau) { return NeuronOptions().charge(Charge::LifOde).tau(tau); }
-NeuronOptions NeuronOptions::lif_decay(double d) { return NeuronOptions().charge(Charge::LifDecay).decay(d); }
+NeuronOptions NeuronOptions::integrate_and_fire() {
+  return NeuronOptions().charge(Charge::If);
+}
+NeuronOptions NeuronOptions::lif(double tau) {
+  return NeuronOptions().charge(Charge::LifOde).tau(tau);
+}
+NeuronOptions NeuronOptions::lif_decay(double d) {
+  return NeuronOptions().charge(Charge::LifDecay).decay(d);
+}
 NeuronOptions NeuronOptions::plif(double init_tau) {
   return NeuronOptions().charge(Charge::LifOde).tau(init_tau).learn_decay(true).decay_sigmoid(true);
 }
@@ -68,15 +86,20 @@ NeuronParams NeuronImpl::params() const {
 }
 
 SequenceResult NeuronImpl::run(const at::Tensor& x, const NeuronParams& modulated) {
-  HNN_CHECK(x.dim() >= 2, "{}: expected an input sequence [T, B, ...], got shape {}", name(),
-            shape_str(x.sizes()));
+  HNN_CHECK(x.dim() >= 2, "{}: expected an input sequence [T, B, ...], got shape {}", name(), shape_str(x.sizes()));
   NeuronParams p = params();
-  for (auto [dst, src] : {std::pair{&p.threshold, &modulated.threshold}, {&p.decay, &modulated.decay},
-                          {&p.v_reset, &modulated.v_reset}, {&p.v_rest, &modulated.v_rest},
-                          {&p.rho, &modulated.rho}, {&p.beta, &modulated.beta}})
+  for (auto [dst, src] : {std::pair{&p.threshold, &modulated.threshold},
+                          {&p.decay, &modulated.decay},
+                          {&p.v_reset, &modulated.v_reset},
+                          {&p.v_rest, &modulated.v_rest},
+                          {&p.rho, &modulated.rho},
+                          {&p.beta, &modulated.beta}})
     if (src->defined()) *dst = *src;
   NeuronState st;
-  if (options.stateful() && state_.v.defined() && state_.v.sizes() == x.sizes().slice(1)) st = state_;
+  if (options.stateful() && state_.v.defined()) {
+    check_state_shape(name(), state_, x.sizes().slice(1));
+    st = state_;
+  }
   bool want_v = options.output() != Output::Spikes;
   SequenceResult r = multistep(x, st, p, spec(), want_v);
   state_ = r.state;
@@ -92,7 +115,10 @@ at::Tensor NeuronImpl::forward(const at::Tensor& x) {
 
 at::Tensor NeuronImpl::step(const at::Tensor& x) {
   NeuronState st;
-  if (state_.v.defined() && state_.v.sizes() == x.sizes()) st = state_;
+  if (state_.v.defined()) {
+    check_state_shape(name(), state_, x.sizes());
+    st = state_;
+  }
   bool want_v = options.output() != Output::Spikes;
   SequenceResult r = multistep(x.unsqueeze(0), st, params(), spec(), want_v);
   state_ = r.state;
@@ -113,10 +139,9 @@ void NeuronImpl::detach_state() {
 void NeuronImpl::pretty_print(std::ostream& os) const {
   auto sp = spec();
   os << "hnn::spike::Neuron(charge=" << to_string(sp.charge) << ", reset=" << to_string(sp.reset)
-     << ", threshold=" << options.threshold() << ", decay=" << options.decay()
-     << ", surrogate=" << sp.surrogate.name() << (sp.adaptive ? ", adaptive" : "")
-     << (options.learn_threshold() ? ", learn_threshold" : "") << (options.learn_decay() ? ", learn_decay" : "")
-     << ")";
+     << ", threshold=" << options.threshold() << ", decay=" << options.decay() << ", surrogate=" << sp.surrogate.name()
+     << (sp.adaptive ? ", adaptive" : "") << (options.learn_threshold() ? ", learn_threshold" : "")
+     << (options.learn_decay() ? ", learn_decay" : "") << ")";
 }
 
 }  // namespace hnn::spike

@@ -6,11 +6,17 @@ namespace hnn::spike {
 
 IfNeuronImpl::IfNeuronImpl(NeuronOptions o) : NeuronImpl(o.charge(Charge::If)) {}
 
-LifImpl::LifImpl(NeuronOptions o)
-    : NeuronImpl(o.charge() == Charge::If ? o.charge(Charge::LifOde) : o) {}
+namespace {
+NeuronOptions leaky(NeuronOptions o) {
+  HNN_CHECK(o.charge() != Charge::If,
+            "Lif given integrate-and-fire options (charge If): use IfNeuron, or NeuronOptions::lif / lif_decay");
+  return o;
+}
+}  // namespace
 
-PlifImpl::PlifImpl(NeuronOptions o)
-    : NeuronImpl(o.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true)) {}
+LifImpl::LifImpl(NeuronOptions o) : NeuronImpl(leaky(std::move(o))) {}
+
+PlifImpl::PlifImpl(NeuronOptions o) : NeuronImpl(o.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true)) {}
 
 AlifImpl::AlifImpl(NeuronOptions o) : NeuronImpl(o.adaptive(true)) {}
 

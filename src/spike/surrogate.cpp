@@ -8,10 +8,11 @@ namespace hnn::spike {
 namespace {
 
 const std::vector<std::pair<std::string, SurrogateKind>>& table() {
-  static const std::vector<std::pair<std::string, SurrogateKind>> t = {
-      {"rect", SurrogateKind::Rectangular},       {"sigmoid", SurrogateKind::Sigmoid},
-      {"arctan", SurrogateKind::Arctan},          {"fast_sigmoid", SurrogateKind::FastSigmoid},
-      {"triangle", SurrogateKind::Triangle}};
+  static const std::vector<std::pair<std::string, SurrogateKind>> t = {{"rect", SurrogateKind::Rectangular},
+                                                                       {"sigmoid", SurrogateKind::Sigmoid},
+                                                                       {"arctan", SurrogateKind::Arctan},
+                                                                       {"fast_sigmoid", SurrogateKind::FastSigmoid},
+                                                                       {"triangle", SurrogateKind::Triangle}};
   return t;
 }
 
@@ -19,8 +20,7 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 struct SpikeFn : torch::autograd::Function<SpikeFn> {
-  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, int64_t kind, double alpha,
-                            bool inclusive) {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x, int64_t kind, double alpha, bool inclusive) {
     ctx->save_for_backward({x});
     ctx->saved_data["kind"] = kind;
     ctx->saved_data["alpha"] = alpha;
@@ -37,16 +37,23 @@ struct SpikeFn : torch::autograd::Function<SpikeFn> {
 
 double default_alpha(SurrogateKind kind) {
   switch (kind) {
-    case SurrogateKind::Rectangular: return 1.0;
-    case SurrogateKind::Sigmoid: return 4.0;
-    case SurrogateKind::Arctan: return 2.0;
-    case SurrogateKind::FastSigmoid: return 25.0;
-    case SurrogateKind::Triangle: return 1.0;
+    case SurrogateKind::Rectangular:
+      return 1.0;
+    case SurrogateKind::Sigmoid:
+      return 4.0;
+    case SurrogateKind::Arctan:
+      return 2.0;
+    case SurrogateKind::FastSigmoid:
+      return 25.0;
+    case SurrogateKind::Triangle:
+      return 1.0;
   }
   return 1.0;
 }
 
-Surrogate Surrogate::make(SurrogateKind kind) { return {kind, default_alpha(kind)}; }
+Surrogate Surrogate::make(SurrogateKind kind) {
+  return {kind, default_alpha(kind)};
+}
 
 std::vector<std::string> Surrogate::names() {
   std::vector<std::string> n;
@@ -77,9 +84,10 @@ Surrogate Surrogate::parse(const std::string& spec) {
     }
     return s;
   }
-  fail("unknown surrogate '{}' (expected one of rect, sigmoid, arctan, fast_sigmoid, triangle, optionally "
-       "with :alpha)",
-       spec);
+  fail(
+      "unknown surrogate '{}' (expected one of rect, sigmoid, arctan, fast_sigmoid, triangle, optionally "
+      "with :alpha)",
+      spec);
 }
 
 std::string Surrogate::name() const {

@@ -1,8 +1,8 @@
 #include "hnn/train/checkpoint.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <mutex>
 #include <sstream>
@@ -97,7 +97,9 @@ CheckpointMeta read_checkpoint_meta(const std::string& path) {
   return meta;
 }
 
-std::string read_checkpoint_config(const std::string& path) { return read_checkpoint_meta(path).config; }
+std::string read_checkpoint_config(const std::string& path) {
+  return read_checkpoint_meta(path).config;
+}
 
 CheckpointMeta load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
                                const LoadOptions& o) {

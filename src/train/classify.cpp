@@ -12,7 +12,8 @@ void check_inputs(const at::Tensor& inputs, const at::Tensor& labels) {
   HNN_CHECK(inputs.defined() && labels.defined() && inputs.dim() >= 1 && labels.dim() == 1 &&
                 inputs.size(0) == labels.size(0),
             "classifier data: expected inputs [N, ...] and labels [N], got {} and {}",
-            inputs.defined() ? shape_str(inputs.sizes()) : "none", labels.defined() ? shape_str(labels.sizes()) : "none");
+            inputs.defined() ? shape_str(inputs.sizes()) : "none",
+            labels.defined() ? shape_str(labels.sizes()) : "none");
   HNN_CHECK(labels.scalar_type() == torch::kLong, "classifier data: labels must be int64");
 }
 

@@ -1,9 +1,9 @@
 #include "hnn/train/trainer.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <limits>
@@ -65,8 +65,12 @@ Metrics metrics_from_json(const nlohmann::json& j) {
 std::string history_json(const std::vector<EpochLog>& h) {
   auto arr = nlohmann::json::array();
   for (auto& e : h)
-    arr.push_back({{"epoch", e.epoch}, {"train", metrics_json(e.train)}, {"val", metrics_json(e.val)},
-                   {"lr", e.lr}, {"seconds", e.seconds}, {"best", e.best}});
+    arr.push_back({{"epoch", e.epoch},
+                   {"train", metrics_json(e.train)},
+                   {"val", metrics_json(e.val)},
+                   {"lr", e.lr},
+                   {"seconds", e.seconds},
+                   {"best", e.best}});
   return arr.dump();
 }
 
@@ -111,8 +115,7 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions o) : model_(model), op
   HNN_CHECK(op.clip_grad_norm() >= 0, "trainer: clip_grad_norm must be >= 0, got {}", op.clip_grad_norm());
   HNN_CHECK(op.schedule() == "constant" || op.schedule() == "cosine" || op.schedule() == "step",
             "trainer: unknown schedule '{}' (expected constant, cosine or step)", op.schedule());
-  HNN_CHECK(op.milestone() >= 0 && op.milestone() <= 1, "trainer: milestone must be in [0, 1], got {}",
-            op.milestone());
+  HNN_CHECK(op.milestone() >= 0 && op.milestone() <= 1, "trainer: milestone must be in [0, 1], got {}", op.milestone());
   HNN_CHECK(op.validate_every() > 0, "trainer: validate_every must be positive");
   auto params = trainable(model_);
   HNN_CHECK(!params.empty(), "trainer: the model has no trainable parameters");
@@ -141,7 +144,9 @@ void Trainer::set_optimizer(std::unique_ptr<torch::optim::Optimizer> opt) {
   optimizer_ = std::move(opt);
 }
 
-torch::optim::Optimizer& Trainer::optimizer() { return *optimizer_; }
+torch::optim::Optimizer& Trainer::optimizer() {
+  return *optimizer_;
+}
 
 double Trainer::lr_factor(double progress) const {
   const double E = (double)options_.epochs();

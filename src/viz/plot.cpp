@@ -21,8 +21,12 @@ const int kPalette[][3] = {{0, 114, 178},  {213, 94, 0},   {0, 158, 115},   {204
                            {86, 180, 233}, {240, 228, 66}, {100, 100, 100}, {0, 0, 0}};
 constexpr int kPaletteSize = sizeof(kPalette) / sizeof(kPalette[0]);
 
-int palette_index(int i) { return 16 + ((i % kPaletteSize) + kPaletteSize) % kPaletteSize; }
-void set_colour(int i) { plcol0(palette_index(i)); }
+int palette_index(int i) {
+  return 16 + ((i % kPaletteSize) + kPaletteSize) % kPaletteSize;
+}
+void set_colour(int i) {
+  plcol0(palette_index(i));
+}
 
 void bounds(const Panel& p, double& x0, double& x1, double& y0, double& y1) {
   double lo_x = INFINITY, hi_x = -INFINITY, lo_y = INFINITY, hi_y = -INFINITY;
@@ -90,7 +94,8 @@ void draw_heat(const Panel& p, std::string& title) {
       double v = p.heat[r][c];
       if (!std::isfinite(v)) continue;
       plcol1((v - lo) / (hi - lo));
-      PLFLT bx[4] = {(PLFLT)c, (PLFLT)c, (PLFLT)c + 1, (PLFLT)c + 1}, by[4] = {(PLFLT)r, (PLFLT)r + 1, (PLFLT)r + 1, (PLFLT)r};
+      PLFLT bx[4] = {(PLFLT)c, (PLFLT)c, (PLFLT)c + 1, (PLFLT)c + 1},
+            by[4] = {(PLFLT)r, (PLFLT)r + 1, (PLFLT)r + 1, (PLFLT)r};
       plfill(4, bx, by);
     }
   plcol0(1);
@@ -150,7 +155,10 @@ void draw_panel(const Panel& p) {
       }
       if (xs.empty()) continue;
       switch (s.style) {
-        case Style::Line: plwidth(2); plline((PLINT)xs.size(), xs.data(), ys.data()); break;
+        case Style::Line:
+          plwidth(2);
+          plline((PLINT)xs.size(), xs.data(), ys.data());
+          break;
         case Style::Points:
           if (raster) {  // spikes as short vertical ticks
             plwidth(2);
@@ -211,10 +219,9 @@ void draw_panel(const Panel& p) {
       if (p.legend == "br") pos = PL_POSITION_INSIDE | PL_POSITION_BOTTOM | PL_POSITION_RIGHT;
       if (p.legend == "bl") pos = PL_POSITION_INSIDE | PL_POSITION_BOTTOM | PL_POSITION_LEFT;
       if (p.legend == "right") pos = PL_POSITION_OUTSIDE | PL_POSITION_RIGHT;
-      pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, pos, 0.02, 0.02, 0.1, 0, 1, 1, 0, 0,
-               n, opt.data(), 1.0, 0.8, 2.0, 1.0, lcol.data(),
-               text.data(), nullptr, nullptr, nullptr, nullptr, lcol.data(), lsty.data(), lw.data(), scol.data(),
-               ss.data(), snum.data(), sym.data());
+      pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, pos, 0.02, 0.02, 0.1, 0, 1, 1, 0, 0, n,
+               opt.data(), 1.0, 0.8, 2.0, 1.0, lcol.data(), text.data(), nullptr, nullptr, nullptr, nullptr,
+               lcol.data(), lsty.data(), lw.data(), scol.data(), ss.data(), snum.data(), sym.data());
     }
   }
   plcol0(1);
@@ -244,8 +251,10 @@ void save_png(const Figure& fig, const std::string& path) {
     plfontld(1);
     for (auto& p : fig.panels) draw_panel(p);
     plend();
-    HNN_CHECK(file_exists(tmp), "plot: PLplot did not write '{}' (is the cairo driver installed? Debian package "
-              "plplot-driver-cairo)", path);
+    HNN_CHECK(file_exists(tmp),
+              "plot: PLplot did not write '{}' (is the cairo driver installed? Debian package "
+              "plplot-driver-cairo)",
+              path);
   });
 }
 

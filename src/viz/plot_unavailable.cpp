@@ -5,9 +5,10 @@
 namespace hnn::viz {
 
 void save_png(const Figure&, const std::string& path) {
-  fail("cannot write the plot '{}': hnn was built without PLplot (install libplplot-dev and "
-       "plplot-driver-cairo, then reconfigure with -DHNN_WITH_PLOTS=ON)",
-       path);
+  fail(
+      "cannot write the plot '{}': hnn was built without PLplot (install libplplot-dev and "
+      "plplot-driver-cairo, then reconfigure with -DHNN_WITH_PLOTS=ON)",
+      path);
 }
 
 }  // namespace hnn::viz

@@ -18,16 +18,18 @@ cv::Mat frame_to_bgr(const Frame& f, int sensor_width, int sensor_height) {
   int type = f.channels() == 1 ? CV_8UC1 : f.channels() == 3 ? CV_8UC3 : CV_8UC4;
   cv::Mat src(f.height, f.width, type, const_cast<uint8_t*>(f.pixels.data()));
   cv::Mat bgr;
-  if (f.channels() == 1) cv::cvtColor(src, bgr, cv::COLOR_GRAY2BGR);
-  else if (f.channels() == 4) cv::cvtColor(src, bgr, cv::COLOR_BGRA2BGR);
-  else bgr = src;
+  if (f.channels() == 1)
+    cv::cvtColor(src, bgr, cv::COLOR_GRAY2BGR);
+  else if (f.channels() == 4)
+    cv::cvtColor(src, bgr, cv::COLOR_BGRA2BGR);
+  else
+    bgr = src;
   cv::Rect r(f.offset_x, f.offset_y, std::min(f.width, W - f.offset_x), std::min(f.height, H - f.offset_y));
   if (r.width > 0 && r.height > 0) bgr(cv::Rect(0, 0, r.width, r.height)).copyTo(out(r));
   return out;
 }
 
-cv::Mat render_events(const EventStream& ev, size_t begin, size_t end, const Frame* frame,
-                      const RenderOptions& o) {
+cv::Mat render_events(const EventStream& ev, size_t begin, size_t end, const Frame* frame, const RenderOptions& o) {
   HNN_CHECK(ev.width > 0 && ev.height > 0, "render: the event stream has no sensor size");
   HNN_CHECK(o.scale >= 1 && o.scale <= 64, "render: scale {} must be in 1-64", o.scale);
   const int W = ev.width, H = ev.height;

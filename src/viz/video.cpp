@@ -114,28 +114,28 @@ VideoOutput::~VideoOutput() {
   std::remove(impl_->tmp.c_str());
 }
 
-int VideoOutput::frames() const { return impl_->frames; }
+int VideoOutput::frames() const {
+  return impl_->frames;
+}
 
 void VideoOutput::write(const cv::Mat& bgr) {
   auto& im = *impl_;
   HNN_CHECK(!im.closed, "{}: output is closed", im.path);
   HNN_CHECK(bgr.type() == CV_8UC3 && !bgr.empty(), "{}: frames must be 8-bit BGR", im.path);
   if (im.frames == 0) im.size = bgr.size();
-  HNN_CHECK(bgr.size() == im.size, "{}: frame {} is {}x{}, the first was {}x{}", im.path, im.frames, bgr.cols,
-            bgr.rows, im.size.width, im.size.height);
+  HNN_CHECK(bgr.size() == im.size, "{}: frame {} is {}x{}, the first was {}x{}", im.path, im.frames, bgr.cols, bgr.rows,
+            im.size.width, im.size.height);
   if (im.ext == ".png") {
-    if (im.frames == 0)
-      HNN_CHECK(cv::imwrite(im.tmp, bgr), "cannot write '{}'", im.path);
+    if (im.frames == 0) HNN_CHECK(cv::imwrite(im.tmp, bgr), "cannot write '{}'", im.path);
   } else if (im.ext == ".gif") {
     im.gif_frame(bgr);
   } else {
     if (im.frames == 0) {
-      int fourcc = im.ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G')
-                                    : cv::VideoWriter::fourcc('m', 'p', '4', 'v');
+      int fourcc =
+          im.ext == ".avi" ? cv::VideoWriter::fourcc('M', 'J', 'P', 'G') : cv::VideoWriter::fourcc('m', 'p', '4', 'v');
       im.video.open(im.tmp, cv::CAP_FFMPEG, fourcc, im.fps, bgr.size());
       if (!im.video.isOpened()) im.video.open(im.tmp, fourcc, im.fps, bgr.size());
-      HNN_CHECK(im.video.isOpened(), "cannot open '{}' for writing (OpenCV videoio has no {} writer)",
-                im.path, im.ext);
+      HNN_CHECK(im.video.isOpened(), "cannot open '{}' for writing (OpenCV videoio has no {} writer)", im.path, im.ext);
     }
     im.video.write(bgr);
   }

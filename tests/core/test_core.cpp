@@ -64,10 +64,11 @@ TEST(Progress, RunsWithoutTerminal) {
 
 TEST(Fs, AtomicWriteLeavesNothingOnFailure) {
   std::string path = "/tmp/hnn_test_atomic_" + std::to_string(getpid());
-  EXPECT_THROW(hnn::write_atomically(path, [](const std::string& tmp) {
-                 std::ofstream(tmp) << "partial";
-                 hnn::fail("boom");
-               }),
+  EXPECT_THROW(hnn::write_atomically(path,
+                                     [](const std::string& tmp) {
+                                       std::ofstream(tmp) << "partial";
+                                       hnn::fail("boom");
+                                     }),
                hnn::Error);
   EXPECT_FALSE(hnn::file_exists(path));
   EXPECT_FALSE(hnn::file_exists(path + ".tmp-" + std::to_string(getpid())));

@@ -23,7 +23,9 @@ const char* kLine =
     R"({"color":"red","material":"metal","shape":"cube"}]}],)"
     R"("counterfactual":{"0":[],"1":[]}})";
 
-std::string tmp_path(const std::string& name) { return "/tmp/hnn_test_clevrer_" + std::to_string(getpid()) + name; }
+std::string tmp_path(const std::string& name) {
+  return "/tmp/hnn_test_clevrer_" + std::to_string(getpid()) + name;
+}
 
 // The message of the hnn::Error thrown by reading `text` as line 2 of a file.
 std::string error_of(const std::string& text) {
@@ -139,7 +141,7 @@ TEST(ClevrerQuestions, RealFilesAndRoundTrip) {
   EXPECT_EQ(back[3].video, v[3].video);
   EXPECT_EQ(back[3].questions[0].choices[2].program, v[3].questions[0].choices[2].program);
   EXPECT_EQ(back[3].questions[0].choices[2].answer, v[3].questions[0].choices[2].answer);
-  EXPECT_THROW(parse_clevrer_questions(R"([{"scene_index": 1, "questions": [{"question_type": "odd", "program": []}]}])",
-                                       "q.json"),
+  EXPECT_THROW(parse_clevrer_questions(
+                   R"([{"scene_index": 1, "questions": [{"question_type": "odd", "program": []}]}])", "q.json"),
                hnn::Error);
 }

@@ -18,9 +18,7 @@ namespace hnn::events::test {
 // A path under /tmp unique to this process; the file is removed at scope exit.
 struct TempFile {
   std::string path;
-  explicit TempFile(const std::string& name) {
-    path = "/tmp/hnn_test_events_" + std::to_string(getpid()) + "_" + name;
-  }
+  explicit TempFile(const std::string& name) { path = "/tmp/hnn_test_events_" + std::to_string(getpid()) + "_" + name; }
   ~TempFile() { std::remove(path.c_str()); }
 };
 

@@ -31,7 +31,8 @@ TEST(Aedat2, RealDvs128File) {
   double mx = 0, my = 0, vx = 0, vy = 0, n = (double)rec.events.size();
   for (size_t i = 0; i < rec.events.size(); ++i) mx += rec.events.x[i] / n, my += rec.events.y[i] / n;
   for (size_t i = 0; i < rec.events.size(); ++i)
-    vx += (rec.events.x[i] - mx) * (rec.events.x[i] - mx) / n, vy += (rec.events.y[i] - my) * (rec.events.y[i] - my) / n;
+    vx += (rec.events.x[i] - mx) * (rec.events.x[i] - mx) / n,
+        vy += (rec.events.y[i] - my) * (rec.events.y[i] - my) / n;
   EXPECT_NEAR(std::sqrt(vx), 12.1, 0.1);
   EXPECT_NEAR(std::sqrt(vy), 36.7, 0.1);
   // Streaming in small packets gives the same events.
@@ -63,8 +64,9 @@ TEST(Aedat2, TimestampWrapIsUnrolled) {
   // Written with the 32-bit counter wrapping: build the bytes by hand.
   std::string b = "#!AER-DAT2.0\r\n# AEChip: ch.unizh.ini.jaer.chip.retina.DVS128\r\n";
   auto put = [&](uint32_t a, uint32_t t) {
-    unsigned char e[8] = {(unsigned char)(a >> 24), (unsigned char)(a >> 16), (unsigned char)(a >> 8), (unsigned char)a,
-                          (unsigned char)(t >> 24), (unsigned char)(t >> 16), (unsigned char)(t >> 8), (unsigned char)t};
+    unsigned char e[8] = {(unsigned char)(a >> 24), (unsigned char)(a >> 16), (unsigned char)(a >> 8),
+                          (unsigned char)a,         (unsigned char)(t >> 24), (unsigned char)(t >> 16),
+                          (unsigned char)(t >> 8),  (unsigned char)t};
     b.append((const char*)e, 8);
   };
   put(2 << 8 | 1 << 1 | 1, 0xFFFFFF00u);  // y << 8 | x << 1 | polarity

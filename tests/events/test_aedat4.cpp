@@ -152,8 +152,8 @@ TEST(Aedat4, RealFileRoundTripEveryCompression) {
 
 TEST(Aedat4, SyntheticRoundTripAndTable) {
   Recording rec = synthetic_recording();
-  for (Compression c : {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd,
-                        Compression::ZstdHigh}) {
+  for (Compression c :
+       {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd, Compression::ZstdHigh}) {
     SCOPED_TRACE(to_string(c));
     std::string bytes = write_bytes(rec, c);
     Recording back = read_aedat4(bytes.data(), bytes.size(), "mem.aedat4");
@@ -214,9 +214,9 @@ TEST(Aedat4, WriterRejectsBadInput) {
   ev.push_back(4, 1, 1, true);
   {
     Aedat4Writer w(f.path, {StreamInfo::events(0, 10, 10)});
-    EXPECT_THROW(w.write_events(0, ev), hnn::Error);  // unsorted
+    EXPECT_THROW(w.write_events(0, ev), hnn::Error);      // unsorted
     EXPECT_THROW(w.write_frame(0, Frame{}), hnn::Error);  // not a frame stream
-    EXPECT_THROW(w.write_events(3, ev), hnn::Error);  // no such stream
+    EXPECT_THROW(w.write_events(3, ev), hnn::Error);      // no such stream
   }
   EXPECT_FALSE(hnn::file_exists(f.path));  // never closed: nothing left behind
   EventStream out(10, 10);
@@ -253,7 +253,8 @@ TEST(Aedat4, WrongMagicAndTruncation) {
   EXPECT_EQ(read_aedat4(nt.data(), nt.size(), "ok.aedat4").events.size(), 3000u);
   std::string pos = std::to_string(18 + len + 4);
   expect_error([&] { read(nt.substr(0, 18 + len + 8 + 100)); }, "bad.aedat4", {"byte " + pos, "packet size"});
-  expect_error([&] { read(nt + "xyz"); }, "bad.aedat4", {"byte " + std::to_string(nt.size()), "truncated packet header"});
+  expect_error([&] { read(nt + "xyz"); }, "bad.aedat4",
+               {"byte " + std::to_string(nt.size()), "truncated packet header"});
 }
 
 TEST(Aedat4, AbsurdSizes) {
@@ -324,8 +325,8 @@ TEST(Aedat4, RealFileFlippedBytes) {
 }
 
 TEST(Aedat4, CompressionNames) {
-  for (Compression c : {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd,
-                        Compression::ZstdHigh})
+  for (Compression c :
+       {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd, Compression::ZstdHigh})
     EXPECT_EQ(parse_compression(to_string(c)), c);
   EXPECT_EQ(parse_compression("LZ4_HIGH"), Compression::Lz4High);
   EXPECT_THROW(parse_compression("gzip"), hnn::Error);

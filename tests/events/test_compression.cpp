@@ -9,8 +9,8 @@ TEST(Compression, RoundTripEveryCodec) {
   std::vector<uint8_t> in(100000);
   for (size_t i = 0; i < in.size(); ++i) in[i] = (uint8_t)((i * i) >> 7);
   Codec codec;
-  for (Compression c : {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd,
-                        Compression::ZstdHigh}) {
+  for (Compression c :
+       {Compression::None, Compression::Lz4, Compression::Lz4High, Compression::Zstd, Compression::ZstdHigh}) {
     std::vector<uint8_t> z, out;
     codec.compress(c, in.data(), in.size(), z);
     std::string err;

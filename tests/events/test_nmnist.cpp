@@ -28,7 +28,9 @@ std::vector<std::pair<int, int>> read_labels(const std::string& path) {
   return out;
 }
 // Labels of an IDX label file (gzip), to cross-check the lists against MNIST.
-std::string idx_labels(const std::string& path) { return hnn::read_maybe_gzip(path).substr(8); }
+std::string idx_labels(const std::string& path) {
+  return hnn::read_maybe_gzip(path).substr(8);
+}
 }  // namespace
 
 TEST(Nmnist, RealFileOne) {
@@ -117,7 +119,8 @@ TEST(Nmnist, CorruptInput) {
   write_nmnist(f.path, random_stream(1000, 34, 34, 2));
   std::string b = hnn::read_file(f.path);
   auto read = [](const std::string& s) { read_nmnist(s.data(), s.size(), "c.bin"); };
-  expect_error([&] { read(b.substr(0, b.size() - 2)); }, "c.bin", {"byte " + std::to_string(b.size() - 5), "truncated"});
+  expect_error([&] { read(b.substr(0, b.size() - 2)); }, "c.bin",
+               {"byte " + std::to_string(b.size() - 5), "truncated"});
   std::string u = b;
   u[500 * 5 + 2] = 0;
   u[500 * 5 + 3] = 0;

@@ -121,8 +121,8 @@ TEST(HybridUnit, TrainedJointlyWithFrontEnd) {
   Toy m;
   // An SNN back end trained before (with some front end), then frozen; a new ANN front end and a
   // new A2S HU learn together to drive it.
-  train(m, m.params({m.front.ptr().get(), m.a2s.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(),
-                     m.head.ptr().get()}), 200);
+  train(m, m.params({m.front.ptr().get(), m.a2s.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(), m.head.ptr().get()}),
+        200);
   m.front = torch::nn::Linear(4, 8);
   m.a2s = learnable_sampler(8);
   auto snn_before = m.snapshot(*m.snn), head_before = m.snapshot(*m.head), hu_before = m.snapshot(*m.a2s);
@@ -156,8 +156,8 @@ TEST(HybridUnit, TrainedIndependentlyThenFrozen) {
   EXPECT_LT(error(), 0.09);
   m.a2s->freeze();
   auto hu_before = m.snapshot(*m.a2s);
-  std::vector<torch::Tensor> rest = m.params({m.front.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(),
-                                              m.head.ptr().get()});
+  std::vector<torch::Tensor> rest =
+      m.params({m.front.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(), m.head.ptr().get()});
   EXPECT_LT(train(m, rest, 150), 0.8);
   EXPECT_TRUE(Toy::same(hu_before, *m.a2s));
 }
@@ -166,8 +166,8 @@ TEST(HybridUnit, TrainedWithCompleteModel) {
   torch::manual_seed(3);
   Toy m;
   auto a2s = m.snapshot(*m.a2s), s2a = m.snapshot(*m.s2a), snn = m.snapshot(*m.snn);
-  auto all = m.params({m.front.ptr().get(), m.a2s.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(),
-                       m.head.ptr().get()});
+  auto all =
+      m.params({m.front.ptr().get(), m.a2s.ptr().get(), m.snn.ptr().get(), m.s2a.ptr().get(), m.head.ptr().get()});
   EXPECT_LT(train(m, all, 150), 0.8);
   EXPECT_FALSE(Toy::same(a2s, *m.a2s));
   EXPECT_FALSE(Toy::same(s2a, *m.s2a));

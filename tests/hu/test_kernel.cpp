@@ -14,7 +14,9 @@ namespace {
 torch::Tensor window(std::vector<double> v) {
   return torch::tensor(v, torch::kDouble).view({1, (int64_t)v.size(), 1});
 }
-double value(Kernel k, std::vector<double> v) { return k(window(v)).item<double>(); }
+double value(Kernel k, std::vector<double> v) {
+  return k(window(v)).item<double>();
+}
 }  // namespace
 
 TEST(Kernel, BoxSumMean) {

@@ -17,11 +17,16 @@ namespace {
 enum class Kind { If, Lif, LifDecay, Plif, Alif };
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::If: return "IF";
-    case Kind::Lif: return "LIF";
-    case Kind::LifDecay: return "LIFdecay";
-    case Kind::Plif: return "PLIF";
-    case Kind::Alif: return "ALIF";
+    case Kind::If:
+      return "IF";
+    case Kind::Lif:
+      return "LIF";
+    case Kind::LifDecay:
+      return "LIFdecay";
+    case Kind::Plif:
+      return "PLIF";
+    case Kind::Alif:
+      return "ALIF";
   }
   return "?";
 }
@@ -95,8 +100,8 @@ Grads run(bool fused, Kind k, const NeuronSpec& spec, uint64_t seed, bool frozen
                 (r.state.v * torch::randn(r.state.v.sizes(), o)).sum();
   if (spec.adaptive) loss = loss + (r.state.a * torch::randn(r.state.a.sizes(), o)).sum();
   loss.backward();
-  Grads g{r.spikes.detach(), r.membrane.detach(), r.state.v.detach(),
-          spec.adaptive ? r.state.a.detach() : Tensor(), {}};
+  Grads g{
+      r.spikes.detach(), r.membrane.detach(), r.state.v.detach(), spec.adaptive ? r.state.a.detach() : Tensor(), {}};
   for (auto* t : {&l.x, &l.v0, &l.theta, &l.decay_raw, &l.a0, &l.rho, &l.beta}) {
     if (t->defined()) g.grads.push_back(t->grad().defined() ? t->grad() : torch::zeros_like(*t));
   }
@@ -111,8 +116,8 @@ TEST_P(FusedVsLoop, ValuesAndGradientsMatch) {
   auto [kind, reset, sg, detach] = GetParam();
   NeuronSpec spec = make_spec(kind, reset, sg, detach);
   using SeedCase = std::pair<uint64_t, bool>;
-  for (auto [seed, frozen] : {SeedCase{11, false}, SeedCase{12, false}, SeedCase{13, false}, SeedCase{14, true},
-                             SeedCase{15, true}}) {
+  for (auto [seed, frozen] :
+       {SeedCase{11, false}, SeedCase{12, false}, SeedCase{13, false}, SeedCase{14, true}, SeedCase{15, true}}) {
     Grads a = run(true, kind, spec, seed, frozen), b = run(false, kind, spec, seed, frozen);
     EXPECT_TRUE(torch::equal(a.spikes, b.spikes)) << "spikes differ, seed " << seed;
     EXPECT_TENSOR_NEAR(a.membrane, b.membrane, 1e-12);
@@ -136,15 +141,14 @@ std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   return std::string(kind_name(kind)) + "_" + to_string(reset) + "_" + s + (detach ? "_detach" : "");
 }
 
-INSTANTIATE_TEST_SUITE_P(AllNeurons, FusedVsLoop,
-                         ::testing::Combine(::testing::Values(Kind::If, Kind::Lif, Kind::LifDecay, Kind::Plif,
-                                                              Kind::Alif),
-                                            ::testing::Values(Reset::Hard, Reset::Soft, Reset::None),
-                                            ::testing::Values(SurrogateKind::Rectangular, SurrogateKind::Sigmoid,
-                                                              SurrogateKind::Arctan, SurrogateKind::FastSigmoid,
-                                                              SurrogateKind::Triangle),
-                                            ::testing::Values(false, true)),
-                         case_name);
+INSTANTIATE_TEST_SUITE_P(
+    AllNeurons, FusedVsLoop,
+    ::testing::Combine(::testing::Values(Kind::If, Kind::Lif, Kind::LifDecay, Kind::Plif, Kind::Alif),
+                       ::testing::Values(Reset::Hard, Reset::Soft, Reset::None),
+                       ::testing::Values(SurrogateKind::Rectangular, SurrogateKind::Sigmoid, SurrogateKind::Arctan,
+                                         SurrogateKind::FastSigmoid, SurrogateKind::Triangle),
+                       ::testing::Values(false, true)),
+    case_name);
 
 }  // namespace
 

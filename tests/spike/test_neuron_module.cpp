@@ -34,7 +34,7 @@ TEST(NeuronModule, StatelessForwardStartsAfreshStatefulContinues) {
   a(x);
   auto again = a(x);  // starts from zero again: no spike within 3 steps of 0.4? 0.4,0.8,1.2 -> spike at t=2
   EXPECT_EQ(again[2].item<float>(), 1.0f);
-  b(x);  // v = 0 after reset at t=2
+  b(x);                                        // v = 0 after reset at t=2
   auto cont = b(torch::full({2, 1, 1}, 0.6));  // 0.6, 1.2 -> spike at t=1
   EXPECT_EQ(cont[1].item<float>(), 1.0f);
   reset_states(*b);
@@ -86,4 +86,26 @@ TEST(NeuronModule, MakeNeuronByName) {
   for (auto k : {"if", "lif", "lif_decay", "plif", "alif"}) EXPECT_NO_THROW(make_neuron(k));
   EXPECT_THROW(make_neuron("hh"), hnn::Error);
   EXPECT_THROW(Neuron(NeuronOptions::plif(0.5)), hnn::Error);  // tau < 1 gives k > 1
+}
+
+TEST(NeuronModule, AnotherBatchShapeNeedsAReset) {
+  Lif lif(NeuronOptions::lif().stateful(true));
+  lif(torch::rand({3, 2, 4}));
+  try {
+    lif(torch::rand({3, 5, 4}));  // a batch of 5 after a batch of 2
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("reset_state"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[2, 4]"), std::string::npos) << e.what();
+  }
+  lif->step(torch::rand({2, 4}));  // same shape: continues
+  EXPECT_THROW(lif->step(torch::rand({1, 4})), hnn::Error);
+  reset_states(*lif);
+  EXPECT_EQ(lif(torch::rand({3, 5, 4})).sizes(), torch::IntArrayRef({3, 5, 4}));
+}
+
+TEST(NeuronModule, LifRefusesIntegrateAndFireOptions) {
+  EXPECT_THROW(Lif(NeuronOptions::integrate_and_fire()), hnn::Error);
+  EXPECT_NO_THROW(Lif(NeuronOptions::lif_decay(0.5)));
+  EXPECT_NO_THROW(IfNeuron(NeuronOptions::integrate_and_fire()));
 }

@@ -90,8 +90,9 @@ TEST(Trainer, EarlyStoppingAndBestWeights) {
   std::vector<double> score = {0.5, 0.9, 0.8, 0.7, 0.6, 0.5};
   std::vector<std::vector<torch::Tensor>> seen;
   int64_t epoch = 0;
-  Trainer trainer(*net, TrainerOptions().epochs(6).batch_size(16).lr(1e-2).monitor("acc").maximize(true).patience(2)
-                            .restore_best(true));
+  Trainer trainer(
+      *net,
+      TrainerOptions().epochs(6).batch_size(16).lr(1e-2).monitor("acc").maximize(true).patience(2).restore_best(true));
   auto r = trainer.fit(64, classification_step(fwd, data.x, data.y), [&] {
     seen.push_back(weights(*net));
     return Metrics{{"acc", score[epoch++]}};
@@ -104,8 +105,7 @@ TEST(Trainer, EarlyStoppingAndBestWeights) {
   for (size_t i = 0; i < now.size(); ++i) EXPECT_TENSOR_NEAR(now[i], seen[1][i], 0.0);
   // A monitored name neither validation nor training gives is an error naming it.
   Trainer bad(*net, TrainerOptions().epochs(1).monitor("f1"));
-  EXPECT_THROW(bad.fit(64, classification_step(fwd, data.x, data.y), [] { return Metrics{{"acc", 1}}; }),
-               hnn::Error);
+  EXPECT_THROW(bad.fit(64, classification_step(fwd, data.x, data.y), [] { return Metrics{{"acc", 1}}; }), hnn::Error);
 }
 
 TEST(Trainer, NonFiniteLossIsAnError) {

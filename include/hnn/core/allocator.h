@@ -9,10 +9,10 @@
 namespace hnn {
 
 struct AllocatorStats {
-  int64_t mapped_bytes = 0;   // bytes currently mapped by the large-block pool
-  int64_t cached_bytes = 0;   // of those, free and waiting for reuse
-  int64_t hits = 0;           // large allocations served from the cache
-  int64_t misses = 0;         // large allocations that mapped new memory
+  int64_t mapped_bytes = 0;  // bytes currently mapped by the large-block pool
+  int64_t cached_bytes = 0;  // of those, free and waiting for reuse
+  int64_t hits = 0;          // large allocations served from the cache
+  int64_t misses = 0;        // large allocations that mapped new memory
 };
 
 // Installs the allocator as LibTorch's CPU allocator (idempotent). cache_limit_bytes bounds the

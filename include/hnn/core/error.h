@@ -22,7 +22,7 @@ template <typename... Args>
 }  // namespace hnn
 
 // HNN_CHECK(cond, "fmt {}", args...): throw hnn::Error when cond is false.
-#define HNN_CHECK(cond, ...)                   \
-  do {                                         \
-    if (!(cond)) ::hnn::fail(__VA_ARGS__);     \
+#define HNN_CHECK(cond, ...)               \
+  do {                                     \
+    if (!(cond)) ::hnn::fail(__VA_ARGS__); \
   } while (0)

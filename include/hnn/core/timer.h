@@ -27,8 +27,8 @@ struct TimingStats {
 
 // Runs fn `warmup` times untimed, then `repeats` times timed (at least min_seconds in all
 // when repeats is reached earlier, up to max_repeats), and returns the median.
-TimingStats time_median(const std::function<void()>& fn, int warmup = 1, int repeats = 5,
-                        double min_seconds = 0.0, int max_repeats = 50);
+TimingStats time_median(const std::function<void()>& fn, int warmup = 1, int repeats = 5, double min_seconds = 0.0,
+                        int max_repeats = 50);
 
 // Runs the functions in turn, `warmup` rounds untimed then `repeats` timed rounds, and returns
 // each one's median: benchmarks compared with a yardstick see the same machine conditions.

@@ -18,7 +18,7 @@ std::string to_string(Aedat2Layout l);
 
 struct Aedat2Options {
   Aedat2Layout layout = Aedat2Layout::Auto;  // Auto: from the header's AEChip line (DVS128 if none)
-  int width = 0, height = 0;  // 0: from the header (our size line, else the chip: DVS128 128x128, ...)
+  int width = 0, height = 0;                 // 0: from the header (our size line, else the chip: DVS128 128x128, ...)
   bool check_sorted = true;                  // timestamps must not go back (except a 32-bit wrap)
 };
 
@@ -34,9 +34,9 @@ class Aedat2Reader {
   Aedat2Layout layout() const;
   int width() const;
   int height() const;
-  const std::string& chip() const;     // the AEChip class name, e.g. "ch.unizh.ini.jaer.chip.retina.DVS128"
-  size_t header_size() const;          // bytes of '#' lines
-  uint64_t events_in_file() const;     // 8-byte records after the header (DVS + skipped)
+  const std::string& chip() const;  // the AEChip class name, e.g. "ch.unizh.ini.jaer.chip.retina.DVS128"
+  size_t header_size() const;       // bytes of '#' lines
+  uint64_t events_in_file() const;  // 8-byte records after the header (DVS + skipped)
 
   // Up to max_events polarity events into out (cleared first); false when none are left.
   bool next_packet(EventStream& out, size_t max_events = 65536);
@@ -51,13 +51,12 @@ class Aedat2Reader {
 };
 
 Recording read_aedat2(const std::string& path, const Aedat2Options& options = {});
-Recording read_aedat2(const void* data, size_t size, const std::string& name,
-                      const Aedat2Options& options = {});
+Recording read_aedat2(const void* data, size_t size, const std::string& name, const Aedat2Options& options = {});
 
 // Writes events (times minus t_shift must lie in [0, 2^32) µs) with the given layout (Auto:
 // DVS128 for sensors up to 128x128, else DAVIS). A "# hnn-sensor-size: WxH" comment line keeps
 // the sensor size. Written atomically.
-void write_aedat2(const std::string& path, const EventStream& ev,
-                  Aedat2Layout layout = Aedat2Layout::Auto, int64_t t_shift = 0);
+void write_aedat2(const std::string& path, const EventStream& ev, Aedat2Layout layout = Aedat2Layout::Auto,
+                  int64_t t_shift = 0);
 
 }  // namespace hnn::events

@@ -54,8 +54,8 @@ struct StreamInfo {
 struct PacketInfo {
   int64_t byte_offset = 0;  // of the packet body (the 8-byte packet header precedes it)
   int32_t stream_id = 0;
-  int32_t size = 0;         // body bytes in the file (compressed)
-  int64_t elements = 0;     // events / frames / samples / triggers
+  int32_t size = 0;      // body bytes in the file (compressed)
+  int64_t elements = 0;  // events / frames / samples / triggers
   int64_t t_begin = 0, t_end = 0;
 };
 
@@ -111,8 +111,7 @@ class Aedat4Reader {
 
 // Everything in memory: the first stream of each type (events, frames, IMU, triggers).
 Recording read_aedat4(const std::string& path, const Aedat4ReadOptions& options = {});
-Recording read_aedat4(const void* data, size_t size, const std::string& name,
-                      const Aedat4ReadOptions& options = {});
+Recording read_aedat4(const void* data, size_t size, const std::string& name, const Aedat4ReadOptions& options = {});
 
 struct Aedat4WriteOptions {
   Compression compression = Compression::Lz4;
@@ -125,8 +124,7 @@ struct Aedat4WriteOptions {
 // temporary name and renamed by close(); destroyed without close(), it removes the partial file.
 class Aedat4Writer {
  public:
-  Aedat4Writer(const std::string& path, std::vector<StreamInfo> streams,
-               Aedat4WriteOptions options = {});
+  Aedat4Writer(const std::string& path, std::vector<StreamInfo> streams, Aedat4WriteOptions options = {});
   ~Aedat4Writer();
   Aedat4Writer(const Aedat4Writer&) = delete;
   Aedat4Writer& operator=(const Aedat4Writer&) = delete;

@@ -17,7 +17,7 @@ struct EventStream {
   std::vector<int64_t> t;
   std::vector<int16_t> x, y;
   std::vector<uint8_t> p;
-  int width = 0;   // sensor size; 0 when unknown
+  int width = 0;  // sensor size; 0 when unknown
   int height = 0;
 
   EventStream() = default;
@@ -62,7 +62,9 @@ struct EventStream {
 };
 
 bool operator==(const EventStream& a, const EventStream& b);
-inline bool operator!=(const EventStream& a, const EventStream& b) { return !(a == b); }
+inline bool operator!=(const EventStream& a, const EventStream& b) {
+  return !(a == b);
+}
 
 // Pixel layout of an APS frame (the AEDAT 4 values).
 enum class FrameFormat : int { Gray = 0, Bgr = 16, Bgra = 24 };
@@ -70,7 +72,7 @@ int channels(FrameFormat f);
 
 // One APS frame: 8-bit pixels, row-major, channels interleaved (BGR order for colour).
 struct Frame {
-  int64_t t = 0;  // the frame's representative timestamp
+  int64_t t = 0;                                     // the frame's representative timestamp
   int64_t begin_t = 0, end_t = 0;                    // readout
   int64_t exposure_begin_t = 0, exposure_end_t = 0;  // exposure
   FrameFormat format = FrameFormat::Gray;

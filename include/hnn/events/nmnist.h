@@ -41,8 +41,7 @@ class NmnistReader {
 };
 
 EventStream read_nmnist(const std::string& path, const NmnistOptions& options = {});
-EventStream read_nmnist(const void* data, size_t size, const std::string& name,
-                        const NmnistOptions& options = {});
+EventStream read_nmnist(const void* data, size_t size, const std::string& name, const NmnistOptions& options = {});
 // Writes events (x, y < 256; times minus t_shift in [0, 2^23) µs; y != 240). Written atomically.
 void write_nmnist(const std::string& path, const EventStream& ev, int64_t t_shift = 0);
 

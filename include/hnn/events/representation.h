@@ -32,18 +32,18 @@ EventStream crop(const EventStream& ev, const Roi& roi);
 // kept, several pixels may merge.
 EventStream resize(const EventStream& ev, int width, int height);
 
-enum class BinBy { Time, Count };            // equal time spans, or equal event counts
+enum class BinBy { Time, Count };              // equal time spans, or equal event counts
 enum class Align { Before, Centered, After };  // window ending at, centred on, starting at t
 enum class Kind { Counts, Binary, TimeSurface, VoxelGrid };
 
 struct BinOptions {
-  int64_t bins = 1;                       // T
+  int64_t bins = 1;  // T
   BinBy by = BinBy::Time;
-  std::optional<int64_t> t_begin, t_end;  // window [t_begin, t_end) µs; default: the stream's span
-  std::optional<Roi> roi;                 // crop first (sensor coordinates)
+  std::optional<int64_t> t_begin, t_end;    // window [t_begin, t_end) µs; default: the stream's span
+  std::optional<Roi> roi;                   // crop first (sensor coordinates)
   std::optional<std::pair<int, int>> size;  // then resize to (width, height)
-  double tau_us = 50000;                  // time surfaces: exp(-(t_bin_end - t_last) / tau)
-  bool signed_voxels = true;              // voxel grid: one channel of p = +-1 (else 2 channels)
+  double tau_us = 50000;                    // time surfaces: exp(-(t_bin_end - t_last) / tau)
+  bool signed_voxels = true;                // voxel grid: one channel of p = +-1 (else 2 channels)
 
   // T bins of bin_us each, placed relative to t (e.g. before an APS frame's timestamp).
   static BinOptions around(int64_t t, int64_t bins, int64_t bin_us, Align align = Align::Before);

@@ -15,13 +15,13 @@
 namespace hnn::events {
 
 struct SaccadeOptions {
-  int sensor = 34;               // square sensor side (N-MNIST: 34)
-  int64_t saccade_us = 102000;   // duration of each of the three saccades (N-MNIST: ~306 ms in all)
-  int64_t frame_us = 500;        // rendering step (the simulator interpolates in between)
-  double amplitude = 1.0;        // scale of the triangle path (1: the N-MNIST path, about 4 px)
-  double jitter_px = 0.3;        // random shift of each path vertex, per recording
-  double blur_sigma = 0.6;       // optics: Gaussian blur of the image, pixels
-  float background = 0.12f;      // intensity of black image pixels (a monitor is never black)
+  int sensor = 34;              // square sensor side (N-MNIST: 34)
+  int64_t saccade_us = 102000;  // duration of each of the three saccades (N-MNIST: ~306 ms in all)
+  int64_t frame_us = 500;       // rendering step (the simulator interpolates in between)
+  double amplitude = 1.0;       // scale of the triangle path (1: the N-MNIST path, about 4 px)
+  double jitter_px = 0.3;       // random shift of each path vertex, per recording
+  double blur_sigma = 0.6;      // optics: Gaussian blur of the image, pixels
+  float background = 0.12f;     // intensity of black image pixels (a monitor is never black)
   // Show the image inverted (dark strokes on a bright screen). The real N-MNIST files have
   // their polarity bit set where a bright digit on a dark screen would give OFF events: with
   // inversion the generated and real polarity maps of the same digits correlate positively.
@@ -34,8 +34,7 @@ struct SaccadeOptions {
 
 // Gray image (height x width bytes, row-major, 0-255; at most sensor x sensor) -> events on a
 // sensor x sensor array, times from 0 µs.
-EventStream saccade_recording(const uint8_t* image, int height, int width, const SaccadeOptions& o,
-                              uint64_t seed);
+EventStream saccade_recording(const uint8_t* image, int height, int width, const SaccadeOptions& o, uint64_t seed);
 
 // Per-recording statistics used to compare generated and real sets.
 struct StreamStats {

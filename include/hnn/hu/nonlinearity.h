@@ -26,7 +26,6 @@ class NonlinearityImpl : public torch::nn::Module {
   bool is_identity() const { return !fn_ && module_.is_empty(); }
   void pretty_print(std::ostream& os) const override;
 
-
  private:
   std::string name_ = "identity";
   std::function<at::Tensor(const at::Tensor&)> fn_;

@@ -21,9 +21,7 @@ struct WindowOptions {
   WindowOptions(WindowKind kind = WindowKind::Identity) : kind_(kind) {}
   static WindowOptions identity() { return {WindowKind::Identity}; }
   static WindowOptions repeat(int64_t steps) { return WindowOptions(WindowKind::Repeat).steps(steps); }
-  static WindowOptions learned_expand(int64_t steps) {
-    return WindowOptions(WindowKind::LearnedExpand).steps(steps);
-  }
+  static WindowOptions learned_expand(int64_t steps) { return WindowOptions(WindowKind::LearnedExpand).steps(steps); }
   static WindowOptions fixed(int64_t length) { return WindowOptions(WindowKind::Fixed).length(length); }
   static WindowOptions sliding(int64_t length, int64_t stride) {
     return WindowOptions(WindowKind::Sliding).length(length).stride(stride);

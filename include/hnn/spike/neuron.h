@@ -55,7 +55,7 @@ struct NeuronState {
 };
 
 struct StepResult {
-  at::Tensor spikes;  // [B, ...]
+  at::Tensor spikes;    // [B, ...]
   at::Tensor membrane;  // v_t after reset [B, ...]
   NeuronState state;
 };
@@ -73,10 +73,10 @@ NeuronState initial_state(const at::Tensor& step_input, const NeuronParams& p, c
 // theta must not be per time step here; pass the slice for this step.
 StepResult step(const at::Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec);
 
-// A whole sequence [T, B, ...]. Runs the fused kernel where one exists (CPU float/double, and
-// CUDA when built with HNN_CUDA), else the step loop. Undefined state means initial_state().
-SequenceResult multistep(const at::Tensor& x, const NeuronState& state, const NeuronParams& p,
-                         const NeuronSpec& spec, bool want_membrane = false);
+// A whole sequence [T, B, ...]. Runs the fused CPU kernel for float and double CPU tensors,
+// else (other devices and types) the step loop. Undefined state means initial_state().
+SequenceResult multistep(const at::Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
+                         bool want_membrane = false);
 
 // The same through a plain per-step loop of step(): the reference for tests and benchmarks.
 SequenceResult multistep_loop(const at::Tensor& x, const NeuronState& state, const NeuronParams& p,

@@ -52,7 +52,6 @@ struct NeuronOptions {
   TORCH_ARG(bool, decay_sigmoid) = false;
   // forward() continues from the previous call's state instead of starting afresh.
   TORCH_ARG(bool, stateful) = false;
-
 };
 
 class NeuronImpl : public torch::nn::Module, public Stateful {

@@ -34,7 +34,7 @@ HNN_HD T surrogate_derivative(SurrogateKind kind, T alpha, T x) {
       return T(1) / (d * d);
     }
     case SurrogateKind::Triangle: {  // half-width alpha, area 1
-      T inv = T(1) / alpha;  // loop invariant: the kernels multiply
+      T inv = T(1) / alpha;          // loop invariant: the kernels multiply
       T r = T(1) - fabs(x) * inv;
       return fmax(r, T(0)) * inv;
     }

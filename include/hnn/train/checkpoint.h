@@ -32,9 +32,9 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
                      torch::optim::Optimizer* optimizer = nullptr);
 
 struct LoadOptions {
-  bool optimizer = true;   // load the optimiser state when an optimiser is given and stored
-  bool rng = false;        // restore the RNG state (resume)
-  bool strict = true;      // every parameter and buffer of the model must be in the file
+  bool optimizer = true;  // load the optimiser state when an optimiser is given and stored
+  bool rng = false;       // restore the RNG state (resume)
+  bool strict = true;     // every parameter and buffer of the model must be in the file
 };
 
 // Reads `path` into model (and optimiser). The model must have the stored shapes: rebuild it

@@ -60,7 +60,7 @@ struct TrainerOptions {
   // better. Without a validation function the training loss (smaller is better) is used.
   TORCH_ARG(std::string, monitor) = "loss";
   TORCH_ARG(bool, maximize) = false;
-  TORCH_ARG(int64_t, patience) = 0;     // stop after this many epochs without improvement; 0: never
+  TORCH_ARG(int64_t, patience) = 0;       // stop after this many epochs without improvement; 0: never
   TORCH_ARG(bool, restore_best) = false;  // end with the best epoch's weights (kept in memory)
   TORCH_ARG(int64_t, validate_every) = 1;
   // Checkpoints (checkpoint.h), written atomically: the last epoch to `checkpoint`, every
@@ -75,7 +75,7 @@ struct TrainerOptions {
 };
 
 struct BatchLog {
-  int64_t epoch = 0, epochs = 0;  // epoch counts from 1
+  int64_t epoch = 0, epochs = 0;   // epoch counts from 1
   int64_t batch = 0, batches = 0;  // batch counts from 1
   double lr = 0;
   Metrics running;  // "loss" and the step's metrics, averaged over the epoch so far

@@ -13,11 +13,11 @@ using events::EventStream;
 using events::Frame;
 
 struct RenderOptions {
-  cv::Scalar on_color{0, 0, 255};         // BGR: red
-  cv::Scalar off_color{255, 128, 0};      // BGR: blue
+  cv::Scalar on_color{0, 0, 255};        // BGR: red
+  cv::Scalar off_color{255, 128, 0};     // BGR: blue
   cv::Scalar background{255, 255, 255};  // without an APS frame
-  int scale = 1;                          // integer zoom (nearest), for small sensors
-  double frame_dim = 0.6;                 // APS frame brightness under the events (0-1)
+  int scale = 1;                         // integer zoom (nearest), for small sensors
+  double frame_dim = 0.6;                // APS frame brightness under the events (0-1)
 };
 
 // APS frame as a BGR image of its sensor (its roi placed at offset_x, offset_y; 8-bit).

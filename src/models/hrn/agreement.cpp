@@ -10,9 +10,9 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::models::hrn {
 namespace {
@@ -21,8 +21,8 @@ const std::vector<std::string> kTypes = {"descriptive", "explanatory", "predicti
 
 struct Counted {
   Program program;
-  std::string exec;  // executor's answer on the scene the SNN sees ("" = error)
-  std::string ref;   // reference answer ("" = none)
+  std::string exec;       // executor's answer on the scene the SNN sees ("" = error)
+  std::string ref;        // reference answer ("" = none)
   std::string key, type;  // template (subtype, else type) and question type
   int row = 0;
   int scene = 0;
@@ -159,7 +159,8 @@ AgreementResult run_agreement(const std::vector<data::ClevrerScene>& scenes, con
         AgreementRow& row = res.templates[k.row];
         if (row.snn || k.exec.empty()) continue;
         ++row.total;
-        if (!k.ref.empty()) ++row.ref_total, row.exec_correct += k.exec == k.ref, row.exec_guess_correct += k.exec == k.ref;
+        if (!k.ref.empty())
+          ++row.ref_total, row.exec_correct += k.exec == k.ref, row.exec_guess_correct += k.exec == k.ref;
       }
     res.scenes += n;
     bar.update(n, {{"programs", (double)res.programs}});
@@ -182,18 +183,20 @@ AgreementResult run_agreement(const std::vector<data::ClevrerScene>& scenes, con
 
 std::string agreement_table(const AgreementResult& r) {
   const bool with_ref = std::any_of(r.templates.begin(), r.templates.end(), [](auto& x) { return x.ref_total > 0; });
-  std::string s = with_ref ? "| type | template | programs | agree | agreement | no answer | executor errors | "
-                             "SNN accuracy | executor accuracy | note |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
-                           : "| type | template | programs | agree | agreement | no answer | executor errors | note |\n"
-                             "|---|---|---:|---:|---:|---:|---:|---|\n";
+  std::string s = with_ref
+                      ? "| type | template | programs | agree | agreement | no answer | executor errors | "
+                        "SNN accuracy | executor accuracy | note |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n"
+                      : "| type | template | programs | agree | agreement | no answer | executor errors | note |\n"
+                        "|---|---|---:|---:|---:|---:|---:|---|\n";
   auto acc = [](int64_t a, int64_t b) { return b ? fmt::format("{:.2f}%", 100.0 * a / b) : std::string("-"); };
   auto line = [&](const AgreementRow& x, bool bold) {
     std::string b = bold ? "**" : "";
     std::string agreement = x.snn ? fmt::format("{}{:.2f}%{}", b, x.percent(), b) : "n/a";
     std::string note = x.snn ? x.divergence : x.divergence;
-    s += fmt::format("| {} | {}{}{} | {} | {} | {} | {} | {} |", x.type, b, x.name, b, x.total, x.snn ? std::to_string(x.agree) : "-",
-                     agreement, x.no_answer, x.exec_error);
-    if (with_ref) s += fmt::format(" {} | {} |", x.snn ? acc(x.snn_correct, x.ref_total) : "-", acc(x.exec_correct, x.ref_total));
+    s += fmt::format("| {} | {}{}{} | {} | {} | {} | {} | {} |", x.type, b, x.name, b, x.total,
+                     x.snn ? std::to_string(x.agree) : "-", agreement, x.no_answer, x.exec_error);
+    if (with_ref)
+      s += fmt::format(" {} | {} |", x.snn ? acc(x.snn_correct, x.ref_total) : "-", acc(x.exec_correct, x.ref_total));
     s += fmt::format(" {} |\n", note);
   };
   for (const auto& x : r.templates)
@@ -203,19 +206,21 @@ std::string agreement_table(const AgreementResult& r) {
 }
 
 void write_agreement(const AgreementResult& r, const std::string& prefix, const std::string& title) {
-  std::string md = fmt::format("# {}\n\n{} scenes, {} programs answered by the executor, {:.1f} s ({:.1f} s in the SNN)\n\n",
-                               title, r.scenes, r.programs, r.seconds, r.snn_seconds);
+  std::string md =
+      fmt::format("# {}\n\n{} scenes, {} programs answered by the executor, {:.1f} s ({:.1f} s in the SNN)\n\n", title,
+                  r.scenes, r.programs, r.seconds, r.snn_seconds);
   md += agreement_table(r);
   if (!r.examples.empty()) {
     md += "\nDisagreements (first few):\n\n";
     for (const auto& e : r.examples) md += "- " + e + "\n";
   }
   write_file_atomically(prefix + ".md", md);
-  std::string csv = "type,template,programs,agree,agreement_percent,no_answer,executor_errors,ref_total,snn_correct,exec_correct\n";
+  std::string csv =
+      "type,template,programs,agree,agreement_percent,no_answer,executor_errors,ref_total,snn_correct,exec_correct\n";
   for (const auto* list : {&r.templates, &r.types})
     for (const auto& x : *list)
-      csv += fmt::format("{},{},{},{},{:.4f},{},{},{},{},{}\n", x.type, x.name, x.total, x.agree, x.percent(), x.no_answer,
-                         x.exec_error, x.ref_total, x.snn_correct, x.exec_correct);
+      csv += fmt::format("{},{},{},{},{:.4f},{},{},{},{},{}\n", x.type, x.name, x.total, x.agree, x.percent(),
+                         x.no_answer, x.exec_error, x.ref_total, x.snn_correct, x.exec_correct);
   write_file_atomically(prefix + ".csv", csv);
 
   // Horizontal bars (drawn as thick lines) with template names as row labels.
@@ -244,9 +249,10 @@ void write_agreement(const AgreementResult& r, const std::string& prefix, const 
   }
   p.xmin = lo;
   p.xmax = 100.5;
-  p.title = fmt::format("{}: {} scenes, {} programs (blue descriptive, orange explanatory, green predictive, pink "
-                        "counterfactual)",
-                        title, r.scenes, r.programs);
+  p.title = fmt::format(
+      "{}: {} scenes, {} programs (blue descriptive, orange explanatory, green predictive, pink "
+      "counterfactual)",
+      title, r.scenes, r.programs);
   viz::save_png(p, prefix + ".png", 1100, std::max(500, 26 * (int)rows.size() + 160));
 }
 

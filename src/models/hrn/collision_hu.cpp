@@ -19,20 +19,27 @@ namespace {
 constexpr double kWidth = 480, kHeight = 320;  // CLEVRER frames
 
 torch::nn::Sequential conv_block(int in, int out) {
-  return torch::nn::Sequential(
-      torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 3).padding(1)), torch::nn::BatchNorm1d(out),
-      torch::nn::ReLU(), torch::nn::Conv1d(torch::nn::Conv1dOptions(out, out, 3).padding(1)),
-      torch::nn::BatchNorm1d(out), torch::nn::ReLU());
+  return torch::nn::Sequential(torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, 3).padding(1)),
+                               torch::nn::BatchNorm1d(out), torch::nn::ReLU(),
+                               torch::nn::Conv1d(torch::nn::Conv1dOptions(out, out, 3).padding(1)),
+                               torch::nn::BatchNorm1d(out), torch::nn::ReLU());
 }
 
-float clampf(double v) { return (float)std::max(-5.0, std::min(5.0, v)); }
+float clampf(double v) {
+  return (float)std::max(-5.0, std::min(5.0, v));
+}
 
 }  // namespace
 
 std::string CollisionHuConfig::to_json() const {
-  nlohmann::ordered_json j = {{"model", "hrn-collision-hu"}, {"features", kHuFeatures}, {"channels", channels},
-                              {"levels", levels},            {"hidden", hidden},        {"steps", steps},
-                              {"frame_scale", frame_scale},  {"frame_step", frame_step}};
+  nlohmann::ordered_json j = {{"model", "hrn-collision-hu"},
+                              {"features", kHuFeatures},
+                              {"channels", channels},
+                              {"levels", levels},
+                              {"hidden", hidden},
+                              {"steps", steps},
+                              {"frame_scale", frame_scale},
+                              {"frame_step", frame_step}};
   return j.dump(2);
 }
 
@@ -113,10 +120,11 @@ CollisionNetImpl::CollisionNetImpl(const CollisionHuConfig& c) : cfg(c) {
     merge->push_back(conv_block(ch << l, ch << (l - 1)));
   }
   const int flat = ch * c.steps;
-  collide_head = register_module("collide_head", torch::nn::Sequential(torch::nn::Linear(flat, c.hidden), torch::nn::ReLU(),
-                                                                        torch::nn::Linear(c.hidden, 2)));
+  collide_head = register_module(
+      "collide_head",
+      torch::nn::Sequential(torch::nn::Linear(flat, c.hidden), torch::nn::ReLU(), torch::nn::Linear(c.hidden, 2)));
   when_head = register_module("when_head", torch::nn::Sequential(torch::nn::Linear(flat, c.hidden), torch::nn::ReLU(),
-                                                                  torch::nn::Linear(c.hidden, 1)));
+                                                                 torch::nn::Linear(c.hidden, 1)));
 }
 
 std::pair<at::Tensor, at::Tensor> CollisionNetImpl::forward(const at::Tensor& x) {
@@ -178,8 +186,8 @@ PairSet make_pair_set(const std::vector<data::ClevrerScene>& scenes, const Colli
 }
 
 CollisionHu::CollisionHu(const CollisionHuConfig& cfg) : cfg_(cfg), net_(cfg) {
-  HNN_CHECK(cfg.steps % (1 << cfg.levels) == 0, "collision HU: steps {} must be divisible by 2^levels ({})",
-            cfg.steps, 1 << cfg.levels);
+  HNN_CHECK(cfg.steps % (1 << cfg.levels) == 0, "collision HU: steps {} must be divisible by 2^levels ({})", cfg.steps,
+            1 << cfg.levels);
 }
 
 CollisionHu CollisionHu::load(const std::string& path) {
@@ -224,12 +232,13 @@ HuMetrics CollisionHu::evaluate(const PairSet& set, double threshold, int batch)
   m.event_recall = events ? (double)set.count.masked_select(pred).sum().item<int64_t>() / events : 0;
   auto both = pred & truth;
   if (m.tp > 0)
-    m.frame_error = (frame.masked_select(both) - (set.when * cfg_.frame_scale).masked_select(both)).abs().mean().item<double>();
+    m.frame_error =
+        (frame.masked_select(both) - (set.when * cfg_.frame_scale).masked_select(both)).abs().mean().item<double>();
   return m;
 }
 
 std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& tr, const PairSet& val,
-                                                                 const HuTrainOptions& opt) {
+                                                                const HuTrainOptions& opt) {
   HNN_CHECK(tr.size() > 0, "collision HU: empty training set");
   // Cosine decay of the learning rate over the run; the weights of the epoch with the best
   // validation F1 are kept.
@@ -258,12 +267,13 @@ std::vector<std::pair<HuMetrics, HuMetrics>> CollisionHu::train(const PairSet& t
     validate = [&] {
       HuMetrics mv = evaluate(val);
       history.push_back({HuMetrics{}, mv});
-      return train::Metrics{{"precision", mv.precision}, {"recall", mv.recall}, {"f1", mv.f1},
-                            {"frame_error", mv.frame_error}};
+      return train::Metrics{
+          {"precision", mv.precision}, {"recall", mv.recall}, {"f1", mv.f1}, {"frame_error", mv.frame_error}};
     };
   auto result = trainer.fit(tr.size(), step, validate);
   history.resize(result.history.size());
-  for (size_t e = 0; e < result.history.size(); ++e) history[e].first.loss = train::metric(result.history[e].train, "loss");
+  for (size_t e = 0; e < result.history.size(); ++e)
+    history[e].first.loss = train::metric(result.history[e].train, "loss");
   net_->eval();
   return history;
 }

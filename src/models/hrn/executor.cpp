@@ -9,14 +9,34 @@ namespace hnn::models::hrn {
 struct Executor::Value {
   enum Kind { Str, Int, Obj, Ev, List } kind = Str;
   std::string str;
-  int num = 0;                // Int value, object id or event table index
-  std::vector<int> items;     // List: object ids or event table indices
-  bool events = false;        // List: items are events
+  int num = 0;             // Int value, object id or event table index
+  std::vector<int> items;  // List: object ids or event table indices
+  bool events = false;     // List: items are events
 
-  static Value s(std::string v) { Value x; x.kind = Str; x.str = std::move(v); return x; }
-  static Value i(int v) { Value x; x.kind = Int; x.num = v; return x; }
-  static Value obj(int v) { Value x; x.kind = Obj; x.num = v; return x; }
-  static Value ev(int v) { Value x; x.kind = Ev; x.num = v; return x; }
+  static Value s(std::string v) {
+    Value x;
+    x.kind = Str;
+    x.str = std::move(v);
+    return x;
+  }
+  static Value i(int v) {
+    Value x;
+    x.kind = Int;
+    x.num = v;
+    return x;
+  }
+  static Value obj(int v) {
+    Value x;
+    x.kind = Obj;
+    x.num = v;
+    return x;
+  }
+  static Value ev(int v) {
+    Value x;
+    x.kind = Ev;
+    x.num = v;
+    return x;
+  }
   static Value list(std::vector<int> v, bool ev) {
     Value x;
     x.kind = List;
@@ -49,7 +69,8 @@ std::vector<std::vector<int>> compute_ancestors(const std::vector<Event>& events
 Executor::Executor(const Simulation& sim) : sim_(&sim) {
   const auto& o = sim.options();
   // existing_events: start, end, then in/out (trajectory order), then collisions (source order).
-  std::vector<Event> existing = {{EventType::Start, o.start_frame, {}, false}, {EventType::End, o.end_frame, {}, false}};
+  std::vector<Event> existing = {{EventType::Start, o.start_frame, {}, false},
+                                 {EventType::End, o.end_frame, {}, false}};
   for (const auto& e : sim.in_out_events())
     if (e.frame < o.n_vis_frames) existing.push_back(e);
   for (const auto& e : sim.collisions())
@@ -91,9 +112,12 @@ std::optional<std::string> Executor::run(const Program& program) const {
   auto filter_type_obj = [&](const V& evs, const V& objs, EventType type) -> std::optional<V> {
     if (!evs.event_list()) return std::nullopt;
     std::vector<int> os;
-    if (objs.kind == V::Obj) os = {objs.num};
-    else if (objs.object_list()) os = objs.items;
-    else return std::nullopt;
+    if (objs.kind == V::Obj)
+      os = {objs.num};
+    else if (objs.object_list())
+      os = objs.items;
+    else
+      return std::nullopt;
     std::vector<int> out;
     for (int e : evs.items) {
       if (table_[e].type != type) continue;
@@ -212,8 +236,10 @@ std::optional<std::string> Executor::run(const Program& program) const {
       if (a[0].kind == V::Ev && a[1].kind == V::Obj) {
         const Event& e = table_[a[0].num];
         if (e.type == EventType::Collision && e.objects.size() == 2) {
-          if (e.objects[0] == a[1].num) r = V::obj(e.objects[1]);
-          else if (e.objects[1] == a[1].num) r = V::obj(e.objects[0]);
+          if (e.objects[0] == a[1].num)
+            r = V::obj(e.objects[1]);
+          else if (e.objects[1] == a[1].num)
+            r = V::obj(e.objects[0]);
         }
       }
     } else if (tok == "counterfact_events") {
@@ -244,10 +270,13 @@ std::optional<std::string> Executor::run(const Program& program) const {
   if (stack.empty()) return std::nullopt;
   const V& top = stack.back();
   switch (top.kind) {
-    case V::Str: return top.str;
+    case V::Str:
+      return top.str;
     case V::Int:
-    case V::Obj: return std::to_string(top.num);
-    default: return std::nullopt;  // a list or an event is no answer
+    case V::Obj:
+      return std::to_string(top.num);
+    default:
+      return std::nullopt;  // a list or an event is no answer
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
@@ -11,17 +12,19 @@
 #include <unordered_map>
 
 #include "hnn/core/fs.h"
-#include "hnn/viz/plot.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/models/hrn/agreement.h"
+#include "hnn/viz/plot.h"
 
 namespace hnn::models::hrn {
 namespace {
 
 const char* const kTypes[4] = {"descriptive", "explanatory", "predictive", "counterfactual"};
 
-double pct(double a, double b) { return b > 0 ? 100.0 * a / b : 0.0; }
+double pct(double a, double b) {
+  return b > 0 ? 100.0 * a / b : 0.0;
+}
 
 std::set<std::pair<int, int>> pairs_of(const std::vector<data::ClevrerCollision>& cs) {
   std::set<std::pair<int, int>> s;
@@ -84,9 +87,10 @@ std::vector<RobustnessRow> run_robustness(const std::vector<data::ClevrerScene>&
     }
     row.programs = (int64_t)ref;
     row.hrn = pct(snn, ref), row.executor = pct(ex, ref), row.guess = pct(gu, ref);
-    fmt::print("threshold {:<6} false events/video {:.2f}, missed {:.2f}: HRN {:.2f}%, executor {:.2f}%, executor + "
-               "guess {:.2f}%\n",
-               thr, row.false_events, row.missed_events, row.hrn, row.executor, row.guess);
+    spdlog::info(
+        "threshold {:<6} false events/video {:.2f}, missed {:.2f}: HRN {:.2f}%, executor {:.2f}%, executor + "
+        "guess {:.2f}%",
+        thr, row.false_events, row.missed_events, row.hrn, row.executor, row.guess);
     rows.push_back(row);
   }
   return rows;
@@ -98,17 +102,17 @@ std::string robustness_table(const std::vector<RobustnessRow>& rows) {
       "HRN (desc / expl / pred / cf) | executor (desc / expl / pred / cf) |\n"
       "|---:|---:|---:|---:|---:|---:|---:|---|---|\n";
   for (const auto& r : rows)
-    s += fmt::format("| {} | {:.2f} | {:.2f} | {} | {:.2f}% | {:.2f}% | {:.2f}% | {:.1f} / {:.1f} / {:.1f} / {:.1f} | "
-                     "{:.1f} / {:.1f} / {:.1f} / {:.1f} |\n",
-                     r.threshold, r.false_events, r.missed_events, r.programs, r.hrn, r.executor, r.guess,
-                     r.type_hrn[0], r.type_hrn[1], r.type_hrn[2], r.type_hrn[3], r.type_exec[0], r.type_exec[1],
-                     r.type_exec[2], r.type_exec[3]);
+    s += fmt::format(
+        "| {} | {:.2f} | {:.2f} | {} | {:.2f}% | {:.2f}% | {:.2f}% | {:.1f} / {:.1f} / {:.1f} / {:.1f} | "
+        "{:.1f} / {:.1f} / {:.1f} / {:.1f} |\n",
+        r.threshold, r.false_events, r.missed_events, r.programs, r.hrn, r.executor, r.guess, r.type_hrn[0],
+        r.type_hrn[1], r.type_hrn[2], r.type_hrn[3], r.type_exec[0], r.type_exec[1], r.type_exec[2], r.type_exec[3]);
   return s;
 }
 
 void write_robustness(const std::vector<RobustnessRow>& rows, const std::string& prefix, const std::string& note) {
-  write_file_atomically(prefix + ".md", "# HRN robustness to false collision events\n\n" + note + "\n\n" +
-                                            robustness_table(rows));
+  write_file_atomically(prefix + ".md",
+                        "# HRN robustness to false collision events\n\n" + note + "\n\n" + robustness_table(rows));
   std::string csv = "threshold,false_events,missed_events,programs,hrn,executor,executor_guess\n";
   for (const auto& r : rows)
     csv += fmt::format("{},{:.4f},{:.4f},{},{:.4f},{:.4f},{:.4f}\n", r.threshold, r.false_events, r.missed_events,
@@ -146,7 +150,8 @@ void write_robustness(const std::vector<RobustnessRow>& rows, const std::string&
   for (int t = 0; t < 4; ++t)
     fig.panels.push_back(panel(
         std::string(kTypes[t]) + " (colours as left)", false, [t](const RobustnessRow& r) { return r.type_hrn[t]; },
-        [t](const RobustnessRow& r) { return r.type_exec[t]; }, [t](const RobustnessRow& r) { return r.type_guess[t]; }));
+        [t](const RobustnessRow& r) { return r.type_exec[t]; },
+        [t](const RobustnessRow& r) { return r.type_guess[t]; }));
   viz::Panel ev;
   ev.title = "HU detections vs threshold";
   ev.xlabel = "collision threshold of the HU";
@@ -211,13 +216,17 @@ std::vector<LatencyRow> run_latency(const std::vector<data::ClevrerScene>& scene
     };
     answer_all();  // builds the networks (timed separately below)
     auto t_snn = time_median(answer_all, 0, opt.repeats);
-    auto t_exec = time_median([&] {
-      for (const auto& p : programs) (void)ctx.executor.run(p);
-    }, 1, opt.repeats);
-    auto t_build = time_median([&] {
-      auto net = build_network(scenes[i].objects, scene_sequence(ctx.executor, opt.reasoner.max_events));
-      (void)net;
-    }, 1, opt.repeats);
+    auto t_exec = time_median(
+        [&] {
+          for (const auto& p : programs) (void)ctx.executor.run(p);
+        },
+        1, opt.repeats);
+    auto t_build = time_median(
+        [&] {
+          auto net = build_network(scenes[i].objects, scene_sequence(ctx.executor, opt.reasoner.max_events));
+          (void)net;
+        },
+        1, opt.repeats);
     st.snn_us = 1e6 * t_snn.median_s / programs.size();
     st.exec_us = 1e6 * t_exec.median_s / programs.size();
     st.build_us = 1e6 * t_build.median_s;
@@ -257,7 +266,8 @@ std::vector<LatencyRow> run_latency(const std::vector<data::ClevrerScene>& scene
 
 std::string latency_table(const std::vector<LatencyRow>& rows) {
   std::string s =
-      "| by | value | scenes | programs | neurons | time steps T | SNN latency (us/question) | executor (us/question) | "
+      "| by | value | scenes | programs | neurons | time steps T | SNN latency (us/question) | executor (us/question) "
+      "| "
       "network build (us) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : rows)
     s += fmt::format("| {} | {} | {} | {} | {:.1f} | {:.1f} | {:.1f} | {:.1f} | {:.1f} |\n", r.by, r.value, r.scenes,
@@ -266,8 +276,10 @@ std::string latency_table(const std::vector<LatencyRow>& rows) {
 }
 
 void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefix) {
-  write_file_atomically(prefix + ".md", "# HRN latency and network size\n\nOne question at a time, one thread; "
-                                        "medians over scenes.\n\n" + latency_table(rows));
+  write_file_atomically(prefix + ".md",
+                        "# HRN latency and network size\n\nOne question at a time, one thread; "
+                        "medians over scenes.\n\n" +
+                            latency_table(rows));
   std::string csv = "by,value,scenes,programs,neurons,steps,snn_us,exec_us,build_us\n";
   for (const auto& r : rows)
     csv += fmt::format("{},{},{},{},{:.2f},{:.2f},{:.3f},{:.3f},{:.3f}\n", r.by, r.value, r.scenes, r.programs,
@@ -282,13 +294,14 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
     lat.title = fmt::format("latency per question vs {}", by);
     lat.xlabel = rel.xlabel = size.xlabel = fmt::format("{} in the scene", by);
     lat.ylabel = "microseconds per question (one thread)";
-    rel.title = fmt::format("growth relative to the fewest {}", std::string(by) == "objects" ? "(3) objects" : "events");
+    rel.title =
+        fmt::format("growth relative to the fewest {}", std::string(by) == "objects" ? "(3) objects" : "events");
     rel.ylabel = "relative latency";
     size.title = fmt::format("network size vs {}", by);
     size.ylabel = "count";
     viz::Series snn{{}, {}, "SNN on the CPU", viz::Style::LinePoints, 0},
-        ex{{}, {}, "symbolic executor", viz::Style::LinePoints, 1},
-        neu{{}, {}, "neurons", viz::Style::LinePoints, 2}, st{{}, {}, "time steps T (mean)", viz::Style::LinePoints, 3},
+        ex{{}, {}, "symbolic executor", viz::Style::LinePoints, 1}, neu{{}, {}, "neurons", viz::Style::LinePoints, 2},
+        st{{}, {}, "time steps T (mean)", viz::Style::LinePoints, 3},
         rs{{}, {}, "SNN CPU time", viz::Style::LinePoints, 0}, rt{{}, {}, "SNN time steps", viz::Style::LinePoints, 3},
         target{{}, {}, "target 1.5x", viz::Style::Line, 7};
     const LatencyRow* base = nullptr;
@@ -328,8 +341,7 @@ void write_latency(const std::vector<LatencyRow>& rows, const std::string& prefi
 }
 
 // ---------------------------------------------------------------------------------------------
-std::vector<ThroughputRow> run_throughput(const std::vector<data::ClevrerScene>& scenes,
-                                          const ThroughputOptions& opt) {
+std::vector<ThroughputRow> run_throughput(const std::vector<data::ClevrerScene>& scenes, const ThroughputOptions& opt) {
   // Questions are generated (and answered by the executor) once, outside the timing.
   std::vector<std::vector<Program>> programs(scenes.size());
   int64_t n_questions = 0, n_programs = 0;
@@ -383,25 +395,29 @@ std::vector<ThroughputRow> run_throughput(const std::vector<data::ClevrerScene>&
         dyn = d, tot = all.seconds();
       };
       std::vector<double> shares;
-      auto stats = time_median([&] {
-        once();
-        shares.push_back(dyn / tot);
-      }, 1, opt.repeats);
+      auto stats = time_median(
+          [&] {
+            once();
+            shares.push_back(dyn / tot);
+          },
+          1, opt.repeats);
       r.seconds = stats.median_s;
       r.dynamics_share = median(shares);
       r.programs_per_s = n_programs / r.seconds;
       r.questions_per_s = n_questions / r.seconds;
-      fmt::print("{} engine, {} questions per network: {:.3f} s for {} programs ({} questions): {:.0f} programs/s, "
-                 "{:.0f} questions/s\n",
-                 engine, cols, r.seconds, n_programs, n_questions, r.programs_per_s, r.questions_per_s);
+      spdlog::info(
+          "{} engine, {} questions per network: {:.3f} s for {} programs ({} questions): {:.0f} programs/s, "
+          "{:.0f} questions/s",
+          engine, cols, r.seconds, n_programs, n_questions, r.programs_per_s, r.questions_per_s);
       rows.push_back(r);
     }
   return rows;
 }
 
 std::string throughput_table(const std::vector<ThroughputRow>& rows) {
-  std::string s = "| engine | questions per network | programs | questions | seconds | programs/s | questions/s | "
-                  "share in answer_batch |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
+  std::string s =
+      "| engine | questions per network | programs | questions | seconds | programs/s | questions/s | "
+      "share in answer_batch |\n|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& r : rows)
     s += fmt::format("| {} | {} | {} | {} | {:.3f} | {:.0f} | {:.0f} | {:.0f}% |\n", r.engine, r.columns, r.programs,
                      r.questions, r.seconds, r.programs_per_s, r.questions_per_s, 100 * r.dynamics_share);

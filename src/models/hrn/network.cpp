@@ -8,21 +8,66 @@
 namespace hnn::models::hrn {
 namespace {
 
-const char* const kNames[kNumNamed] = {
-    "objects", "shape", "material", "color",
-    "cube", "cylinder", "sphere", "rubber", "metal",
-    "gray", "red", "blue", "green", "brown", "purple", "cyan", "yellow",
-    "count", "belong", "belong_gate", "o_ex_gate", "o_inh_gate",
-    "o_copy_fun", "o_inh_fun", "o_mov_fun", "o_sta_fun", "o_att_fun",
-    "o", "o_copy", "o_inh", "o_mov", "o_sta", "o_att",
-    "events", "start", "end", "e_ex_gate", "e_inh_gate", "e_copy_fun",
-    "e_in_fun", "e_out_fun", "e_col_fun", "e_ancestor_fun", "e_before_fun", "e_after_fun",
-    "e_first_fun", "e_second_fun", "e_last_fun",
-    "e", "e_copy", "e_att", "e_ancestor", "e_before", "e_after"};
+const char* const kNames[kNumNamed] = {"objects",
+                                       "shape",
+                                       "material",
+                                       "color",
+                                       "cube",
+                                       "cylinder",
+                                       "sphere",
+                                       "rubber",
+                                       "metal",
+                                       "gray",
+                                       "red",
+                                       "blue",
+                                       "green",
+                                       "brown",
+                                       "purple",
+                                       "cyan",
+                                       "yellow",
+                                       "count",
+                                       "belong",
+                                       "belong_gate",
+                                       "o_ex_gate",
+                                       "o_inh_gate",
+                                       "o_copy_fun",
+                                       "o_inh_fun",
+                                       "o_mov_fun",
+                                       "o_sta_fun",
+                                       "o_att_fun",
+                                       "o",
+                                       "o_copy",
+                                       "o_inh",
+                                       "o_mov",
+                                       "o_sta",
+                                       "o_att",
+                                       "events",
+                                       "start",
+                                       "end",
+                                       "e_ex_gate",
+                                       "e_inh_gate",
+                                       "e_copy_fun",
+                                       "e_in_fun",
+                                       "e_out_fun",
+                                       "e_col_fun",
+                                       "e_ancestor_fun",
+                                       "e_before_fun",
+                                       "e_after_fun",
+                                       "e_first_fun",
+                                       "e_second_fun",
+                                       "e_last_fun",
+                                       "e",
+                                       "e_copy",
+                                       "e_att",
+                                       "e_ancestor",
+                                       "e_before",
+                                       "e_after"};
 
 }  // namespace
 
-const char* neuron_name(Neuron n) { return n >= 0 && n < kNumNamed ? kNames[n] : "?"; }
+const char* neuron_name(Neuron n) {
+  return n >= 0 && n < kNumNamed ? kNames[n] : "?";
+}
 
 int neuron_by_name(const std::string& name) {
   for (int i = 0; i < kNumNamed; ++i)

@@ -37,10 +37,9 @@ const std::vector<TemplateInfo> kTemplates = {
      kAfterDivergence},
     {"query_order_in", "descriptive", "What is the <A> of the <first|second|last> object to enter?", true, ""},
     {"query_order_out", "descriptive", "What is the <A> of the <first|second|last> object to exit?", true, ""},
-    {"query_partner", "descriptive", "What color is the <first|second|last> object to collide with the <O>?", true,
-     ""},
-    {"explain_collision", "explanatory", "Which of the following is responsible for the collision between <O1> and <O2>?",
-     true, ""},
+    {"query_partner", "descriptive", "What color is the <first|second|last> object to collide with the <O>?", true, ""},
+    {"explain_collision", "explanatory",
+     "Which of the following is responsible for the collision between <O1> and <O2>?", true, ""},
     {"explain_collision_not", "explanatory",
      "Which of the following is not responsible for the collision between <O1> and <O2>?", true, ""},
     {"explain_out", "explanatory", "Which of the following is responsible for the <O>'s exiting the scene?", true, ""},
@@ -183,7 +182,9 @@ struct Gen {
   Program collision_choice(const char* source, int a, int b) {
     return cat({{source}, unique_ref(a), {"filter_collision"}, unique_ref(b), {"filter_collision", "unique"}});
   }
-  std::string collision_text(int a, int b) { return fmt::format("the collision between {} and {}", ref(a).text, ref(b).text); }
+  std::string collision_text(int a, int b) {
+    return fmt::format("the collision between {} and {}", ref(a).text, ref(b).text);
+  }
 
   // Choices for explanatory questions: objects, entries and collisions of the visible events.
   std::vector<std::pair<Program, std::string>> explanatory_choices() {
@@ -199,7 +200,8 @@ struct Gen {
 
   void run_all() {
     auto want = [&](const std::string& name) {
-      return opt.templates.empty() || std::find(opt.templates.begin(), opt.templates.end(), name) != opt.templates.end();
+      return opt.templates.empty() ||
+             std::find(opt.templates.begin(), opt.templates.end(), name) != opt.templates.end();
     };
     const std::vector<std::string> attr_kinds = {"color", "material", "shape"};
     auto values_of = [&](const std::string& kind) -> const std::vector<std::string>& {
@@ -242,12 +244,14 @@ struct Gen {
     if (want("exist_stationary_end")) {
       Cands c;
       for (const auto& v : colors())
-        c.push_back({{"objects", v, "filter_color", "events", "filter_end", "query_frame", "filter_stationary", "exist"},
-                     fmt::format("Is there a stationary {} object when the video ends?", v)});
+        c.push_back(
+            {{"objects", v, "filter_color", "events", "filter_end", "query_frame", "filter_stationary", "exist"},
+             fmt::format("Is there a stationary {} object when the video ends?", v)});
       descriptive("exist_stationary_end", c);
     }
     if (want("count_collisions"))
-      descriptive("count_collisions", {{{"events", "objects", "filter_collision", "count"}, "How many collisions happen?"}});
+      descriptive("count_collisions",
+                  {{{"events", "objects", "filter_collision", "count"}, "How many collisions happen?"}});
     if (want("count_collisions_with")) {
       Cands c;
       for (int o = 0; o < n_obj(); ++o) {
@@ -265,8 +269,9 @@ struct Gen {
       Cands c;
       for (int o = 0; o < n_obj(); ++o) {
         Ref r = ref(o);
-        c.push_back({cat({{"objects", "events"}, r.filters, {"unique", "filter_in", "unique", "query_frame",
-                                                               "filter_moving", "count"}}),
+        c.push_back({cat({{"objects", "events"},
+                          r.filters,
+                          {"unique", "filter_in", "unique", "query_frame", "filter_moving", "count"}}),
                      fmt::format("How many objects are moving when {} enters the scene?", r.text)});
       }
       descriptive("count_moving_enter", c);
@@ -277,7 +282,8 @@ struct Gen {
       Cands c;
       for (int o = 0; o < n_obj(); ++o) {
         Ref r = ref(o);
-        c.push_back({cat({{"events", "events"}, r.filters,
+        c.push_back({cat({{"events", "events"},
+                          r.filters,
                           {"unique", "filter_in", "unique", std::string("filter_") + rel, "objects", "filter_collision",
                            "count"}}),
                      fmt::format("How many collisions happen {} {} enters?", rel, r.text)});
@@ -301,7 +307,10 @@ struct Gen {
       for (int o = 0; o < n_obj(); ++o)
         for (const auto& ord : orders()) {
           Ref r = ref(o);
-          c.push_back({cat({{"events"}, r.filters, {"unique", "filter_collision", ord, "filter_order"}, r.filters,
+          c.push_back({cat({{"events"},
+                            r.filters,
+                            {"unique", "filter_collision", ord, "filter_order"},
+                            r.filters,
                             {"unique", "query_collision_partner", "query_color"}}),
                        fmt::format("What color is the {} object to collide with {}?", ord, r.text)});
         }
@@ -318,7 +327,10 @@ struct Gen {
       int kept = 0;
       for (auto [a, b] : pairs) {
         if (kept >= opt.per_template) break;
-        Program q = cat({{"events", "events"}, unique_ref(a), {"filter_collision"}, unique_ref(b),
+        Program q = cat({{"events", "events"},
+                         unique_ref(a),
+                         {"filter_collision"},
+                         unique_ref(b),
                          {"filter_collision", "unique", "filter_ancestor", "belong_to"}});
         if (neg) q.push_back("negate");
         std::string text = fmt::format("Which of the following is {}responsible for the collision between {} and {}?",
@@ -335,7 +347,8 @@ struct Gen {
       int kept = 0;
       for (int o : objs) {
         if (kept >= opt.per_template) break;
-        Program q = cat({{"events", "events"}, unique_ref(o), {"filter_out", "unique", "filter_ancestor", "belong_to"}});
+        Program q =
+            cat({{"events", "events"}, unique_ref(o), {"filter_out", "unique", "filter_ancestor", "belong_to"}});
         if (neg) q.push_back("negate");
         std::string text = fmt::format("Which of the following is {}responsible for {}'s exiting the scene?",
                                        neg ? "not " : "", ref(o).text);
@@ -347,12 +360,13 @@ struct Gen {
       std::vector<std::pair<Program, std::string>> c;
       for (int a = 0; a < n_obj(); ++a)
         for (int b = a + 1; b < n_obj(); ++b)
-          c.push_back({collision_choice("all_events", a, b), fmt::format("{} collides with {}", ref(a).text, ref(b).text)});
+          c.push_back(
+              {collision_choice("all_events", a, b), fmt::format("{} collides with {}", ref(a).text, ref(b).text)});
       return c;
     };
     if (want("predict_collision"))
-      multiple_choice("predict_collision", "predictive", "Which event will happen next?", {"unseen_events", "belong_to"},
-                      all_pairs());
+      multiple_choice("predict_collision", "predictive", "Which event will happen next?",
+                      {"unseen_events", "belong_to"}, all_pairs());
     for (const char* name : {"counterfact_collision", "counterfact_collision_not", "counterfact_collider"}) {
       if (!want(name)) continue;
       std::vector<int> objs;
@@ -376,10 +390,10 @@ struct Gen {
           const bool neg = n == "counterfact_collision_not";
           Program q = cat({{"all_events"}, unique_ref(o), {"filter_counterfact", "belong_to"}});
           if (neg) q.push_back("negate");
-          kept += multiple_choice(n, "counterfactual",
-                                  fmt::format("Which event will {}happen if {} is removed?", neg ? "not " : "",
-                                              ref(o).text),
-                                  q, all_pairs());
+          kept += multiple_choice(
+              n, "counterfactual",
+              fmt::format("Which event will {}happen if {} is removed?", neg ? "not " : "", ref(o).text), q,
+              all_pairs());
         }
       }
     }
@@ -388,7 +402,9 @@ struct Gen {
 
 }  // namespace
 
-const std::vector<TemplateInfo>& question_templates() { return kTemplates; }
+const std::vector<TemplateInfo>& question_templates() {
+  return kTemplates;
+}
 
 const TemplateInfo* find_template(const std::string& name) {
   for (const auto& t : kTemplates)

@@ -23,9 +23,9 @@ const Network& SceneNetworks::counterfactual(int removed) {
   if (!slot) {
     const auto& sim = ex_->simulation();
     std::vector<Event> none;
-    slot = std::make_unique<Network>(build_network(
-        sim.scene().objects, collision_sequence(removed >= 0 ? sim.counterfactual(removed) : none,
-                                                opt_.max_counterfactual)));
+    slot = std::make_unique<Network>(
+        build_network(sim.scene().objects,
+                      collision_sequence(removed >= 0 ? sim.counterfactual(removed) : none, opt_.max_counterfactual)));
   }
   return *slot;
 }
@@ -100,9 +100,15 @@ std::vector<std::string> answer_batch(const std::vector<AskItem>& items, BatchRu
     if (!p.valid) continue;
     SceneNetworks& nets = items[i].scene->networks;
     switch (p.kind) {
-      case QuestionKind::Normal: jobs.push_back({&nets.normal(), &p.stimulus}); break;
-      case QuestionKind::Predictive: jobs.push_back({&nets.predictive(), &p.stimulus}); break;
-      case QuestionKind::Counterfactual: jobs.push_back({&nets.normal(), &p.remove_stimulus}); break;
+      case QuestionKind::Normal:
+        jobs.push_back({&nets.normal(), &p.stimulus});
+        break;
+      case QuestionKind::Predictive:
+        jobs.push_back({&nets.predictive(), &p.stimulus});
+        break;
+      case QuestionKind::Counterfactual:
+        jobs.push_back({&nets.normal(), &p.remove_stimulus});
+        break;
     }
     which.push_back(i);
   }
@@ -134,8 +140,12 @@ Trace answer_traced(SceneContext& scene, const QuestionPlan& p) {
   SceneNetworks& nets = scene.networks;
   const Network* net = nullptr;
   switch (p.kind) {
-    case QuestionKind::Normal: net = &nets.normal(); break;
-    case QuestionKind::Predictive: net = &nets.predictive(); break;
+    case QuestionKind::Normal:
+      net = &nets.normal();
+      break;
+    case QuestionKind::Predictive:
+      net = &nets.predictive();
+      break;
     case QuestionKind::Counterfactual: {
       auto m = simulate(nets.normal(), p.remove_stimulus, &tr.remove_spikes);
       tr.removed = removed_object(m, nets.normal().layout);

@@ -9,11 +9,16 @@ namespace hnn::models::hrn {
 
 const char* event_type_name(EventType t) {
   switch (t) {
-    case EventType::Start: return "start";
-    case EventType::End: return "end";
-    case EventType::In: return "in";
-    case EventType::Out: return "out";
-    case EventType::Collision: return "collision";
+    case EventType::Start:
+      return "start";
+    case EventType::End:
+      return "end";
+    case EventType::In:
+      return "in";
+    case EventType::Out:
+      return "out";
+    case EventType::Collision:
+      return "collision";
   }
   return "?";
 }
@@ -67,8 +72,7 @@ Simulation::Simulation(const data::ClevrerScene& scene, const SimulationOptions&
   counterfactual_.resize(n);
   for (const auto& [removed, list] : scene.counterfactual) {
     HNN_CHECK(removed >= 0 && removed < n, "video {}: counterfactual object {} out of range", scene.video, removed);
-    for (const auto& c : list)
-      counterfactual_[removed].push_back({EventType::Collision, c.frame, {c.a, c.b}, false});
+    for (const auto& c : list) counterfactual_[removed].push_back({EventType::Collision, c.frame, {c.a, c.b}, false});
   }
 }
 

@@ -38,8 +38,8 @@ HsnData concat(const std::vector<HsnData>& parts) {
     for (size_t i = 0; i < parts.size(); ++i) {
       const auto& t = parts[i].*field;
       HNN_CHECK(t.sizes().slice(1) == (parts[0].*field).sizes().slice(1),
-                "recording {} has {} samples of shape {}, the first one {} (same crop and bins expected)", i + 1,
-                name, shape_str(t.sizes().slice(1)), shape_str((parts[0].*field).sizes().slice(1)));
+                "recording {} has {} samples of shape {}, the first one {} (same crop and bins expected)", i + 1, name,
+                shape_str(t.sizes().slice(1)), shape_str((parts[0].*field).sizes().slice(1)));
       ts.push_back(t);
     }
     out.*field = torch::cat(ts);
@@ -66,9 +66,8 @@ bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<d
   std::vector<std::vector<cv::Point>> contours;
   std::vector<cv::Vec4i> hierarchy;
   cv::findContours(mask, contours, hierarchy, cv::RETR_TREE, cv::CHAIN_APPROX_SIMPLE);
-  std::stable_sort(contours.begin(), contours.end(), [](const auto& a, const auto& b) {
-    return cv::contourArea(a) > cv::contourArea(b);
-  });
+  std::stable_sort(contours.begin(), contours.end(),
+                   [](const auto& a, const auto& b) { return cv::contourArea(a) > cv::contourArea(b); });
   size_t first = aps ? 1 : 0;  // APS: the largest contour is the disk itself
   if (contours.size() < first + kObjects) return false;
   centres.clear();
@@ -85,8 +84,7 @@ bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<d
 
 HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o) {
   const auto& ev = rec.events;
-  HNN_CHECK(o.crop_x >= 0 && o.crop_y >= 0 && o.crop_x + o.crop_size <= ev.width &&
-                o.crop_y + o.crop_size <= ev.height,
+  HNN_CHECK(o.crop_x >= 0 && o.crop_y >= 0 && o.crop_x + o.crop_size <= ev.width && o.crop_y + o.crop_size <= ev.height,
             "HSN data: the {}-pixel crop at ({}, {}) does not fit the {}x{} sensor (the reference crop needs at "
             "least 233x216, e.g. a DAVIS346)",
             o.crop_size, o.crop_x, o.crop_y, ev.width, ev.height);
@@ -176,12 +174,13 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
   d.boxes = torch::stack(boxes);
   return d;
 }
-#else  // built without OpenCV: the HSN's frame processing (contours, resizing) is unavailable
+#else   // built without OpenCV: the HSN's frame processing (contours, resizing) is unavailable
 
 namespace {
 [[noreturn]] void no_opencv() {
-  fail("the HSN data pipeline needs OpenCV: hnn was built without it (install libopencv-dev, then "
-       "reconfigure with -DHNN_WITH_VIDEO=ON)");
+  fail(
+      "the HSN data pipeline needs OpenCV: hnn was built without it (install libopencv-dev, then "
+      "reconfigure with -DHNN_WITH_VIDEO=ON)");
 }
 }  // namespace
 

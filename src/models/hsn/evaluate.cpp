@@ -1,7 +1,7 @@
 #include "hnn/models/hsn/evaluate.h"
 
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include "hnn/core/error.h"
 #include "hnn/core/timer.h"
@@ -20,15 +20,14 @@ EvalResult evaluate_tracker(Tracker& model, const HsnData& data, const EvalOptio
   std::vector<at::Tensor> preds;
   for (int64_t b = 0; b < data.size(); b += o.batch) {
     auto batch = data.batch(b, b + o.batch);
-    auto cm = model(batch.aps, batch.dvs, batch.aps_loc);                      // [T, B, O, 13, 13]
+    auto cm = model(batch.aps, batch.dvs, batch.aps_loc);                               // [T, B, O, 13, 13]
     preds.push_back(loc_to_pixels(decode_locations(cm, o.decode), S).transpose(0, 1));  // [B, T, O, 2]
   }
   EvalResult r;
   r.pred_px = torch::cat(preds);
   r.seconds = timer.seconds();
   r.overall = track_metrics(r.pred_px, data.boxes);
-  for (int k = 0; k < kObjects; ++k)
-    r.per_object[k] = track_metrics(r.pred_px.select(2, k), data.boxes.select(2, k));
+  for (int k = 0; k < kObjects; ++k) r.per_object[k] = track_metrics(r.pred_px.select(2, k), data.boxes.select(2, k));
   model->train(was_training);
   return r;
 }
@@ -51,7 +50,8 @@ std::pair<at::Tensor, at::Tensor> truth(const GroundTruth& gt, int64_t t, const 
   auto b = gt.at(t);
   auto loc = torch::zeros({1, kObjects, 2}), box = torch::zeros({kObjects, 4});
   for (int k = 0; k < kObjects; ++k) {
-    box[k] = torch::tensor({b[k].x0 - l.crop_x, b[k].y0 - l.crop_y, b[k].x1 - l.crop_x, b[k].y1 - l.crop_y}, torch::kFloat);
+    box[k] =
+        torch::tensor({b[k].x0 - l.crop_x, b[k].y0 - l.crop_y, b[k].x1 - l.crop_x, b[k].y1 - l.crop_y}, torch::kFloat);
     loc[0][k] = pixels_to_loc(torch::tensor({b[k].cx() - l.crop_x, b[k].cy() - l.crop_y}, torch::kFloat), l.crop_size);
   }
   return {loc, box};
@@ -87,7 +87,7 @@ StreamingResult streaming_eval(Tracker& hsn, Tracker& ann, const events::Recordi
     if (T <= 0) continue;
     auto bo = events::BinOptions::around(t0, T, bin, events::Align::After);
     bo.roi = events::Roi{l.crop_x, l.crop_y, (int)S, (int)S};
-    auto dvs = events::event_counts(rec.events, bo).flip({1}).unsqueeze(1);  // [T, 1, 2, S, S]
+    auto dvs = events::event_counts(rec.events, bo).flip({1}).unsqueeze(1);            // [T, 1, 2, S, S]
     auto hs = loc_to_pixels(decode_locations(hsn->respond(dvs, k_hsn), o.decode), S);  // [T, 1, O, 2]
     for (int64_t t = 0; t < T; ++t) {
       int64_t tc = t0 + t * bin + bin / 2;

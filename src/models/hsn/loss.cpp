@@ -44,10 +44,8 @@ at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o) {
     h = (H - 1) * upsample + 1;
     w = (W - 1) * upsample + 1;
     namespace F = torch::nn::functional;
-    flat = F::interpolate(flat, F::InterpolateFuncOptions()
-                                    .size(std::vector<int64_t>{h, w})
-                                    .mode(torch::kBicubic)
-                                    .align_corners(true));
+    flat = F::interpolate(
+        flat, F::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBicubic).align_corners(true));
   }
   auto [peak, idx] = flat.view({flat.size(0), -1}).max(1);
   auto row = torch::div(idx, w, "floor").to(torch::kFloat), col = (idx % w).to(torch::kFloat);
@@ -70,7 +68,11 @@ at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o) {
   return torch::stack({x, y}, 1).view(shape);
 }
 
-at::Tensor loc_to_pixels(const at::Tensor& loc, int64_t crop_size) { return loc * kStride + (crop_size - 1) / 2.0; }
-at::Tensor pixels_to_loc(const at::Tensor& px, int64_t crop_size) { return (px - (crop_size - 1) / 2.0) / kStride; }
+at::Tensor loc_to_pixels(const at::Tensor& loc, int64_t crop_size) {
+  return loc * kStride + (crop_size - 1) / 2.0;
+}
+at::Tensor pixels_to_loc(const at::Tensor& px, int64_t crop_size) {
+  return (px - (crop_size - 1) / 2.0) / kStride;
+}
 
 }  // namespace hnn::models::hsn

@@ -21,8 +21,8 @@ at::Tensor box_iou(const at::Tensor& a, const at::Tensor& b) {
 }
 
 at::Tensor box_centres(const at::Tensor& boxes) {
-  return torch::stack({(boxes.select(-1, 0) + boxes.select(-1, 2)) / 2, (boxes.select(-1, 1) + boxes.select(-1, 3)) / 2},
-                      -1);
+  return torch::stack(
+      {(boxes.select(-1, 0) + boxes.select(-1, 2)) / 2, (boxes.select(-1, 1) + boxes.select(-1, 3)) / 2}, -1);
 }
 
 at::Tensor boxes_at(const at::Tensor& centres, const at::Tensor& true_boxes) {
@@ -32,8 +32,8 @@ at::Tensor boxes_at(const at::Tensor& centres, const at::Tensor& true_boxes) {
 }
 
 TrackMetrics track_metrics(const at::Tensor& pred, const at::Tensor& boxes) {
-  HNN_CHECK(pred.size(-1) == 2 && boxes.size(-1) == 4 && pred.sizes().slice(0, pred.dim() - 1) ==
-                                                            boxes.sizes().slice(0, boxes.dim() - 1),
+  HNN_CHECK(pred.size(-1) == 2 && boxes.size(-1) == 4 &&
+                pred.sizes().slice(0, pred.dim() - 1) == boxes.sizes().slice(0, boxes.dim() - 1),
             "track_metrics: centres {} and boxes {} do not match", shape_str(pred.sizes()), shape_str(boxes.sizes()));
   auto p = pred.to(torch::kDouble).reshape({-1, 2}), b = boxes.to(torch::kDouble).reshape({-1, 4});
   TrackMetrics m;

@@ -41,7 +41,9 @@ at::Tensor bn_per_step(BatchNorm2d& bn, const at::Tensor& y, int64_t steps, bool
 
 }  // namespace
 
-int64_t NetworkOptions::channels(int64_t c) const { return std::max<int64_t>(1, std::llround(c * width)); }
+int64_t NetworkOptions::channels(int64_t c) const {
+  return std::max<int64_t>(1, std::llround(c * width));
+}
 
 // ANN ----------------------------------------------------------------------------------------
 
@@ -83,8 +85,8 @@ at::Tensor AnnBackboneImpl::forward(const at::Tensor& x) {
 
 // SNN ----------------------------------------------------------------------------------------
 
-SnnLayerImpl::SnnLayerImpl(const NetworkOptions& o, int64_t in, int64_t out, int64_t k, int64_t stride,
-                           int64_t padding, int64_t bypass_in) {
+SnnLayerImpl::SnnLayerImpl(const NetworkOptions& o, int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding,
+                           int64_t bypass_in) {
   conv = register_module("conv", hsn::conv(in, out, k, stride, padding));
   bn = register_module("bn", BatchNorm2d(out));
   double w0 = bypass_in ? o.threshold / std::sqrt(2.0) : o.threshold;
@@ -98,13 +100,12 @@ SnnLayerImpl::SnnLayerImpl(const NetworkOptions& o, int64_t in, int64_t out, int
     torch::NoGradGuard ng;
     bypass_bn->weight.fill_(o.threshold / std::sqrt(2.0));
   }
-  neuron = register_module(
-      "neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
-                                  .threshold(o.threshold)
-                                  .threshold_shape({out, 1, 1})
-                                  .learn_threshold(true)
-                                  .decay_shape({out, 1, 1})
-                                  .surrogate(spike::Surrogate::parse(o.surrogate))));
+  neuron = register_module("neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
+                                                       .threshold(o.threshold)
+                                                       .threshold_shape({out, 1, 1})
+                                                       .learn_threshold(true)
+                                                       .decay_shape({out, 1, 1})
+                                                       .surrogate(spike::Surrogate::parse(o.surrogate))));
 }
 
 at::Tensor SnnLayerImpl::forward(const at::Tensor& x, const at::Tensor& bypass) {
@@ -125,13 +126,12 @@ SnnBackboneImpl::SnnBackboneImpl(const NetworkOptions& o, int64_t in_channels) {
   b2c = register_module("b2c", SnnLayer(o, c128, c512, 1, 1, 0, /*bypass_in=*/c256));
   head = register_module("head", hsn::conv(c512, c512, 1, 1, 0));
   // The reference's "rnn" head: u_t = decay u_{t-1} + I_t, membrane read out (no spikes).
-  head_neuron = register_module(
-      "head_neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
-                                       .threshold(0.0)
-                                       .threshold_shape({c512, 1, 1})
-                                       .decay_shape({c512, 1, 1})
-                                       .reset(spike::Reset::None)
-                                       .output(spike::Output::Membrane)));
+  head_neuron = register_module("head_neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
+                                                                 .threshold(0.0)
+                                                                 .threshold_shape({c512, 1, 1})
+                                                                 .decay_shape({c512, 1, 1})
+                                                                 .reset(spike::Reset::None)
+                                                                 .output(spike::Output::Membrane)));
 }
 
 at::Tensor SnnBackboneImpl::forward(const at::Tensor& x) {
@@ -167,16 +167,16 @@ at::Tensor extract_templates(const at::Tensor& map, const at::Tensor& loc) {
   auto grid = torch::stack({u.expand({B, O, 3, 3}), v.expand({B, O, 3, 3})}, -1).reshape({B * O, 3, 3, 2});
   auto input = map.unsqueeze(1).expand({B, O, C, S, map.size(-2)}).reshape({B * O, C, map.size(-2), S});
   namespace F = torch::nn::functional;
-  auto t = F::grid_sample(input, grid,
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(true));
+  auto t = F::grid_sample(
+      input, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(true));
   return t.view({B, O, C, 3, 3});
 }
 
 at::Tensor correlate(const at::Tensor& maps, const at::Tensor& templates) {
-  HNN_CHECK(maps.dim() == 5 && templates.dim() == 5 && maps.size(1) == templates.size(0) &&
-                maps.size(2) == templates.size(2),
-            "correlate: expected maps [T, B, C, H, W] and templates [B, O, C, k, k], got {} and {}",
-            shape_str(maps.sizes()), shape_str(templates.sizes()));
+  HNN_CHECK(
+      maps.dim() == 5 && templates.dim() == 5 && maps.size(1) == templates.size(0) && maps.size(2) == templates.size(2),
+      "correlate: expected maps [T, B, C, H, W] and templates [B, O, C, k, k], got {} and {}", shape_str(maps.sizes()),
+      shape_str(templates.sizes()));
   const int64_t T = maps.size(0), B = maps.size(1), C = maps.size(2), O = templates.size(1);
   auto input = maps.reshape({T, B * C, maps.size(3), maps.size(4)});
   auto weight = templates.reshape({B * O, C, templates.size(3), templates.size(4)});
@@ -195,9 +195,12 @@ Mode parse_mode(const std::string& s) {
 
 std::string to_string(Mode m) {
   switch (m) {
-    case Mode::Hybrid: return "hsn";
-    case Mode::AnnOnly: return "ann";
-    case Mode::SnnOnly: return "snn";
+    case Mode::Hybrid:
+      return "hsn";
+    case Mode::AnnOnly:
+      return "ann";
+    case Mode::SnnOnly:
+      return "snn";
   }
   return "?";
 }
@@ -223,7 +226,8 @@ at::Tensor TrackerImpl::respond_ann(const at::Tensor& aps, const at::Tensor& tem
 at::Tensor TrackerImpl::forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc) {
   const int64_t T = dvs.size(0);
   switch (mode) {
-    case Mode::Hybrid: return respond(dvs, templates(aps, aps_loc));
+    case Mode::Hybrid:
+      return respond(dvs, templates(aps, aps_loc));
     case Mode::AnnOnly: {
       auto map = ann(aps);
       auto cm = correlate(map.unsqueeze(0), extract_templates(map, aps_loc));

@@ -57,7 +57,8 @@ events::Recording generate_recording(const GenerateOptions& o, GroundTruth* gt, 
   const int64_t aps_step = (int64_t)std::llround(1e6 / o.aps_hz);
   cv::Mat img;
   std::unique_ptr<Progress> bar;
-  if (progress) bar = std::make_unique<Progress>(duration_us / 1000, fmt::format("render+simulate {:.1f} s", o.seconds), "ms");
+  if (progress)
+    bar = std::make_unique<Progress>(duration_us / 1000, fmt::format("render+simulate {:.1f} s", o.seconds), "ms");
   int64_t next_aps = 0, shown = 0;
   for (int64_t t = 0; t <= duration_us; t += render_step) {
     disk.render(t * 1e-6, img);

@@ -35,8 +35,12 @@ TurningDisk::TurningDisk(SceneOptions o) : o_(std::move(o)) {
               object_name(i));
 }
 
-double TurningDisk::centre_x() const { return o_.crop_x + (o_.crop_size - 1) / 2.0; }
-double TurningDisk::centre_y() const { return o_.crop_y + (o_.crop_size - 1) / 2.0; }
+double TurningDisk::centre_x() const {
+  return o_.crop_x + (o_.crop_size - 1) / 2.0;
+}
+double TurningDisk::centre_y() const {
+  return o_.crop_y + (o_.crop_size - 1) / 2.0;
+}
 
 std::vector<std::array<double, 2>> TurningDisk::outline(int o, double t) const {
   // Image y points down: a counter-clockwise turn on screen decreases the angle.
@@ -44,14 +48,17 @@ std::vector<std::array<double, 2>> TurningDisk::outline(int o, double t) const {
   double cx = centre_x() + o_.radius[o] * std::cos(a), cy = centre_y() + o_.radius[o] * std::sin(a);
   double s = o_.size[o];
   std::vector<std::array<double, 2>> local;  // shape coordinates before rotation
-  if (o == 0) {  // cross: two arms of width s/3
+  if (o == 0) {                              // cross: two arms of width s/3
     double h = s / 2, w = s / 6;
-    local = {{-w, -h}, {w, -h}, {w, -w}, {h, -w}, {h, w}, {w, w}, {w, h}, {-w, h}, {-w, w}, {-h, w}, {-h, -w}, {-w, -w}};
+    local = {{-w, -h}, {w, -h}, {w, -w}, {h, -w}, {h, w},   {w, w},
+             {w, h},   {-w, h}, {-w, w}, {-h, w}, {-h, -w}, {-w, -w}};
   } else if (o == 1) {  // equilateral triangle of side s, centred on its centroid
     double r = s / std::sqrt(3.0);
-    for (int k = 0; k < 3; ++k) local.push_back({r * std::cos(-kPi / 2 + k * 2 * kPi / 3), r * std::sin(-kPi / 2 + k * 2 * kPi / 3)});
+    for (int k = 0; k < 3; ++k)
+      local.push_back({r * std::cos(-kPi / 2 + k * 2 * kPi / 3), r * std::sin(-kPi / 2 + k * 2 * kPi / 3)});
   } else {  // circle of diameter s
-    for (int k = 0; k < 48; ++k) local.push_back({s / 2 * std::cos(k * 2 * kPi / 48), s / 2 * std::sin(k * 2 * kPi / 48)});
+    for (int k = 0; k < 48; ++k)
+      local.push_back({s / 2 * std::cos(k * 2 * kPi / 48), s / 2 * std::sin(k * 2 * kPi / 48)});
   }
   double ca = std::cos(a), sa = std::sin(a);
   std::vector<std::array<double, 2>> out;

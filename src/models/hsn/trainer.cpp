@@ -1,8 +1,8 @@
 #include "hnn/models/hsn/trainer.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "hnn/core/error.h"
 #include "hnn/models/hsn/evaluate.h"

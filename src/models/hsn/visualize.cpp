@@ -23,8 +23,8 @@ const cv::Scalar kEventColor(kEventPixel[0], kEventPixel[1], kEventPixel[2]), kT
     kPredictionColor(255, 80, 0);
 }  // namespace
 
-int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt,
-                             const std::string& out, const TrackVideoOptions& o) {
+int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt, const std::string& out,
+                             const TrackVideoOptions& o) {
   HNN_CHECK(hsn->mode == Mode::Hybrid, "tracking video: needs an HSN tracker");
   auto data = build_dataset(rec, gt, o.load);
   torch::NoGradGuard ng;
@@ -61,7 +61,8 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
         auto pb = torch::stack({p[0] - w / 2, p[1] - h / 2, p[0] + w / 2, p[1] + h / 2});
         cv::rectangle(big, rect(pb), kPredictionColor, 2);
       }
-      cv::putText(big, "t = " + std::to_string((data.t_us[i] - data.t_us[0]) / 1000 + t - batch.dvs.size(0) / 2) + " ms",
+      cv::putText(big,
+                  "t = " + std::to_string((data.t_us[i] - data.t_us[0]) / 1000 + t - batch.dvs.size(0) / 2) + " ms",
                   cv::Point(6, 18), cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(255, 255, 255), 1, cv::LINE_AA);
       video.write(big);
       ++written;
@@ -73,11 +74,12 @@ int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const G
 
 #else
 
-int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt,
-                             const std::string& out, const TrackVideoOptions& o) {
-  fail("cannot write the tracking video '{}': hnn was built without OpenCV (install libopencv-dev, then "
-       "reconfigure with -DHNN_WITH_VIDEO=ON)",
-       out);
+int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt, const std::string& out,
+                             const TrackVideoOptions& o) {
+  fail(
+      "cannot write the tracking video '{}': hnn was built without OpenCV (install libopencv-dev, then "
+      "reconfigure with -DHNN_WITH_VIDEO=ON)",
+      out);
 }
 
 #endif  // HNN_HAVE_VIDEO

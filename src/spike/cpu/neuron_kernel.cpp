@@ -6,12 +6,12 @@
 
 namespace hnn::spike::cpu {
 
-#define HNN_DECLARE_ISA(ns)                         \
-  namespace ns {                                    \
-  void forward(const ForwardArgs<float>& a);        \
-  void forward(const ForwardArgs<double>& a);       \
-  void backward(const BackwardArgs<float>& a);      \
-  void backward(const BackwardArgs<double>& a);     \
+#define HNN_DECLARE_ISA(ns)                     \
+  namespace ns {                                \
+  void forward(const ForwardArgs<float>& a);    \
+  void forward(const ForwardArgs<double>& a);   \
+  void backward(const BackwardArgs<float>& a);  \
+  void backward(const BackwardArgs<double>& a); \
   }
 HNN_DECLARE_ISA(sse2)
 HNN_DECLARE_ISA(avx2)
@@ -38,27 +38,36 @@ Isa isa() {
 
 const char* kernel_isa() {
   switch (isa()) {
-    case Isa::Avx512: return "avx512";
-    case Isa::Avx2: return "avx2";
-    default: return "sse2";
+    case Isa::Avx512:
+      return "avx512";
+    case Isa::Avx2:
+      return "avx2";
+    default:
+      return "sse2";
   }
 }
 
 template <typename T>
 void neuron_forward(const ForwardArgs<T>& a) {
   switch (isa()) {
-    case Isa::Avx512: return avx512::forward(a);
-    case Isa::Avx2: return avx2::forward(a);
-    default: return sse2::forward(a);
+    case Isa::Avx512:
+      return avx512::forward(a);
+    case Isa::Avx2:
+      return avx2::forward(a);
+    default:
+      return sse2::forward(a);
   }
 }
 
 template <typename T>
 void neuron_backward(const BackwardArgs<T>& a) {
   switch (isa()) {
-    case Isa::Avx512: return avx512::backward(a);
-    case Isa::Avx2: return avx2::backward(a);
-    default: return sse2::backward(a);
+    case Isa::Avx512:
+      return avx512::backward(a);
+    case Isa::Avx2:
+      return avx2::backward(a);
+    default:
+      return sse2::backward(a);
   }
 }
 

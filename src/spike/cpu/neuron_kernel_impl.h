@@ -1,11 +1,10 @@
 // Fused CPU kernels (internal; compiled once per instruction set by neuron_kernel_<isa>.cpp with
-// HNN_KERNEL_NS naming the namespace, and chosen at run time by neuron_kernel.cpp). Neurons are split into chunks of kChunk; each parallel task walks time for
-// its chunk, reading and writing each step's slice of the sequences as one contiguous stream
-// (so hardware prefetchers keep up), with the state and parameters in task-local buffers.
-// Every sequence element is read or written once, nothing is allocated per step, and each
-// step is one loop over the chunk, specialised at compile time on the charge form, the
-// surrogate and adaptivity so it vectorises. Reset modes and flags enter as 0/1 coefficients;
-// because spikes are exactly 0 or 1 this gives bit-identical results to the step formulas.
+// HNN_KERNEL_NS naming the namespace, and chosen at run time by neuron_kernel.cpp). Neurons are split into chunks of
+// kChunk; each parallel task walks time for its chunk, reading and writing each step's slice of the sequences as one
+// contiguous stream (so hardware prefetchers keep up), with the state and parameters in task-local buffers. Every
+// sequence element is read or written once, nothing is allocated per step, and each step is one loop over the chunk,
+// specialised at compile time on the charge form, the surrogate and adaptivity so it vectorises. Reset modes and flags
+// enter as 0/1 coefficients; because spikes are exactly 0 or 1 this gives bit-identical results to the step formulas.
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -62,7 +61,9 @@ inline T charge(T v, T x, T d, T vrest) {
 struct Coeffs {
   double hard, soft, detach_keep, inclusive;
   explicit Coeffs(const NeuronSpec& s)
-      : hard(s.reset == Reset::Hard), soft(s.reset == Reset::Soft), detach_keep(!s.detach_reset),
+      : hard(s.reset == Reset::Hard),
+        soft(s.reset == Reset::Soft),
+        detach_keep(!s.detach_reset),
         inclusive(s.inclusive) {}
 };
 
@@ -151,8 +152,8 @@ void forward_impl(const ForwardArgs<T>& A) {
           }
         } else {
           forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, PerNeuron<T>{tht}, PerNeuron<T>{d},
-                                       PerNeuron<T>{vrest}, PerNeuron<T>{vr}, PerNeuron<T>{rho},
-                                       PerNeuron<T>{beta}, v, a, s_out, h_out);
+                                       PerNeuron<T>{vrest}, PerNeuron<T>{vr}, PerNeuron<T>{rho}, PerNeuron<T>{beta}, v,
+                                       a, s_out, h_out);
         }
         if (A.v_seq) std::memcpy(A.v_seq + off, v, n * sizeof(T));
         if (Adaptive) std::memcpy(A.a_seq + off, a, n * sizeof(T));
@@ -213,10 +214,10 @@ template <typename T, Charge C, bool Adaptive, SurrogateKind K, typename PP>
 void backward_step(int64_t n, T alpha, T hard, T soft, T keep, T incl, T use_prev, const T* __restrict hp,
                    const T* __restrict thp, const T* __restrict app, const T* __restrict v0, const T* __restrict gs_in,
                    const T* __restrict gv_in, const T* __restrict ap, const T* __restrict x, PP d, PP vr, PP vrest,
-                   PP rho, PP beta, const T* __restrict cur_h, const T* __restrict cur_the,
-                   T* __restrict prev_h, T* __restrict prev_the, T* __restrict cv, T* __restrict ca,
-                   T* __restrict acc_th, T* __restrict acc_d, T* __restrict acc_rho, T* __restrict acc_beta,
-                   T* __restrict gx, T* __restrict gthe_out) {
+                   PP rho, PP beta, const T* __restrict cur_h, const T* __restrict cur_the, T* __restrict prev_h,
+                   T* __restrict prev_the, T* __restrict cv, T* __restrict ca, T* __restrict acc_th,
+                   T* __restrict acc_d, T* __restrict acc_rho, T* __restrict acc_beta, T* __restrict gx,
+                   T* __restrict gthe_out) {
   for (int64_t i = 0; i < n; ++i) {
     // Recompute step t-1: membrane after reset, and keep h, threshold for the next pass.
     T hprev = hp[i];
@@ -295,12 +296,13 @@ void backward_impl(const BackwardArgs<T>& A) {
           for (int64_t t = TT - 1; t >= 0; --t) {
             const int64_t off = t * N + i0;
             auto run = [&](auto dd, auto vvr) {
-              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, A.h + off, th,
-                                          A.g_s ? A.g_s + off : zeros, A.g_v ? A.g_v + off : zeros, dd, vvr, cv,
-                                          acc_th, A.g_x + off);
+              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, A.h + off, th, A.g_s ? A.g_s + off : zeros,
+                                          A.g_v ? A.g_v + off : zeros, dd, vvr, cv, acc_th, A.g_x + off);
             };
-            if (uniform) run(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
-            else run(PerNeuron<T>{d}, PerNeuron<T>{vr});
+            if (uniform)
+              run(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
+            else
+              run(PerNeuron<T>{d}, PerNeuron<T>{vr});
           }
           finish(i0, n);
           continue;
@@ -326,8 +328,8 @@ void backward_impl(const BackwardArgs<T>& A) {
           backward_step<T, C, Adaptive, K>(
               n, alpha, hard, soft, keep, incl, first ? T(0) : T(1), first ? zeros : A.h + off - N,
               first ? zeros : theta_at(A.theta, A.theta_per_step, t - 1, N, i0, th),
-              Adaptive && !first ? a_before(t - 1) : zeros, first ? A.v0 + i0 : zeros,
-              A.g_s ? A.g_s + off : zeros, A.g_v ? A.g_v + off : zeros, Adaptive ? a_before(t) : zeros,
+              Adaptive && !first ? a_before(t - 1) : zeros, first ? A.v0 + i0 : zeros, A.g_s ? A.g_s + off : zeros,
+              A.g_v ? A.g_v + off : zeros, Adaptive ? a_before(t) : zeros,
               want_decay && C == Charge::LifOde ? A.x + off : zeros, dd, vvr, vvrest, rr, bb, cur_h, cur_the, prev_h,
               prev_the, cv, ca, acc_th, acc_d, acc_rho, acc_beta, A.g_x + off,
               A.theta_per_step && A.g_theta ? A.g_theta + off : scratch);
@@ -349,11 +351,16 @@ void backward_impl(const BackwardArgs<T>& A) {
 template <typename T, Charge C, bool Adaptive>
 void backward_surrogate(const BackwardArgs<T>& A) {
   switch (A.spec.surrogate.kind) {
-    case SurrogateKind::Rectangular: return backward_impl<T, C, Adaptive, SurrogateKind::Rectangular>(A);
-    case SurrogateKind::Sigmoid: return backward_impl<T, C, Adaptive, SurrogateKind::Sigmoid>(A);
-    case SurrogateKind::Arctan: return backward_impl<T, C, Adaptive, SurrogateKind::Arctan>(A);
-    case SurrogateKind::FastSigmoid: return backward_impl<T, C, Adaptive, SurrogateKind::FastSigmoid>(A);
-    case SurrogateKind::Triangle: return backward_impl<T, C, Adaptive, SurrogateKind::Triangle>(A);
+    case SurrogateKind::Rectangular:
+      return backward_impl<T, C, Adaptive, SurrogateKind::Rectangular>(A);
+    case SurrogateKind::Sigmoid:
+      return backward_impl<T, C, Adaptive, SurrogateKind::Sigmoid>(A);
+    case SurrogateKind::Arctan:
+      return backward_impl<T, C, Adaptive, SurrogateKind::Arctan>(A);
+    case SurrogateKind::FastSigmoid:
+      return backward_impl<T, C, Adaptive, SurrogateKind::FastSigmoid>(A);
+    case SurrogateKind::Triangle:
+      return backward_impl<T, C, Adaptive, SurrogateKind::Triangle>(A);
   }
 }
 
@@ -361,9 +368,12 @@ void backward_surrogate(const BackwardArgs<T>& A) {
 template <template <Charge, bool> class F, typename Args>
 void dispatch(const NeuronSpec& s, const Args& a) {
   switch (s.charge) {
-    case Charge::If: return s.adaptive ? F<Charge::If, true>::run(a) : F<Charge::If, false>::run(a);
-    case Charge::LifDecay: return s.adaptive ? F<Charge::LifDecay, true>::run(a) : F<Charge::LifDecay, false>::run(a);
-    case Charge::LifOde: return s.adaptive ? F<Charge::LifOde, true>::run(a) : F<Charge::LifOde, false>::run(a);
+    case Charge::If:
+      return s.adaptive ? F<Charge::If, true>::run(a) : F<Charge::If, false>::run(a);
+    case Charge::LifDecay:
+      return s.adaptive ? F<Charge::LifDecay, true>::run(a) : F<Charge::LifDecay, false>::run(a);
+    case Charge::LifOde:
+      return s.adaptive ? F<Charge::LifOde, true>::run(a) : F<Charge::LifOde, false>::run(a);
   }
 }
 
@@ -384,9 +394,17 @@ struct Bwd {
 
 }  // namespace
 
-void forward(const ForwardArgs<float>& a) { dispatch<Fwd<float>::template F>(a.spec, a); }
-void forward(const ForwardArgs<double>& a) { dispatch<Fwd<double>::template F>(a.spec, a); }
-void backward(const BackwardArgs<float>& a) { dispatch<Bwd<float>::template F>(a.spec, a); }
-void backward(const BackwardArgs<double>& a) { dispatch<Bwd<double>::template F>(a.spec, a); }
+void forward(const ForwardArgs<float>& a) {
+  dispatch<Fwd<float>::template F>(a.spec, a);
+}
+void forward(const ForwardArgs<double>& a) {
+  dispatch<Fwd<double>::template F>(a.spec, a);
+}
+void backward(const BackwardArgs<float>& a) {
+  dispatch<Bwd<float>::template F>(a.spec, a);
+}
+void backward(const BackwardArgs<double>& a) {
+  dispatch<Bwd<double>::template F>(a.spec, a);
+}
 
 }  // namespace hnn::spike::cpu::HNN_KERNEL_NS

@@ -2,11 +2,11 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
-#include "hrn_fixtures.h"
-#include "test_util.h"
 #include "hnn/core/error.h"
 #include "hnn/core/seed.h"
 #include "hnn/models/hrn/collision_hu.h"
+#include "hrn_fixtures.h"
+#include "test_util.h"
 
 using namespace hnn::models::hrn;
 
@@ -15,8 +15,8 @@ TEST(HrnCollisionHu, FeaturesAndLabels) {
   CollisionHuConfig cfg;
   auto x = pair_features(scene, 0, 1, cfg.steps);
   EXPECT_EQ(x.sizes(), (std::vector<int64_t>{kHuFeatures, 40}));
-  EXPECT_EQ(x[0][0].item<float>(), 1);   // object 0 visible at step 0
-  EXPECT_EQ(x[5][0].item<float>(), 0);   // object 1 enters at step 4
+  EXPECT_EQ(x[0][0].item<float>(), 1);  // object 0 visible at step 0
+  EXPECT_EQ(x[5][0].item<float>(), 0);  // object 1 enters at step 4
   EXPECT_EQ(x[5][4].item<float>(), 1);
   EXPECT_EQ(x[0][38].item<float>(), 0);  // padding
   auto set = make_pair_set({scene}, cfg);

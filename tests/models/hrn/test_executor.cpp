@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "hrn_fixtures.h"
 #include "hnn/models/hrn/executor.h"
+#include "hrn_fixtures.h"
 
 using namespace hnn::models::hrn;
 
@@ -81,22 +81,26 @@ TEST(HrnExecutor, DescriptiveAnswers) {
 
 TEST(HrnExecutor, MultipleChoiceAnswers) {
   Toy t;
-  const std::string q = " events events objects blue filter_color unique filter_collision objects green filter_color "
-                        "unique filter_collision unique filter_ancestor belong_to";
+  const std::string q =
+      " events events objects blue filter_color unique filter_collision objects green filter_color "
+      "unique filter_collision unique filter_ancestor belong_to";
   EXPECT_EQ(t.run("objects red filter_color unique" + q), "correct");
   EXPECT_EQ(t.run("objects green filter_color unique" + q), "wrong");
   EXPECT_EQ(t.run("objects green filter_color unique" + q + " negate"), "correct");
   EXPECT_EQ(t.run("events objects blue filter_color unique filter_in unique" + q), "correct");
   EXPECT_EQ(t.run("events objects red filter_color unique filter_collision objects blue filter_color unique "
-                  "filter_collision unique" + q),
+                  "filter_collision unique" +
+                  q),
             "correct");
   // Predictive: the red-green collision happens only in the unseen part.
   const std::string pred = " unseen_events belong_to";
   EXPECT_EQ(t.run("all_events objects red filter_color unique filter_collision objects green filter_color unique "
-                  "filter_collision unique" + pred),
+                  "filter_collision unique" +
+                  pred),
             "correct");
   EXPECT_EQ(t.run("all_events objects red filter_color unique filter_collision objects blue filter_color unique "
-                  "filter_collision unique" + pred),
+                  "filter_collision unique" +
+                  pred),
             "wrong");
   // Counterfactual.
   auto cf = [&](const std::string& a, const std::string& b, const std::string& removed, bool neg = false) {
@@ -119,8 +123,8 @@ TEST(HrnExecutor, MultipleChoiceAnswers) {
 
 TEST(HrnExecutor, ErrorsAreNotAnswers) {
   Toy t;
-  EXPECT_EQ(t.run("count"), "error");                           // missing argument
-  EXPECT_EQ(t.run("objects"), "error");                         // a list is no answer
+  EXPECT_EQ(t.run("count"), "error");                                        // missing argument
+  EXPECT_EQ(t.run("objects"), "error");                                      // a list is no answer
   EXPECT_EQ(t.run("objects red filter_color unique query_frame"), "error");  // wrong type
   EXPECT_EQ(t.run("objects red filter_color count <END> objects"), "1");
   EXPECT_EQ(t.run("<START> objects count"), "3");

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "hrn_fixtures.h"
 #include "hnn/models/hrn/batch.h"
 #include "hnn/models/hrn/network.h"
 #include "hnn/models/hrn/reasoner.h"
+#include "hrn_fixtures.h"
 
 using namespace hnn::models::hrn;
 
@@ -73,8 +73,7 @@ TEST(HrnBatch, MatchesStepByStepReference) {
   other.objects[0].color = "yellow";
   SceneContext ctx2(other, ReasonerOptions::no_clip());
   std::vector<std::string> programs = {
-      "objects red filter_color count",
-      "events objects filter_in first filter_order query_object query_shape",
+      "objects red filter_color count", "events objects filter_in first filter_order query_object query_shape",
       "objects events filter_end query_frame filter_stationary count",
       "objects gray filter_color unique events events objects cube filter_shape unique filter_collision objects "
       "cylinder filter_shape unique filter_collision unique filter_ancestor belong_to"};

@@ -7,7 +7,9 @@
 using namespace hnn::models::hrn;
 
 namespace {
-std::string ins(const std::string& p) { return program_str(to_instructions(parse_program(p))); }
+std::string ins(const std::string& p) {
+  return program_str(to_instructions(parse_program(p)));
+}
 }  // namespace
 
 TEST(HrnProgram, ToInstructionsExamplesOfTheSpec) {
@@ -21,7 +23,8 @@ TEST(HrnProgram, ToInstructionsExamplesOfTheSpec) {
             "events objects filter_red filter_in objects filter_moving count");
   // filter_moving without events in front gets it prepended.
   EXPECT_EQ(ins("objects red filter_color filter_moving"), "events objects filter_red filter_moving");
-  EXPECT_EQ(ins("events objects filter_collision second filter_order"), "events objects filter_collision filter_second");
+  EXPECT_EQ(ins("events objects filter_collision second filter_order"),
+            "events objects filter_collision filter_second");
 }
 
 TEST(HrnProgram, ParseRejectsUnknownTokens) {

@@ -2,11 +2,11 @@
 
 #include <set>
 
-#include "hrn_fixtures.h"
-#include "test_util.h"
 #include "hnn/data/clevrer_questions.h"
 #include "hnn/models/hrn/agreement.h"
 #include "hnn/models/hrn/questions.h"
+#include "hrn_fixtures.h"
+#include "test_util.h"
 
 using namespace hnn::models::hrn;
 

@@ -1,16 +1,18 @@
 #include <gtest/gtest.h>
 
-#include "hrn_fixtures.h"
 #include "hnn/models/hrn/reasoner.h"
+#include "hrn_fixtures.h"
 
 using namespace hnn::models::hrn;
 
 namespace {
 
 std::vector<std::pair<std::string, std::string>> toy_cases() {
-  const std::string q = " events events objects blue filter_color unique filter_collision objects green filter_color "
-                        "unique filter_collision unique filter_ancestor belong_to";
-  const std::string out_q = " events events objects blue filter_color unique filter_out unique filter_ancestor belong_to";
+  const std::string q =
+      " events events objects blue filter_color unique filter_collision objects green filter_color "
+      "unique filter_collision unique filter_ancestor belong_to";
+  const std::string out_q =
+      " events events objects blue filter_color unique filter_out unique filter_ancestor belong_to";
   auto cf = [](const std::string& a, const std::string& b, const std::string& removed, bool neg) {
     return "all_events objects " + a + " filter_color unique filter_collision objects " + b +
            " filter_color unique filter_collision unique all_events objects " + removed +
@@ -56,7 +58,8 @@ std::vector<std::pair<std::string, std::string>> toy_cases() {
       {"objects red filter_color unique" + q + " negate", "wrong"},
       {"events objects blue filter_color unique filter_in unique" + q, "correct"},
       {"events objects red filter_color unique filter_collision objects blue filter_color unique filter_collision "
-       "unique" + q,
+       "unique" +
+           q,
        "correct"},
       {"objects green filter_color unique" + out_q, "correct"},
       {"all_events objects red filter_color unique filter_collision objects green filter_color unique filter_collision "
@@ -99,13 +102,16 @@ TEST(HrnReasoner, Rewrites) {
       "unique all_events objects green filter_color unique filter_counterfact belong_to negate"));
   EXPECT_EQ(p.kind, QuestionKind::Counterfactual);
   EXPECT_EQ(program_str(p.remove_program), "all_events objects green filter_color unique");
-  EXPECT_EQ(program_str(p.program), "events objects red filter_color unique filter_collision objects blue filter_color "
-                                    "unique filter_collision unique counter_negate");
-  auto q = plan_question(parse_program("all_events objects red filter_color unique filter_collision objects blue "
-                                       "filter_color unique filter_collision unique unseen_events belong_to"));
+  EXPECT_EQ(program_str(p.program),
+            "events objects red filter_color unique filter_collision objects blue filter_color "
+            "unique filter_collision unique counter_negate");
+  auto q =
+      plan_question(parse_program("all_events objects red filter_color unique filter_collision objects blue "
+                                  "filter_color unique filter_collision unique unseen_events belong_to"));
   EXPECT_EQ(q.kind, QuestionKind::Predictive);
-  EXPECT_EQ(program_str(q.program), "events objects red filter_color unique filter_collision objects blue filter_color "
-                                    "unique filter_collision unique unseen");
+  EXPECT_EQ(program_str(q.program),
+            "events objects red filter_color unique filter_collision objects blue filter_color "
+            "unique filter_collision unique unseen");
   // The remove object: the last one with a non-zero membrane.
   SceneContext ctx(hnn_test::toy_scene());
   auto tr = answer_traced(ctx, p);
@@ -124,8 +130,9 @@ TEST(HrnReasoner, ClipLimits) {
   for (int k = 0; k < 5; ++k) s.collisions.push_back({130 + 5 * k, 0, 1});
   s.collisions.push_back({160, 1, 2});
   s.collisions.push_back({170, 0, 1});
-  const auto prog = parse_program("all_events objects blue filter_color unique filter_collision objects green "
-                                  "filter_color unique filter_collision unique unseen_events belong_to");
+  const auto prog = parse_program(
+      "all_events objects blue filter_color unique filter_collision objects green "
+      "filter_color unique filter_collision unique unseen_events belong_to");
   auto plan = plan_question(prog);
   SceneContext clipped(s), open(s, ReasonerOptions::no_clip());
   EXPECT_EQ(clipped.executor.run(prog).value_or("error"), "correct");

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "hrn_fixtures.h"
 #include "hnn/models/hrn/simulation.h"
+#include "hrn_fixtures.h"
 
 using namespace hnn::models::hrn;
 
@@ -22,7 +22,7 @@ TEST(HrnSimulation, EntryExitEventsAndVelocities) {
   EXPECT_TRUE(sim.is_stationary(0, 65));
   EXPECT_FALSE(sim.is_visible(1, 15));
   EXPECT_FALSE(sim.is_moving(1, 15));
-  EXPECT_FALSE(sim.is_stationary(1, 15));  // invisible objects are neither
+  EXPECT_FALSE(sim.is_stationary(1, 15));     // invisible objects are neither
   EXPECT_NEAR(sim.speed(1, 20), 0.6, 1e-12);  // forward difference only
   EXPECT_TRUE(sim.is_stationary(2, 125));
   EXPECT_FALSE(sim.is_visible(0, 42));  // no trajectory step has frame 42

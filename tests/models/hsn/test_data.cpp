@@ -1,7 +1,7 @@
 // The turning-disk generator, ground-truth files and the HSN sample loader.
 #include <gtest/gtest.h>
-#include <opencv2/core.hpp>
 #include <torch/torch.h>
+#include <opencv2/core.hpp>
 
 #include <cmath>
 
@@ -25,7 +25,9 @@ GenerateOptions short_recording(double seconds = 0.25, uint64_t seed = 3) {
   return g;
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "hnn_hsn_" + name; }
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "hnn_hsn_" + name;
+}
 
 }  // namespace
 
@@ -92,7 +94,8 @@ TEST(HsnRecording, GeneratesEventsFramesAndGroundTruthDeterministically) {
   // Events only near the moving edges: almost all inside the crop around the disk.
   int64_t inside = 0;
   for (size_t i = 0; i < rec.events.size(); ++i)
-    inside += rec.events.x[i] >= 88 && rec.events.x[i] < 88 + 145 && rec.events.y[i] >= 71 && rec.events.y[i] < 71 + 145;
+    inside +=
+        rec.events.x[i] >= 88 && rec.events.x[i] < 88 + 145 && rec.events.y[i] >= 71 && rec.events.y[i] < 71 + 145;
   EXPECT_GT((double)inside / rec.events.size(), 0.95);
   auto other = generate_recording(short_recording(0.25, 4), nullptr, false);
   EXPECT_NE(other.events.size(), rec.events.size());
@@ -121,8 +124,9 @@ TEST(HsnRecording, GroundTruthFileRoundTripAndInterpolation) {
   }
   hnn::write_file_atomically(path, "{\"t\": 5, \"object\": 7, \"box\": [1, 2, 3, 4]}\n");
   EXPECT_THROW(read_ground_truth(path), hnn::Error);
-  hnn::write_file_atomically(path, "{\"t\": 5, \"object\": 0, \"box\": [1, 2, 3, 4]}\n"
-                                   "{\"t\": 4, \"object\": 0, \"box\": [1, 2, 3, 4]}\n");
+  hnn::write_file_atomically(path,
+                             "{\"t\": 5, \"object\": 0, \"box\": [1, 2, 3, 4]}\n"
+                             "{\"t\": 4, \"object\": 0, \"box\": [1, 2, 3, 4]}\n");
   EXPECT_THROW(read_ground_truth(path), hnn::Error);
   hnn::write_file_atomically(path, "\n");
   EXPECT_THROW(read_ground_truth(path), hnn::Error);

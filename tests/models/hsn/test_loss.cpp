@@ -11,14 +11,14 @@ using namespace hnn::models::hsn;
 
 TEST(HsnLoss, TargetMapRings) {
   auto gt = target_map(torch::tensor({{0.0, 0.0}}), 13)[0];
-  EXPECT_EQ(gt[6][6].item<float>(), 1);    // the centre cell
-  EXPECT_EQ(gt[6][7].item<float>(), 0);    // distance 1: neutral
-  EXPECT_EQ(gt[7][7].item<float>(), 0);    // distance 1.41
-  EXPECT_EQ(gt[6][8].item<float>(), -1);   // distance 2
+  EXPECT_EQ(gt[6][6].item<float>(), 1);   // the centre cell
+  EXPECT_EQ(gt[6][7].item<float>(), 0);   // distance 1: neutral
+  EXPECT_EQ(gt[7][7].item<float>(), 0);   // distance 1.41
+  EXPECT_EQ(gt[6][8].item<float>(), -1);  // distance 2
   EXPECT_EQ((gt == 1).sum().item<int64_t>(), 1);
   auto off = target_map(torch::tensor({{2.5, -1.0}}), 13)[0];
-  EXPECT_EQ(off[5][8].item<float>(), 1);   // (x = 2, y = -1) is 0.5 away
-  EXPECT_EQ(off[5][9].item<float>(), 1);   // (x = 3, y = -1) is 0.5 away
+  EXPECT_EQ(off[5][8].item<float>(), 1);  // (x = 2, y = -1) is 0.5 away
+  EXPECT_EQ(off[5][9].item<float>(), 1);  // (x = 3, y = -1) is 0.5 away
 }
 
 TEST(HsnLoss, LossOnAHandCase) {
@@ -56,7 +56,9 @@ TEST(HsnLoss, DecodeCentroidFindsThePlateauCentre) {
   auto cm = torch::where(d <= 2, (2 - d).clamp_max(1), -0.1 * d).unsqueeze(0);
   auto argmax = decode_locations(cm, argmax_decoding(8));
   auto centroid = decode_locations(cm, DecodeOptions{});
-  auto err = [&](const at::Tensor& loc) { return std::hypot(loc[0][0].item<double>() - cx, loc[0][1].item<double>() - cy); };
+  auto err = [&](const at::Tensor& loc) {
+    return std::hypot(loc[0][0].item<double>() - cx, loc[0][1].item<double>() - cy);
+  };
   EXPECT_GT(err(argmax), 0.3);
   EXPECT_LT(err(centroid), 0.1);
   // On the plain grid too.
@@ -64,7 +66,8 @@ TEST(HsnLoss, DecodeCentroidFindsThePlateauCentre) {
   // A single-cell peak stays put; a map without a positive peak keeps the argmax.
   auto one = torch::full({1, 13, 13}, -1.0);
   one[0][3][9] = 2;
-  EXPECT_TRUE(torch::allclose(decode_locations(one, DecodeOptions{1, 2.0, 0.5}), torch::tensor({{3.0, -3.0}}).to(torch::kFloat)));
+  EXPECT_TRUE(torch::allclose(decode_locations(one, DecodeOptions{1, 2.0, 0.5}),
+                              torch::tensor({{3.0, -3.0}}).to(torch::kFloat)));
   auto negative = -d2.unsqueeze(0) - 1;
   EXPECT_TRUE(torch::allclose(decode_locations(negative, DecodeOptions{1, 2.0, 0.5}), decode_locations(negative)));
   EXPECT_THROW(decode_locations(cm, DecodeOptions{0, 2.0, 0.5}), hnn::Error);

@@ -41,7 +41,9 @@ NetworkOptions narrow() {
   return o;
 }
 
-std::string temp_path(const std::string& name) { return ::testing::TempDir() + "hnn_hsn_" + name; }
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "hnn_hsn_" + name;
+}
 
 }  // namespace
 

@@ -19,10 +19,10 @@ namespace hnn::models::hrn {
 struct AgreementRow {
   std::string type, name, divergence;
   bool snn = true;
-  int64_t total = 0;        // programs the executor answers (descriptive questions and choices)
-  int64_t agree = 0;        // SNN answer == executor answer
-  int64_t no_answer = 0;    // SNN gave none (query_* without a firing value)
-  int64_t exec_error = 0;   // programs the executor answers with 'error' (not counted)
+  int64_t total = 0;       // programs the executor answers (descriptive questions and choices)
+  int64_t agree = 0;       // SNN answer == executor answer
+  int64_t no_answer = 0;   // SNN gave none (query_* without a firing value)
+  int64_t exec_error = 0;  // programs the executor answers with 'error' (not counted)
   // With reference answers: how many of the counted programs each system gets right.
   int64_t ref_total = 0, snn_correct = 0, exec_correct = 0;
   double exec_guess_correct = 0;  // executor, uniform guess on error (expected value)
@@ -34,7 +34,7 @@ struct AgreementResult {
   std::vector<AgreementRow> types;      // descriptive, explanatory, predictive, counterfactual
   int64_t scenes = 0, programs = 0;
   double seconds = 0, snn_seconds = 0;
-  std::vector<std::string> examples;    // a few disagreements, for the report
+  std::vector<std::string> examples;  // a few disagreements, for the report
 };
 
 struct AgreementOptions {

@@ -24,12 +24,12 @@
 namespace hnn::models::hrn {
 
 struct CollisionHuConfig {
-  int channels = 16;     // width of the first UNet level (doubles per level)
-  int levels = 2;        // down-sampling levels
-  int hidden = 64;       // MLP head width
-  int steps = 40;        // trajectory steps fed to the net (zero padded / cut)
-  int frame_scale = 190; // frame = when * frame_scale
-  int frame_step = 5;    // detections are snapped to this grid (the trajectory's)
+  int channels = 16;      // width of the first UNet level (doubles per level)
+  int levels = 2;         // down-sampling levels
+  int hidden = 64;        // MLP head width
+  int steps = 40;         // trajectory steps fed to the net (zero padded / cut)
+  int frame_scale = 190;  // frame = when * frame_scale
+  int frame_step = 5;     // detections are snapped to this grid (the trajectory's)
   std::string to_json() const;
   static CollisionHuConfig from_json(const std::string& text, const std::string& where);
 };
@@ -69,8 +69,8 @@ PairSet make_pair_set(const std::vector<data::ClevrerScene>& scenes, const Colli
 
 struct HuMetrics {
   double precision = 0, recall = 0, f1 = 0;
-  double frame_error = 0;      // mean |predicted - true| first-collision frame over true positives
-  double event_recall = 0;     // fraction of all collision events whose pair is detected
+  double frame_error = 0;   // mean |predicted - true| first-collision frame over true positives
+  double event_recall = 0;  // fraction of all collision events whose pair is detected
   int64_t tp = 0, fp = 0, fn = 0, tn = 0;
   double loss = 0;
 };

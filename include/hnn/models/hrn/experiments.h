@@ -18,7 +18,7 @@ struct RobustnessRow {
   double threshold = 0;
   double false_events = 0, missed_events = 0;  // per video: detected pairs that never collide / missed pairs
   int64_t programs = 0;
-  double hrn = 0, executor = 0, guess = 0;     // accuracy (%) against the answers on the file's events
+  double hrn = 0, executor = 0, guess = 0;  // accuracy (%) against the answers on the file's events
   double type_hrn[4] = {0, 0, 0, 0}, type_exec[4] = {0, 0, 0, 0}, type_guess[4] = {0, 0, 0, 0};
 };
 struct RobustnessOptions {
@@ -39,9 +39,9 @@ struct LatencyRow {
   int value = 0;   // number of objects / events
   int scenes = 0;
   int64_t programs = 0;
-  double neurons = 0, steps = 0;     // mean network size and mean time steps T
-  double snn_us = 0, exec_us = 0;    // median latency per question (one at a time, one thread)
-  double build_us = 0;               // median time to build a scene's normal network (HU 1)
+  double neurons = 0, steps = 0;   // mean network size and mean time steps T
+  double snn_us = 0, exec_us = 0;  // median latency per question (one at a time, one thread)
+  double build_us = 0;             // median time to build a scene's normal network (HU 1)
 };
 struct LatencyOptions {
   int max_scenes_per_group = 40;

@@ -17,16 +17,60 @@ constexpr float kSub = 1;          // the +-1 coincidence channel
 // The named neurons, in the reference's order. The six-neuron blocks (o.., e..) repeat per
 // object and per event; names from `events` on shift by 6 (n_obj - 1).
 enum Neuron : int {
-  kObjects, kShape, kMaterial, kColor,
-  kCube, kCylinder, kSphere, kRubber, kMetal,
-  kGray, kRed, kBlue, kGreen, kBrown, kPurple, kCyan, kYellow,
-  kCount, kBelong, kBelongGate, kOExGate, kOInhGate,
-  kOCopyFun, kOInhFun, kOMovFun, kOStaFun, kOAttFun,
-  kO, kOCopy, kOInh, kOMov, kOSta, kOAtt,
-  kEvents, kStart, kEnd, kEExGate, kEInhGate, kECopyFun,
-  kEInFun, kEOutFun, kEColFun, kEAncestorFun, kEBeforeFun, kEAfterFun,
-  kEFirstFun, kESecondFun, kELastFun,
-  kE, kECopy, kEAtt, kEAncestor, kEBefore, kEAfter,
+  kObjects,
+  kShape,
+  kMaterial,
+  kColor,
+  kCube,
+  kCylinder,
+  kSphere,
+  kRubber,
+  kMetal,
+  kGray,
+  kRed,
+  kBlue,
+  kGreen,
+  kBrown,
+  kPurple,
+  kCyan,
+  kYellow,
+  kCount,
+  kBelong,
+  kBelongGate,
+  kOExGate,
+  kOInhGate,
+  kOCopyFun,
+  kOInhFun,
+  kOMovFun,
+  kOStaFun,
+  kOAttFun,
+  kO,
+  kOCopy,
+  kOInh,
+  kOMov,
+  kOSta,
+  kOAtt,
+  kEvents,
+  kStart,
+  kEnd,
+  kEExGate,
+  kEInhGate,
+  kECopyFun,
+  kEInFun,
+  kEOutFun,
+  kEColFun,
+  kEAncestorFun,
+  kEBeforeFun,
+  kEAfterFun,
+  kEFirstFun,
+  kESecondFun,
+  kELastFun,
+  kE,
+  kECopy,
+  kEAtt,
+  kEAncestor,
+  kEBefore,
+  kEAfter,
   kNumNamed
 };
 const char* neuron_name(Neuron n);
@@ -78,7 +122,7 @@ struct Network {
   std::vector<Synapse> synapses;  // sorted by (src, dst); no zero weights
   std::vector<int> src_begin;     // size() + 1 entries
   int size() const { return layout.size(); }
-  float w(int dst, int src) const;  // 0 when there is no synapse
+  float w(int dst, int src) const;   // 0 when there is no synapse
   std::vector<float> dense() const;  // [n * n], W[dst * n + src] (m = W s)
 };
 

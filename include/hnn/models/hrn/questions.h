@@ -23,8 +23,8 @@ const std::vector<TemplateInfo>& question_templates();
 const TemplateInfo* find_template(const std::string& name);
 
 struct QuestionOptions {
-  int per_template = 2;  // instances of each template per video (at most)
-  int max_choices = 4;   // choices per multiple-choice question (at most)
+  int per_template = 2;                // instances of each template per video (at most)
+  int max_choices = 4;                 // choices per multiple-choice question (at most)
   std::vector<std::string> templates;  // only these (empty: all)
 };
 

@@ -20,9 +20,9 @@ namespace hnn::models::hrn {
 
 // The clip limits of the reference; 0 lifts a limit.
 struct ReasonerOptions {
-  int max_events = 20;          // normal network: events()[:20]
-  int max_unseen = 5;           // predictive network: the first 5 unseen collisions
-  int max_counterfactual = 5;   // counterfactual network: the first 5 collisions of cf_events[k]
+  int max_events = 20;         // normal network: events()[:20]
+  int max_unseen = 5;          // predictive network: the first 5 unseen collisions
+  int max_counterfactual = 5;  // counterfactual network: the first 5 collisions of cf_events[k]
   static ReasonerOptions no_clip() { return {0, 0, 0}; }
 };
 

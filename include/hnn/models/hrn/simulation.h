@@ -66,8 +66,8 @@ class Simulation {
   const data::ClevrerScene* scene_;
   SimulationOptions opt_;
   std::vector<int> step_frames_;
-  std::vector<char> visible_;    // [step * n_obj + obj]
-  std::vector<double> speed_;    // [step * n_obj + obj]
+  std::vector<char> visible_;  // [step * n_obj + obj]
+  std::vector<double> speed_;  // [step * n_obj + obj]
   std::vector<Event> in_out_;
   std::vector<Event> collisions_;
   std::vector<std::vector<Event>> counterfactual_;  // per removed object

@@ -16,7 +16,7 @@ struct StimulusEntry {
 };
 
 struct Stimulus {
-  int steps = 0;  // T, including the final empty step
+  int steps = 0;                       // T, including the final empty step
   std::vector<StimulusEntry> entries;  // sorted by step
 };
 

@@ -31,7 +31,9 @@ struct DecodeOptions {
 };
 
 // The reference's decoding: the argmax of each map, no refinement.
-inline DecodeOptions argmax_decoding(int64_t upsample = 1) { return {upsample, 0.0, 0.0}; }
+inline DecodeOptions argmax_decoding(int64_t upsample = 1) {
+  return {upsample, 0.0, 0.0};
+}
 
 // Response maps [..., size, size] -> loc [..., 2] (x, y) in grid units.
 at::Tensor decode_locations(const at::Tensor& cm, const DecodeOptions& o);

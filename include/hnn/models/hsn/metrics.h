@@ -20,9 +20,9 @@ at::Tensor box_centres(const at::Tensor& boxes);
 
 struct TrackMetrics {
   double mean_iou = 0;
-  double center_error_px = 0;    // mean Euclidean distance
-  double precision_20px = 0;     // fraction within 20 px (a common tracking precision score)
-  double success_auc = 0;        // mean of the success curve over thresholds 0, 0.05, ..., 1
+  double center_error_px = 0;               // mean Euclidean distance
+  double precision_20px = 0;                // fraction within 20 px (a common tracking precision score)
+  double success_auc = 0;                   // mean of the success curve over thresholds 0, 0.05, ..., 1
   std::vector<double> thresholds, success;  // the success curve
   int64_t count = 0;
 };

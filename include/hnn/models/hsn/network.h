@@ -17,9 +17,9 @@
 namespace hnn::models::hsn {
 
 struct NetworkOptions {
-  double width = 1.0;            // channel multiplier (64 * width, ...)
-  double threshold = 0.5;        // initial per-channel SNN threshold
-  double decay = 0.0;            // SNN membrane decay (0: memoryless, as the reference)
+  double width = 1.0;      // channel multiplier (64 * width, ...)
+  double threshold = 0.5;  // initial per-channel SNN threshold
+  double decay = 0.0;      // SNN membrane decay (0: memoryless, as the reference)
   std::string surrogate = "rect:1";
   int64_t channels(int64_t c) const;  // max(1, round(c * width))
 };

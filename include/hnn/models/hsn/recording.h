@@ -18,7 +18,7 @@ struct GenerateOptions {
   SceneOptions scene;
   double seconds = 4;
   double aps_hz = 25;
-  double render_hz = 2000;  // frames fed to the event simulator
+  double render_hz = 2000;           // frames fed to the event simulator
   int64_t t0_us = 1700000000000000;  // recordings carry Unix time, as real AEDAT 4 files
   events::SimulatorOptions simulator = default_simulator();
   uint64_t seed = 0;
@@ -27,7 +27,7 @@ struct GenerateOptions {
 
 // Object boxes (sensor pixels) sampled every millisecond.
 struct GroundTruth {
-  std::vector<int64_t> t;                      // µs, increasing
+  std::vector<int64_t> t;  // µs, increasing
   std::vector<std::array<Box, kObjects>> boxes;
   // Boxes at time t, linearly interpolated (clamped at the ends).
   std::array<Box, kObjects> at(int64_t t_us) const;

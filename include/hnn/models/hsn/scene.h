@@ -28,12 +28,12 @@ struct SceneOptions {
   // The reference crop (rows 71-215, columns 88-232); the disk is centred in it.
   int crop_x = 88, crop_y = 71, crop_size = 145;
   double disk_radius = 66;
-  std::array<double, kObjects> radius = {20, 38, 52};        // distance of each object from the axis
-  std::array<double, kObjects> size = {22, 24, 18};          // cross arm length, triangle side, circle diameter
-  std::array<double, kObjects> phase_deg = {0, 130, 250};    // angle at t = 0
-  int background = 10, disk = 200, object = 10;              // gray levels (< 20 is "dark" for labelling)
-  double noise = 1.5;                                        // APS noise standard deviation (gray levels)
-  double speed = 0.5;                                        // turns per second (counter-clockwise)
+  std::array<double, kObjects> radius = {20, 38, 52};      // distance of each object from the axis
+  std::array<double, kObjects> size = {22, 24, 18};        // cross arm length, triangle side, circle diameter
+  std::array<double, kObjects> phase_deg = {0, 130, 250};  // angle at t = 0
+  int background = 10, disk = 200, object = 10;            // gray levels (< 20 is "dark" for labelling)
+  double noise = 1.5;                                      // APS noise standard deviation (gray levels)
+  double speed = 0.5;                                      // turns per second (counter-clockwise)
 };
 
 class TurningDisk {

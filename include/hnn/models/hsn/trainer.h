@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "hnn/train/trainer.h"
 #include "hnn/models/hsn/dataset.h"
 #include "hnn/models/hsn/network.h"
+#include "hnn/train/trainer.h"
 
 namespace hnn::models::hsn {
 
@@ -39,11 +39,10 @@ struct EpochLog {
 
 // Trains in place; validation (if given) reports the mean IoU after each epoch. Returns the
 // epochs run by this call (after a resume: from the checkpoint's epoch on).
-std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const HsnData* val,
-                                    const TrainOptions& o, const std::function<void(const EpochLog&)>& on_epoch = {});
+std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const HsnData* val, const TrainOptions& o,
+                                    const std::function<void(const EpochLog&)>& on_epoch = {});
 
-void save_tracker(const std::string& path, Tracker& model, torch::optim::Optimizer* opt = nullptr,
-                  int64_t epoch = 0);
+void save_tracker(const std::string& path, Tracker& model, torch::optim::Optimizer* opt = nullptr, int64_t epoch = 0);
 
 struct LoadedTracker {
   Tracker model{nullptr};

@@ -23,7 +23,7 @@ struct TrackVideoOptions {
 // Runs the HSN over the recording (bins of load.bins around each APS frame) and writes the
 // tracking view to `out` (.avi, .mp4, .gif or .png, by extension). Templates come from ground
 // truth when given, else from the APS frame's contours. Returns the number of video frames.
-int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt,
-                             const std::string& out, const TrackVideoOptions& o = {});
+int64_t write_tracking_video(Tracker& hsn, const events::Recording& rec, const GroundTruth* gt, const std::string& out,
+                             const TrackVideoOptions& o = {});
 
 }  // namespace hnn::models::hsn
