@@ -6,43 +6,39 @@
 
 #include "demos.h"
 #include "hnn/data/idx.h"
+#include "hnn/hu/presets.h"
+#include "hnn/nn/time_fold.h"
 #include "hnn/spike/neurons.h"
 #include "hnn/train/classify.h"
 
 namespace hnn::cli {
 namespace {
 
-// Input rate-coded over T steps (Bernoulli spikes with p = intensity, or the intensity as a
-// constant current), one LIF hidden layer, a linear read-out averaged over time.
+// Input rate-coded over T steps by a hybrid unit (Poisson encoder: Bernoulli spikes with
+// p = intensity; or the rate encoder: the intensity as a constant current), one LIF hidden layer,
+// a linear read-out averaged over time. Time is folded into the batch for the linear layers.
 struct SpikingMlpImpl : torch::nn::Module {
   SpikingMlpImpl(int64_t hidden, int64_t steps, bool poisson, spike::Surrogate sg)
-      : fc1(register_module("fc1", torch::nn::Linear(784, hidden))),
+      : encoder(register_module("encoder",
+                                poisson ? hu::poisson_encoder(steps, /*normalize=*/false) : hu::rate_encoder(steps))),
+        fc1(register_module("fc1", torch::nn::Linear(784, hidden))),
         bn1(register_module("bn1", torch::nn::BatchNorm1d(hidden))),
         lif(register_module("lif", spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(sg).detach_reset(true)))),
         fc2(register_module("fc2", torch::nn::Linear(hidden, 10))),
-        steps(steps),
-        poisson(poisson) {}
+        steps(steps) {}
 
   torch::Tensor forward(const torch::Tensor& images) {
-    auto x = images.flatten(1);
-    const int64_t B = x.size(0), H = fc1->options.out_features();
-    torch::Tensor current;
-    if (poisson) {
-      auto spikes = torch::bernoulli(x.unsqueeze(0).expand({steps, B, x.size(1)}));
-      current = bn1(fc1(spikes.reshape({steps * B, -1}))).view({steps, B, H});
-    } else {
-      current = bn1(fc1(x)).unsqueeze(0).expand({steps, B, H});
-    }
-    auto s = lif(current);
-    return fc2(s.reshape({steps * B, H})).view({steps, B, 10}).mean(0);
+    auto input = encoder(images.flatten(1));                                // [T, B, 784]
+    auto current = nn::unfold_time(bn1(fc1(nn::fold_time(input))), steps);  // [T, B, H]
+    return nn::unfold_time(fc2(nn::fold_time(lif(current))), steps).mean(0);
   }
 
+  hu::HybridUnit encoder;
   torch::nn::Linear fc1;
   torch::nn::BatchNorm1d bn1;
   spike::Lif lif;
   torch::nn::Linear fc2;
   int64_t steps;
-  bool poisson;
 };
 TORCH_MODULE(SpikingMlp);
 
