@@ -21,7 +21,9 @@ struct HuPlotOptions {
   int64_t steps = 32;
 };
 
-bool is_encoder(const hu::HybridUnit& h) { return h->direction == hu::Direction::AnnToSnn; }
+bool is_encoder(const hu::HybridUnit& h) {
+  return h->options.direction() == hu::Direction::AnnToSnn;
+}
 
 std::vector<std::vector<float>> to_rows(const torch::Tensor& t2) {  // [T, N] -> rows per step
   auto c = t2.to(torch::kFloat).contiguous();
@@ -31,7 +33,8 @@ std::vector<std::vector<float>> to_rows(const torch::Tensor& t2) {  // [T, N] ->
   return r;
 }
 
-plot::Panel heat_panel(const torch::Tensor& tn, const std::string& title, const std::string& ylabel) {
+plot::Panel heat_panel(const torch::Tensor& tn, const std::string& title,
+                       const std::string& ylabel) {
   plot::Panel p;
   p.title = title;
   p.xlabel = "time step";
@@ -62,8 +65,8 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
                   std::vector<double>(x.data_ptr<double>(), x.data_ptr<double>() + x.numel()), "x",
                   plot::Style::Line}};
     auto on = (s > 0).to(torch::kFloat), off = (s < 0).to(torch::kFloat);
-    f.panels = {in, plot::raster_panel(to_rows(torch::stack({on, off}, 1)), "send-on-delta events (threshold 0.1)",
-                                       {"ON", "OFF"})};
+    f.panels = {in, plot::raster_panel(to_rows(torch::stack({on, off}, 1)),
+                                       "send-on-delta events (threshold 0.1)", {"ON", "OFF"})};
     return f;
   }
   const int64_t n = name == "population" ? 4 : 10;
@@ -88,8 +91,11 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
     }
   }
   bool binary = torch::all((flat == 0) | (flat == 1)).item<bool>();
-  auto out = binary ? plot::raster_panel(to_rows(flat), fmt::format("{} encoder: spikes over T = {}", name, T), labels)
-                    : heat_panel(flat, fmt::format("{} encoder: input current per step", name), "input index");
+  auto out =
+      binary ? plot::raster_panel(to_rows(flat),
+                                  fmt::format("{} encoder: spikes over T = {}", name, T), labels)
+             : heat_panel(flat, fmt::format("{} encoder: input current per step", name),
+                          "input index");
   f.panels = {in, out};
   return f;
 }
@@ -97,7 +103,7 @@ plot::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T)
 plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
   const int64_t n = 6;
   auto rates = torch::linspace(0.05, 0.6, n);
-  auto spikes = torch::bernoulli(rates.view({1, 1, n}).expand({T, 1, n}).contiguous());
+  auto spikes = hu::poisson_encoder(T, /*normalize=*/false)(rates.view({1, n}));  // [T, 1, n]
   torch::NoGradGuard ng;
   auto y = h(spikes);  // [K, 1, n] or [1, n]
   std::vector<std::string> labels;
@@ -106,8 +112,8 @@ plot::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T)
   f.columns = 2;
   f.width = 1100;
   f.height = 450;
-  auto raster = plot::raster_panel(to_rows(spikes.view({T, n})), fmt::format("input spikes (Bernoulli, T = {})", T),
-                                   labels);
+  auto raster = plot::raster_panel(to_rows(spikes.view({T, n})),
+                                   fmt::format("input spikes (Bernoulli, T = {})", T), labels);
   plot::Panel out;
   out.title = fmt::format("{}: output", name);
   auto v = y.reshape({-1, n});
@@ -139,11 +145,14 @@ plot::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
   plot::Panel p;
   p.title = fmt::format("{}: output per unit for input s (1, 1, 1, 1), random weights", name);
   p.xlabel = "input s";
-  p.ylabel = name == "threshold_modulator" ? "threshold" : name == "spike_gate" ? "gate" : "weight factor";
+  p.ylabel = name == "threshold_modulator" ? "threshold"
+             : name == "spike_gate"        ? "gate"
+                                           : "weight factor";
   p.legend = "right";
   for (int64_t u = 0; u < y.size(1); ++u) {
     std::vector<double> xs, ys;
-    for (int64_t i = 0; i < s.size(0); ++i) xs.push_back(s[i].item<float>()), ys.push_back(y[i][u].item<float>());
+    for (int64_t i = 0; i < s.size(0); ++i)
+      xs.push_back(s[i].item<float>()), ys.push_back(y[i][u].item<float>());
     p.series.push_back({xs, ys, fmt::format("unit {}", u), plot::Style::Line});
   }
   plot::Figure f;
@@ -156,7 +165,7 @@ plot::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
 void hu_plot(const HuPlotOptions& o) {
   auto h = hu::make_preset(o.preset, o.steps);
   plot::Figure f;
-  if (h->direction == hu::Direction::Modulation) {
+  if (h->options.direction() == hu::Direction::Modulation) {
     f = plot_modulator(h, o.preset);
   } else if (is_encoder(h)) {
     f = plot_encoder(h, o.preset, o.steps);
@@ -164,7 +173,7 @@ void hu_plot(const HuPlotOptions& o) {
     f = plot_decoder(h, o.preset, o.steps);
   }
   plot::save_png(f, o.out);
-  fmt::print("wrote {} ({} preset, {})\n", o.out, o.preset, to_string(h->direction));
+  fmt::print("wrote {} ({} preset, {})\n", o.out, o.preset, to_string(h->options.direction()));
 }
 
 }  // namespace
@@ -188,10 +197,11 @@ void register_hu(CLI::App& app, Globals& g) {
       h->quantizer->pretty_print(parts);
       std::string text = parts.str();
       for (size_t pos; (pos = text.find("hnn::hu::")) != std::string::npos;) text.erase(pos, 9);
-      fmt::print("{:<25} {:<10} {}\n", n, to_string(h->direction), text);
+      fmt::print("{:<25} {:<10} {}\n", n, to_string(h->options.direction()), text);
     }
   });
-  auto* plot = hu->add_subcommand("plot", "Render what a preset does (spike rasters, traces) to a PNG file");
+  auto* plot =
+      hu->add_subcommand("plot", "Render what a preset does (spike rasters, traces) to a PNG file");
   plot->add_option("--preset", o.preset, "Preset name (see 'hnn hu list')")->required();
   plot->add_option("--out", o.out, "Output PNG file")->required();
   plot->add_option("--steps", o.steps, "Time steps T")->check(positive())->capture_default_str();

@@ -19,15 +19,23 @@ namespace {
 struct HybridNetImpl : torch::nn::Module {
   HybridNetImpl(int64_t steps, bool learnable, int64_t features = 256) {
     using namespace torch::nn;
-    front = register_module(
-        "front", Sequential(Conv2d(Conv2dOptions(1, 16, 3).padding(1).bias(false)), BatchNorm2d(16), ReLU(),
-                            MaxPool2d(2), Conv2d(Conv2dOptions(16, 32, 3).padding(1).bias(false)), BatchNorm2d(32),
-                            ReLU(), MaxPool2d(2), Flatten(), Linear(32 * 7 * 7, features), BatchNorm1d(features)));
-    a2s = register_module("a2s", learnable ? hu::learnable_sampler(steps) : hu::poisson_encoder(steps, false));
-    snn = register_module("snn", nn::SpikingLinear(nn::SpikingLinearOptions(features, features).batch_norm(true).neuron(
-                                     spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4")))));
-    s2a = register_module("s2a", learnable ? hu::learnable_window_decoder(steps, features) : hu::rate_decoder(0));
-    s2a->squeeze(true);
+    front =
+        register_module("front", Sequential(Conv2d(Conv2dOptions(1, 16, 3).padding(1).bias(false)),
+                                            BatchNorm2d(16), ReLU(), MaxPool2d(2),
+                                            Conv2d(Conv2dOptions(16, 32, 3).padding(1).bias(false)),
+                                            BatchNorm2d(32), ReLU(), MaxPool2d(2), Flatten(),
+                                            Linear(32 * 7 * 7, features), BatchNorm1d(features)));
+    a2s = register_module(
+        "a2s", learnable ? hu::learnable_sampler(steps) : hu::poisson_encoder(steps, false));
+    snn = register_module("snn",
+                          nn::SpikingLinear(nn::SpikingLinearOptions(features, features)
+                                                .batch_norm(true)
+                                                .neuron(spike::NeuronOptions::lif(2.0).surrogate(
+                                                    spike::Surrogate::parse("sigmoid:4")))));
+    // Both read the whole sequence as one window: [T, B, F] -> [B, F].
+    s2a = register_module(
+        "s2a", learnable ? hu::learnable_window_decoder(steps, features, /*squeeze=*/true)
+                         : hu::rate_decoder(0));
     head = register_module("head", Linear(features, 10));
   }
   torch::Tensor forward(const torch::Tensor& images) {
@@ -46,8 +54,8 @@ struct Result {
   double test_accuracy = 0, seconds = 0;
 };
 
-Result train_one(const std::string& label, bool learnable, const data::ImageSet& train, const data::ImageSet& test,
-                 const DemoOptions& o) {
+Result train_one(const std::string& label, bool learnable, const data::ImageSet& train,
+                 const data::ImageSet& test, const DemoOptions& o) {
   HybridNet net(o.steps, learnable);
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr));
   train::LoopOptions lo;
@@ -64,8 +72,9 @@ Result train_one(const std::string& label, bool learnable, const data::ImageSet&
     train::LoopOptions eo = lo;
     eo.batch_size = 500;
     auto te = train::evaluate(fwd, test.images, test.labels, eo);
-    fmt::print("{:<20} epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch\n", label,
-               epoch + 1, tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds);
+    fmt::print(
+        "{:<20} epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch\n",
+        label, epoch + 1, tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds);
     r.test_accuracy = te.accuracy;
     r.seconds += tr.seconds;
   }
@@ -79,17 +88,19 @@ void run_hybrid(const DemoOptions& o) {
   auto train = data::load_image_set(dir, "train", o.train_limit);
   auto test = data::load_image_set(dir, "t10k");
   fmt::print("Fashion-MNIST: {} training and {} test images\n", train.size(), test.size());
-  fmt::print("model: conv(16)-conv(32)-linear(256) ANN -> A2S HU (T = {}) -> 256 LIF -> S2A HU -> linear(10)\n",
-             o.steps);
+  fmt::print(
+      "model: conv(16)-conv(32)-linear(256) ANN -> A2S HU (T = {}) -> 256 LIF -> S2A HU -> "
+      "linear(10)\n",
+      o.steps);
   auto learn = train_one("learnable HUs", true, train, test, o);
   Result fixed;
   if (!o.skip_baseline) fixed = train_one("fixed rate-coding", false, train, test, o);
   fmt::print("\n{:<46} {:>9} {:>10}\n", "hybrid units", "test acc", "train s");
-  fmt::print("{:<46} {:>8.2f}% {:>10.1f}\n", "learnable sampler + learnable window decoder", 100 * learn.test_accuracy,
-             learn.seconds);
+  fmt::print("{:<46} {:>8.2f}% {:>10.1f}\n", "learnable sampler + learnable window decoder",
+             100 * learn.test_accuracy, learn.seconds);
   if (!o.skip_baseline)
-    fmt::print("{:<46} {:>8.2f}% {:>10.1f}\n", "fixed Poisson encoder + rate decoder", 100 * fixed.test_accuracy,
-               fixed.seconds);
+    fmt::print("{:<46} {:>8.2f}% {:>10.1f}\n", "fixed Poisson encoder + rate decoder",
+               100 * fixed.test_accuracy, fixed.seconds);
 }
 
 }  // namespace hnn::cli

@@ -9,12 +9,18 @@ namespace hnn::hu {
 
 std::string to_string(WindowKind k) {
   switch (k) {
-    case WindowKind::Identity: return "identity";
-    case WindowKind::Repeat: return "repeat";
-    case WindowKind::LearnedExpand: return "learned_expand";
-    case WindowKind::Fixed: return "fixed";
-    case WindowKind::Sliding: return "sliding";
-    case WindowKind::Whole: return "whole";
+    case WindowKind::Identity:
+      return "identity";
+    case WindowKind::Repeat:
+      return "repeat";
+    case WindowKind::LearnedExpand:
+      return "learned_expand";
+    case WindowKind::Fixed:
+      return "fixed";
+    case WindowKind::Sliding:
+      return "sliding";
+    case WindowKind::Whole:
+      return "whole";
   }
   return "?";
 }
@@ -22,12 +28,17 @@ std::string to_string(WindowKind k) {
 WindowImpl::WindowImpl(WindowOptions o) : options(std::move(o)) {
   auto k = options.kind();
   if (k == WindowKind::Repeat || k == WindowKind::LearnedExpand)
-    HNN_CHECK(options.steps() > 0, "window '{}': steps must be positive, got {}", to_string(k), options.steps());
+    HNN_CHECK(options.steps() > 0, "window '{}': steps must be positive, got {}", to_string(k),
+              options.steps());
   if (k == WindowKind::Fixed || k == WindowKind::Sliding)
     HNN_CHECK(options.length() > 0 && options.stride() > 0,
-              "window '{}': length and stride must be positive, got {} and {}", to_string(k), options.length(),
-              options.stride());
-  if (k == WindowKind::LearnedExpand) {
+              "window '{}': length and stride must be positive, got {} and {}", to_string(k),
+              options.length(), options.stride());
+  reset();
+}
+
+void WindowImpl::reset() {
+  if (options.kind() == WindowKind::LearnedExpand) {
     // Starts as a deterministic rate code for inputs in [0, 1] followed by a threshold at 0.5:
     // step t crosses it when x > (t + 0.5) / T, so the spike count is about x T. Identical steps
     // would get identical gradients and never differ.
@@ -40,7 +51,8 @@ WindowImpl::WindowImpl(WindowOptions o) : options(std::move(o)) {
 at::Tensor WindowImpl::forward(const at::Tensor& x) {
   const auto k = options.kind();
   switch (k) {
-    case WindowKind::Identity: return x;
+    case WindowKind::Identity:
+      return x;
     case WindowKind::Repeat: {
       std::vector<int64_t> shape{options.steps()};
       for (auto s : x.sizes()) shape.push_back(s);
@@ -54,15 +66,17 @@ at::Tensor WindowImpl::forward(const at::Tensor& x) {
     case WindowKind::Fixed:
     case WindowKind::Sliding:
     case WindowKind::Whole: {
-      HNN_CHECK(x.dim() >= 2, "window '{}': expected a sequence [T, B, ...], got shape {}", to_string(k),
-                shape_str(x.sizes()));
+      HNN_CHECK(x.dim() >= 2, "window '{}': expected a sequence [T, B, ...], got shape {}",
+                to_string(k), shape_str(x.sizes()));
       const int64_t T = x.size(0);
       if (k == WindowKind::Whole) return x.unsqueeze(0);
       const int64_t L = options.length();
-      HNN_CHECK(L <= T, "window '{}': length {} is longer than the sequence ({} steps)", to_string(k), L, T);
+      HNN_CHECK(L <= T, "window '{}': length {} is longer than the sequence ({} steps)",
+                to_string(k), L, T);
       if (k == WindowKind::Fixed) {
         HNN_CHECK(T % L == 0 || options.drop_last(),
-                  "window 'fixed': {} steps are not a multiple of the window length {} (use drop_last to drop "
+                  "window 'fixed': {} steps are not a multiple of the window length {} (use "
+                  "drop_last to drop "
                   "the last {})",
                   T, L, T % L);
         auto rest = x.sizes().slice(1).vec();

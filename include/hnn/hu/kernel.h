@@ -8,7 +8,7 @@
 //   Identity passes any input through unchanged.
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -23,9 +23,13 @@ struct KernelOptions {
   static KernelOptions identity() { return {KernelKind::Identity}; }
   static KernelOptions sum() { return {KernelKind::Sum}; }
   static KernelOptions mean() { return {KernelKind::Mean}; }
-  static KernelOptions exponential(double tau) { return KernelOptions(KernelKind::Exponential).tau(tau); }
+  static KernelOptions exponential(double tau) {
+    return KernelOptions(KernelKind::Exponential).tau(tau);
+  }
   static KernelOptions alpha(double tau) { return KernelOptions(KernelKind::Alpha).tau(tau); }
-  static KernelOptions fixed(std::vector<double> w) { return KernelOptions(KernelKind::Fixed).weights(std::move(w)); }
+  static KernelOptions fixed(std::vector<double> w) {
+    return KernelOptions(KernelKind::Fixed).weights(std::move(w));
+  }
   static KernelOptions learnable(int64_t length, int64_t channels = 0) {
     return KernelOptions(KernelKind::Learnable).length(length).channels(channels);
   }
@@ -39,10 +43,11 @@ struct KernelOptions {
   TORCH_ARG(int64_t, channels) = 0;  // Learnable: 0 shares one kernel; C gives one per channel
 };
 
-class KernelImpl : public torch::nn::Module {
+class KernelImpl : public torch::nn::Cloneable<KernelImpl> {
  public:
   explicit KernelImpl(KernelOptions options = {});
   at::Tensor forward(const at::Tensor& windows);
+  void reset() override;  // (re)creates the learnable weights from the options
   // The weights used for a window of length L (not for FirstSpike or Identity).
   at::Tensor weights_for(int64_t length, const at::TensorOptions& opts) const;
   void pretty_print(std::ostream& os) const override;

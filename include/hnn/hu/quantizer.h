@@ -10,7 +10,7 @@
 //               last event (send-on-delta), 0 otherwise; straight-through
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -28,9 +28,15 @@ struct QuantizerOptions {
     return QuantizerOptions(QuantizerKind::Threshold).theta(theta).surrogate(sg);
   }
   static QuantizerOptions bernoulli() { return {QuantizerKind::Bernoulli}; }
-  static QuantizerOptions latency(double sigma = 1.0) { return QuantizerOptions(QuantizerKind::Latency).sigma(sigma); }
-  static QuantizerOptions round(double step) { return QuantizerOptions(QuantizerKind::Round).step(step); }
-  static QuantizerOptions delta(double threshold) { return QuantizerOptions(QuantizerKind::Delta).theta(threshold); }
+  static QuantizerOptions latency(double sigma = 1.0) {
+    return QuantizerOptions(QuantizerKind::Latency).sigma(sigma);
+  }
+  static QuantizerOptions round(double step) {
+    return QuantizerOptions(QuantizerKind::Round).step(step);
+  }
+  static QuantizerOptions delta(double threshold) {
+    return QuantizerOptions(QuantizerKind::Delta).theta(threshold);
+  }
 
   TORCH_ARG(QuantizerKind, kind);
   TORCH_ARG(double, theta) = 0.5;  // Threshold: theta; Delta: the change that triggers an event
@@ -39,10 +45,11 @@ struct QuantizerOptions {
   TORCH_ARG(double, step) = 1.0;   // Round
 };
 
-class QuantizerImpl : public torch::nn::Module {
+class QuantizerImpl : public torch::nn::Cloneable<QuantizerImpl> {
  public:
   explicit QuantizerImpl(QuantizerOptions options = {});
   at::Tensor forward(const at::Tensor& x);
+  void reset() override {}  // no parameters
   void pretty_print(std::ostream& os) const override;
   QuantizerOptions options;
 };

@@ -8,7 +8,7 @@
 //   Identity:         unchanged
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -20,11 +20,15 @@ enum class WindowKind { Identity, Repeat, LearnedExpand, Fixed, Sliding, Whole }
 struct WindowOptions {
   WindowOptions(WindowKind kind = WindowKind::Identity) : kind_(kind) {}
   static WindowOptions identity() { return {WindowKind::Identity}; }
-  static WindowOptions repeat(int64_t steps) { return WindowOptions(WindowKind::Repeat).steps(steps); }
+  static WindowOptions repeat(int64_t steps) {
+    return WindowOptions(WindowKind::Repeat).steps(steps);
+  }
   static WindowOptions learned_expand(int64_t steps) {
     return WindowOptions(WindowKind::LearnedExpand).steps(steps);
   }
-  static WindowOptions fixed(int64_t length) { return WindowOptions(WindowKind::Fixed).length(length); }
+  static WindowOptions fixed(int64_t length) {
+    return WindowOptions(WindowKind::Fixed).length(length);
+  }
   static WindowOptions sliding(int64_t length, int64_t stride) {
     return WindowOptions(WindowKind::Sliding).length(length).stride(stride);
   }
@@ -38,10 +42,11 @@ struct WindowOptions {
   TORCH_ARG(bool, drop_last) = false;
 };
 
-class WindowImpl : public torch::nn::Module {
+class WindowImpl : public torch::nn::Cloneable<WindowImpl> {
  public:
   explicit WindowImpl(WindowOptions options = {});
   at::Tensor forward(const at::Tensor& x);
+  void reset() override;  // (re)creates the parameters from the options
   void pretty_print(std::ostream& os) const override;
 
   WindowOptions options;
