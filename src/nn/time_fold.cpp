@@ -14,14 +14,19 @@ at::Tensor fold_time(const at::Tensor& x) {
 
 at::Tensor unfold_time(const at::Tensor& y, int64_t steps) {
   HNN_CHECK(steps > 0 && y.dim() >= 1 && y.size(0) % steps == 0,
-            "unfold_time: {} rows do not split into {} time steps (shape {})", y.dim() ? y.size(0) : 0, steps,
-            shape_str(y.sizes()));
+            "unfold_time: {} rows do not split into {} time steps (shape {})",
+            y.dim() ? y.size(0) : 0, steps, shape_str(y.sizes()));
   std::vector<int64_t> shape{steps, y.size(0) / steps};
   for (int64_t i = 1; i < y.dim(); ++i) shape.push_back(y.size(i));
   return y.reshape(shape);
 }
 
 TimeDistributedImpl::TimeDistributedImpl(torch::nn::AnyModule m) : module(std::move(m)) {
+  register_module("module", module.ptr());
+}
+
+void TimeDistributedImpl::reset() {
+  module = module.clone();
   register_module("module", module.ptr());
 }
 
