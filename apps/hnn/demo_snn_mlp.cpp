@@ -6,42 +6,46 @@
 
 #include "demos.h"
 #include "hnn/data/idx.h"
+#include "hnn/hu/presets.h"
+#include "hnn/nn/time_fold.h"
 #include "hnn/spike/neurons.h"
 #include "hnn/train/classify.h"
 
 namespace hnn::cli {
 namespace {
 
-// Input rate-coded over T steps (Bernoulli spikes with p = intensity, or the intensity as a
-// constant current), one LIF hidden layer, a linear read-out averaged over time.
+// Input rate-coded over T steps by a hybrid unit (Poisson: Bernoulli spikes with p = intensity;
+// rate: the intensity's current at every step), one LIF hidden layer, a linear read-out
+// averaged over time.
 struct SpikingMlpImpl : torch::nn::Module {
   SpikingMlpImpl(int64_t hidden, int64_t steps, bool poisson, spike::Surrogate sg)
       : fc1(register_module("fc1", torch::nn::Linear(784, hidden))),
         bn1(register_module("bn1", torch::nn::BatchNorm1d(hidden))),
-        lif(register_module("lif", spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(sg).detach_reset(true)))),
+        lif(register_module(
+            "lif", spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(sg).detach_reset(true)))),
         fc2(register_module("fc2", torch::nn::Linear(hidden, 10))),
-        steps(steps),
+        encoder(register_module("encoder", poisson ? hu::poisson_encoder(steps, /*normalize=*/false)
+                                                   : hu::rate_encoder(steps))),
         poisson(poisson) {}
 
   torch::Tensor forward(const torch::Tensor& images) {
-    auto x = images.flatten(1);
-    const int64_t B = x.size(0), H = fc1->options.out_features();
-    torch::Tensor current;
+    auto x = images.flatten(1);  // [B, 784] in [0, 1]
+    torch::Tensor current;       // [T, B, H]
     if (poisson) {
-      auto spikes = torch::bernoulli(x.unsqueeze(0).expand({steps, B, x.size(1)}));
-      current = bn1(fc1(spikes.reshape({steps * B, -1}))).view({steps, B, H});
+      auto spikes = encoder(x);  // [T, B, 784]
+      current = nn::unfold_time(bn1(fc1(nn::fold_time(spikes))), spikes.size(0));
     } else {
-      current = bn1(fc1(x)).unsqueeze(0).expand({steps, B, H});
+      current = encoder(bn1(fc1(x)));  // the same current at every step
     }
     auto s = lif(current);
-    return fc2(s.reshape({steps * B, H})).view({steps, B, 10}).mean(0);
+    return nn::unfold_time(fc2(nn::fold_time(s)), s.size(0)).mean(0);
   }
 
   torch::nn::Linear fc1;
   torch::nn::BatchNorm1d bn1;
   spike::Lif lif;
   torch::nn::Linear fc2;
-  int64_t steps;
+  hu::HybridUnit encoder;
   bool poisson;
 };
 TORCH_MODULE(SpikingMlp);
@@ -52,9 +56,11 @@ void run_snn_mlp(const DemoOptions& o) {
   std::string dir = data::fashion_mnist_dir();
   auto train = data::load_image_set(dir, "train", o.train_limit);
   auto test = data::load_image_set(dir, "t10k");
-  fmt::print("Fashion-MNIST: {} training and {} test images from {}\n", train.size(), test.size(), dir);
-  fmt::print("model: 784 -> {} BN-LIF (tau 2, {}) -> 10, T = {}, {} input coding, Adam lr {} (cosine)\n", o.hidden,
-             o.surrogate, o.steps, o.encoding, o.lr);
+  fmt::print("Fashion-MNIST: {} training and {} test images from {}\n", train.size(), test.size(),
+             dir);
+  fmt::print(
+      "model: 784 -> {} BN-LIF (tau 2, {}) -> 10, T = {}, {} input coding, Adam lr {} (cosine)\n",
+      o.hidden, o.surrogate, o.steps, o.encoding, o.lr);
   SpikingMlp net(o.hidden, o.steps, o.encoding == "poisson", spike::Surrogate::parse(o.surrogate));
   torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.lr));
   train::LoopOptions lo;
@@ -72,8 +78,10 @@ void run_snn_mlp(const DemoOptions& o) {
     lo.batch_size = 500;
     auto te = train::evaluate(fwd, test.images, test.labels, lo);
     lo.batch_size = o.batch;
-    fmt::print("epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch ({:.0f} images/s)\n", e + 1,
-               tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds, tr.samples / tr.seconds);
+    fmt::print(
+        "epoch {}: train loss {:.4f} acc {:.2f}% | test acc {:.2f}% | {:.1f} s/epoch ({:.0f} "
+        "images/s)\n",
+        e + 1, tr.loss, 100 * tr.accuracy, 100 * te.accuracy, tr.seconds, tr.samples / tr.seconds);
   }
 }
 
