@@ -27,13 +27,13 @@ struct HybridNetImpl : torch::nn::Module {
     a2s = register_module("a2s", hu::learnable_sampler(steps));
     lif = register_module("lif",
                           spike::Lif(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4"))));
-    s2a = register_module("s2a", hu::learnable_window_decoder(steps, features));
+    s2a = register_module("s2a", hu::learnable_window_decoder(steps, features, /*squeeze=*/true));
     head = register_module("head", Linear(features, 10));
   }
   torch::Tensor forward(const torch::Tensor& images) {
     auto features = torch::sigmoid(front->forward(images));  // [B, F] in (0, 1)
     auto spikes = lif(a2s(features));                        // [T, B, F]
-    return head(s2a(spikes).squeeze(0));                     // one window [1, B, F] -> [B, 10]
+    return head(s2a(spikes));                                // one window, squeezed: [B, F] -> [B, 10]
   }
   torch::nn::Sequential front{nullptr};
   hu::HybridUnit a2s{nullptr}, s2a{nullptr};

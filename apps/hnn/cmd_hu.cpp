@@ -22,7 +22,7 @@ struct HuPlotOptions {
 };
 
 bool is_encoder(const hu::HybridUnit& h) {
-  return h->direction == hu::Direction::AnnToSnn;
+  return h->options.direction() == hu::Direction::AnnToSnn;
 }
 
 std::vector<std::vector<float>> to_rows(const torch::Tensor& t2) {  // [T, N] -> rows per step
@@ -98,7 +98,7 @@ viz::Figure plot_encoder(hu::HybridUnit& h, const std::string& name, int64_t T) 
 viz::Figure plot_decoder(hu::HybridUnit& h, const std::string& name, int64_t T) {
   const int64_t n = 6;
   auto rates = torch::linspace(0.05, 0.6, n);
-  auto spikes = torch::bernoulli(rates.view({1, 1, n}).expand({T, 1, n}).contiguous());
+  auto spikes = hu::poisson_encoder(T, /*normalize=*/false)(rates.view({1, n}));  // [T, 1, n]
   torch::NoGradGuard ng;
   auto y = h(spikes);  // [K, 1, n] or [1, n]
   std::vector<std::string> labels;
@@ -157,7 +157,7 @@ viz::Figure plot_modulator(hu::HybridUnit& h, const std::string& name) {
 void hu_plot(const HuPlotOptions& o) {
   auto h = hu::make_preset(o.preset, o.steps);
   viz::Figure f;
-  if (h->direction == hu::Direction::Modulation) {
+  if (h->options.direction() == hu::Direction::Modulation) {
     f = plot_modulator(h, o.preset);
   } else if (is_encoder(h)) {
     f = plot_encoder(h, o.preset, o.steps);
@@ -165,7 +165,7 @@ void hu_plot(const HuPlotOptions& o) {
     f = plot_decoder(h, o.preset, o.steps);
   }
   viz::save_png(f, o.out);
-  fmt::print("wrote {} ({} preset, {})\n", o.out, o.preset, to_string(h->direction));
+  fmt::print("wrote {} ({} preset, {})\n", o.out, o.preset, to_string(h->options.direction()));
 }
 
 }  // namespace
@@ -189,7 +189,7 @@ void register_hu(CLI::App& app, Globals& g) {
       h->quantizer->pretty_print(parts);
       std::string text = parts.str();
       for (size_t pos; (pos = text.find("hnn::hu::")) != std::string::npos;) text.erase(pos, 9);
-      fmt::print("{:<25} {:<10} {}\n", n, to_string(h->direction), text);
+      fmt::print("{:<25} {:<10} {}\n", n, to_string(h->options.direction()), text);
     }
   });
   auto* plot = hu->add_subcommand("plot", "Render what a preset does (spike rasters, traces) to a PNG file");

@@ -29,8 +29,8 @@ struct HybridNetImpl : torch::nn::Module {
         nn::SpikingLinear(nn::SpikingLinearOptions(features, features)
                               .batch_norm(true)
                               .neuron(spike::NeuronOptions::lif(2.0).surrogate(spike::Surrogate::parse("sigmoid:4")))));
-    s2a = register_module("s2a", learnable ? hu::learnable_window_decoder(steps, features) : hu::rate_decoder(0));
-    s2a->squeeze(true);
+    s2a = register_module("s2a", learnable ? hu::learnable_window_decoder(steps, features, /*squeeze=*/true)
+                                           : hu::rate_decoder(0, /*squeeze=*/true));
     head = register_module("head", Linear(features, 10));
   }
   torch::Tensor forward(const torch::Tensor& images) {

@@ -18,17 +18,26 @@ std::string to_string(Direction d) {
   return "?";
 }
 
-HybridUnitImpl::HybridUnitImpl(Window w, Kernel h, Nonlinearity f, Quantizer q, std::string n, Direction d)
-    : window(register_module("window", std::move(w))),
+HybridUnitImpl::HybridUnitImpl(HybridUnitOptions o, Window w, Kernel h, Nonlinearity f, Quantizer q)
+    : options(std::move(o)),
+      window(register_module("window", std::move(w))),
       kernel(register_module("kernel", std::move(h))),
       nonlinearity(register_module("nonlinearity", std::move(f))),
-      quantizer(register_module("quantizer", std::move(q))),
-      name(std::move(n)),
-      direction(d) {}
+      quantizer(register_module("quantizer", std::move(q))) {}
+
+void HybridUnitImpl::reset() {
+  // New part objects: in a clone the holders still point at the original's parts, which must
+  // not be touched.
+  window = register_module("window", Window(window->options));
+  kernel = register_module("kernel", Kernel(kernel->options));
+  nonlinearity =
+      register_module("nonlinearity", Nonlinearity(std::dynamic_pointer_cast<NonlinearityImpl>(nonlinearity->clone())));
+  quantizer = register_module("quantizer", Quantizer(quantizer->options));
+}
 
 at::Tensor HybridUnitImpl::forward(const at::Tensor& x) {
   auto y = quantizer(nonlinearity(kernel(window(x))));
-  if (squeeze_ && y.dim() > 0 && y.size(0) == 1) y = y.squeeze(0);
+  if (options.squeeze() && y.dim() > 0 && y.size(0) == 1) y = y.squeeze(0);
   return y;
 }
 
@@ -43,7 +52,8 @@ bool HybridUnitImpl::learnable() const {
 }
 
 void HybridUnitImpl::pretty_print(std::ostream& os) const {
-  os << "hnn::hu::HybridUnit(" << name << ", " << to_string(direction) << ")";
+  os << "hnn::hu::HybridUnit(" << options.name() << ", " << to_string(options.direction())
+     << (options.squeeze() ? ", squeeze" : "") << ")";
 }
 
 }  // namespace hnn::hu

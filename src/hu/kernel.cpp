@@ -34,8 +34,13 @@ KernelImpl::KernelImpl(KernelOptions o) : options(std::move(o)) {
   if (k == KernelKind::Exponential || k == KernelKind::Alpha)
     HNN_CHECK(options.tau() > 0, "kernel '{}': tau must be positive, got {}", to_string(k), options.tau());
   if (k == KernelKind::Fixed) HNN_CHECK(!options.weights().empty(), "kernel 'fixed': no weights given");
-  if (k == KernelKind::Learnable) {
+  if (k == KernelKind::Learnable)
     HNN_CHECK(options.length() > 0, "kernel 'learnable': length must be positive, got {}", options.length());
+  reset();
+}
+
+void KernelImpl::reset() {
+  if (options.kind() == KernelKind::Learnable) {
     std::vector<int64_t> shape{options.length()};
     if (options.channels() > 0) shape.insert(shape.begin(), options.channels());
     weight = register_parameter("weight", torch::full(shape, 1.0 / options.length()));
@@ -90,7 +95,8 @@ at::Tensor KernelImpl::forward(const at::Tensor& w) {
   auto weights = weights_for(L, w.options());
   if (weights.dim() == 2) {  // per channel: [C, L] against the first feature dimension (dim 3)
     HNN_CHECK(w.dim() >= 4 && w.size(3) == weights.size(0),
-              "kernel 'learnable': {} channel kernels for windows of shape {} (channel is dimension 3 of [K, L, "
+              "kernel 'learnable': {} channel kernels for windows of shape {} (channel is "
+              "dimension 3 of [K, L, "
               "B, C, ...])",
               weights.size(0), shape_str(w.sizes()));
     std::vector<int64_t> view(w.dim(), 1);

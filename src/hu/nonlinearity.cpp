@@ -16,6 +16,12 @@ NonlinearityImpl::NonlinearityImpl(std::string name, torch::nn::AnyModule module
   register_module("module", module_.ptr());
 }
 
+void NonlinearityImpl::reset() {
+  if (module_.is_empty()) return;
+  module_ = module_.clone();
+  register_module("module", module_.ptr());
+}
+
 at::Tensor NonlinearityImpl::forward(const at::Tensor& x) {
   if (fn_) return fn_(x);
   if (!module_.is_empty()) return module_.forward(x);
@@ -67,8 +73,10 @@ Nonlinearity gaussian_fields(int64_t P, double lo, double hi, double sigma) {
 
 namespace {
 // Linear layers with ReLU between them (Sequential cannot be stored in an AnyModule).
-struct MlpImpl : torch::nn::Module {
-  explicit MlpImpl(const std::vector<int64_t>& sizes) {
+struct MlpImpl : torch::nn::Cloneable<MlpImpl> {
+  explicit MlpImpl(std::vector<int64_t> s) : sizes(std::move(s)) { reset(); }
+  void reset() override {
+    layers.clear();
     for (size_t i = 0; i + 1 < sizes.size(); ++i)
       layers.push_back(register_module("fc" + std::to_string(i), torch::nn::Linear(sizes[i], sizes[i + 1])));
   }
@@ -80,6 +88,7 @@ struct MlpImpl : torch::nn::Module {
     }
     return y;
   }
+  std::vector<int64_t> sizes;
   std::vector<torch::nn::Linear> layers;
 };
 TORCH_MODULE(Mlp);

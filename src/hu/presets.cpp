@@ -9,8 +9,12 @@
 namespace hnn::hu {
 namespace {
 
-HybridUnit make(WindowOptions w, KernelOptions h, Nonlinearity f, QuantizerOptions q, std::string name, Direction d) {
-  return HybridUnit(Window(w), Kernel(h), std::move(f), Quantizer(q), std::move(name), d);
+HybridUnit make(WindowOptions w, KernelOptions h, Nonlinearity f, QuantizerOptions q, HybridUnitOptions o) {
+  return HybridUnit(std::move(o), Window(std::move(w)), Kernel(std::move(h)), std::move(f), Quantizer(std::move(q)));
+}
+
+HybridUnitOptions encoder(std::string name) {
+  return HybridUnitOptions(std::move(name)).direction(Direction::AnnToSnn);
 }
 
 WindowOptions decode_window(int64_t window) {
@@ -18,18 +22,21 @@ WindowOptions decode_window(int64_t window) {
   return window == 0 ? WindowOptions::whole() : WindowOptions::fixed(window);
 }
 
-HybridUnit decoder(int64_t window, KernelOptions h, std::string name) {
-  auto hu = make(decode_window(window), std::move(h), nl::identity(), QuantizerOptions::identity(), std::move(name),
-                 Direction::SnnToAnn);
-  hu->squeeze(window == 0);
-  return hu;
+// Window 0 (the whole sequence) always gives [B, ...]; squeeze does the same for one window of
+// the given length (window == T).
+HybridUnit decoder(int64_t window, bool squeeze, KernelOptions h, std::string name) {
+  return make(decode_window(window), std::move(h), nl::identity(), QuantizerOptions::identity(),
+              HybridUnitOptions(std::move(name)).direction(Direction::SnnToAnn).squeeze(squeeze || window == 0));
 }
 
 // The trainable part of the modulation presets: a linear map and a squashing function.
 enum class GateMode { Threshold, Gate, Scale };
-struct GateImpl : torch::nn::Module {
+struct GateImpl : torch::nn::Cloneable<GateImpl> {
   GateImpl(int64_t in, int64_t out, double k, GateMode mode, double v_threshold)
-      : fc(register_module("fc", torch::nn::Linear(in, out))), k(k), mode(mode), v_threshold(v_threshold) {}
+      : in(in), out(out), k(k), mode(mode), v_threshold(v_threshold) {
+    reset();
+  }
+  void reset() override { fc = register_module("fc", torch::nn::Linear(in, out)); }
   at::Tensor forward(const at::Tensor& x) {
     auto z = fc(x);
     switch (mode) {
@@ -42,7 +49,8 @@ struct GateImpl : torch::nn::Module {
     }
     return z;
   }
-  torch::nn::Linear fc;
+  int64_t in, out;
+  torch::nn::Linear fc{nullptr};
   double k;
   GateMode mode;
   double v_threshold;
@@ -53,66 +61,68 @@ HybridUnit modulator(int64_t in, int64_t out, double k, GateMode mode, double vt
                      std::string name) {
   HNN_CHECK(in > 0 && out > 0, "{}: feature sizes must be positive, got {} -> {}", name, in, out);
   Nonlinearity f(name, torch::nn::AnyModule(Gate(in, out, k, mode, vt)));
-  return make(WindowOptions::identity(), KernelOptions::identity(), f, q, name, Direction::Modulation);
+  return make(WindowOptions::identity(), KernelOptions::identity(), f, q,
+              HybridUnitOptions(name).direction(Direction::Modulation));
 }
 
 }  // namespace
 
 HybridUnit rate_encoder(int64_t steps) {
   return make(WindowOptions::repeat(steps), KernelOptions::identity(), nl::identity(), QuantizerOptions::identity(),
-              "rate", Direction::AnnToSnn);
+              encoder("rate"));
 }
 
 HybridUnit poisson_encoder(int64_t steps, bool normalize) {
   return make(WindowOptions::repeat(steps), KernelOptions::identity(), normalize ? nl::minmax(2) : nl::clamp01(),
-              QuantizerOptions::bernoulli(), "poisson", Direction::AnnToSnn);
+              QuantizerOptions::bernoulli(), encoder("poisson"));
 }
 
 HybridUnit latency_encoder(int64_t steps, bool normalize) {
   return make(WindowOptions::repeat(steps), KernelOptions::identity(), normalize ? nl::minmax(2) : nl::clamp01(),
-              QuantizerOptions::latency(), "latency", Direction::AnnToSnn);
+              QuantizerOptions::latency(), encoder("latency"));
 }
 
 HybridUnit population_encoder(int64_t steps, int64_t neurons, double lo, double hi, double sigma) {
   return make(WindowOptions::repeat(steps), KernelOptions::identity(), nl::gaussian_fields(neurons, lo, hi, sigma),
-              QuantizerOptions::bernoulli(), "population", Direction::AnnToSnn);
+              QuantizerOptions::bernoulli(), encoder("population"));
 }
 
 HybridUnit delta_encoder(double threshold) {
   return make(WindowOptions::identity(), KernelOptions::identity(), nl::identity(), QuantizerOptions::delta(threshold),
-              "delta", Direction::AnnToSnn);
+              encoder("delta"));
 }
 
 HybridUnit learnable_sampler(int64_t steps, spike::Surrogate sg) {
   return make(WindowOptions::learned_expand(steps), KernelOptions::identity(), nl::identity(),
-              QuantizerOptions::threshold(0.5, sg), "learnable_sampler", Direction::AnnToSnn);
+              QuantizerOptions::threshold(0.5, sg), encoder("learnable_sampler"));
 }
 
-HybridUnit rate_decoder(int64_t window) {
-  return decoder(window, KernelOptions::mean(), "rate_decoder");
+HybridUnit rate_decoder(int64_t window, bool squeeze) {
+  return decoder(window, squeeze, KernelOptions::mean(), "rate_decoder");
 }
-HybridUnit count_decoder(int64_t window) {
-  return decoder(window, KernelOptions::sum(), "count_decoder");
+HybridUnit count_decoder(int64_t window, bool squeeze) {
+  return decoder(window, squeeze, KernelOptions::sum(), "count_decoder");
 }
-HybridUnit first_spike_decoder(int64_t window) {
-  return decoder(window, KernelOptions::first_spike(), "first_spike_decoder");
+HybridUnit first_spike_decoder(int64_t window, bool squeeze) {
+  return decoder(window, squeeze, KernelOptions::first_spike(), "first_spike_decoder");
 }
 
-HybridUnit trace_decoder(double tau, int64_t length, int64_t stride) {
+HybridUnit trace_decoder(double tau, int64_t length, int64_t stride, bool squeeze) {
   return make(WindowOptions::sliding(length, stride), KernelOptions::exponential(tau), nl::identity(),
-              QuantizerOptions::identity(), "trace_decoder", Direction::SnnToAnn);
+              QuantizerOptions::identity(),
+              HybridUnitOptions("trace_decoder").direction(Direction::SnnToAnn).squeeze(squeeze));
 }
 
-HybridUnit learnable_window_decoder(int64_t window, int64_t channels) {
+HybridUnit learnable_window_decoder(int64_t window, int64_t channels, bool squeeze) {
   HNN_CHECK(window > 0, "learnable_window_decoder: the window length must be positive, got {}", window);
-  return decoder(window, KernelOptions::learnable(window, channels), "learnable_window_decoder");
+  return decoder(window, squeeze, KernelOptions::learnable(window, channels), "learnable_window_decoder");
 }
 
-HybridUnit integrator_decoder(double decay, int64_t window) {
+HybridUnit integrator_decoder(double decay, int64_t window, bool squeeze) {
   HNN_CHECK(decay > 0 && decay <= 1, "integrator_decoder: decay must lie in (0, 1], got {}", decay);
   // v_t = d v_{t-1} + x_t from v = 0 at the window start equals the weights d^(L-1-i).
   auto h = decay == 1 ? KernelOptions::sum() : KernelOptions::exponential(-1.0 / std::log(decay));
-  return decoder(window, h, "integrator_decoder");
+  return decoder(window, squeeze, h, "integrator_decoder");
 }
 
 HybridUnit threshold_modulator(int64_t in, int64_t out, double v_threshold, double sharpness) {

@@ -33,7 +33,11 @@ WindowImpl::WindowImpl(WindowOptions o) : options(std::move(o)) {
     HNN_CHECK(options.length() > 0 && options.stride() > 0,
               "window '{}': length and stride must be positive, got {} and {}", to_string(k), options.length(),
               options.stride());
-  if (k == WindowKind::LearnedExpand) {
+  reset();
+}
+
+void WindowImpl::reset() {
+  if (options.kind() == WindowKind::LearnedExpand) {
     // Starts as a deterministic rate code for inputs in [0, 1] followed by a threshold at 0.5:
     // step t crosses it when x > (t + 0.5) / T, so the spike count is about x T. Identical steps
     // would get identical gradients and never differ.
@@ -69,7 +73,8 @@ at::Tensor WindowImpl::forward(const at::Tensor& x) {
       HNN_CHECK(L <= T, "window '{}': length {} is longer than the sequence ({} steps)", to_string(k), L, T);
       if (k == WindowKind::Fixed) {
         HNN_CHECK(T % L == 0 || options.drop_last(),
-                  "window 'fixed': {} steps are not a multiple of the window length {} (use drop_last to drop "
+                  "window 'fixed': {} steps are not a multiple of the window length {} (use "
+                  "drop_last to drop "
                   "the last {})",
                   T, L, T % L);
         auto rest = x.sizes().slice(1).vec();

@@ -8,9 +8,27 @@
 
 namespace hnn::nn {
 
+at::Tensor batch_norm_sequence(torch::nn::BatchNorm2dImpl& bn, const at::Tensor& y, bool per_step) {
+  HNN_CHECK(y.dim() == 5, "batch_norm_sequence: expected [T, B, C, H, W], got shape {}", shape_str(y.sizes()));
+  const int64_t T = y.size(0);
+  if (!per_step || !bn.is_training() || T == 1) return unfold_time(bn.forward(fold_time(y)), T);
+  // T BatchNorm calls on contiguous views, in time order: the running statistics then see the
+  // steps one after another. (One call on [B, T*C, H, W] would need a transposed copy and update
+  // the running statistics of every step from the same starting point.)
+  std::vector<at::Tensor> steps;
+  steps.reserve(T);
+  for (int64_t t = 0; t < T; ++t) steps.push_back(bn.forward(y[t]));
+  return torch::stack(steps);
+}
+
 SpikingLinearImpl::SpikingLinearImpl(SpikingLinearOptions o) : options(std::move(o)) {
+  reset();
+}
+
+void SpikingLinearImpl::reset() {
   fc = register_module("fc",
                        torch::nn::Linear(torch::nn::LinearOptions(options.in(), options.out()).bias(options.bias())));
+  bn = torch::nn::BatchNorm1d(nullptr);
   if (options.batch_norm()) bn = register_module("bn", torch::nn::BatchNorm1d(options.out()));
   neuron = register_module("neuron", spike::Neuron(options.neuron()));
 }
@@ -30,36 +48,52 @@ at::Tensor SpikingLinearImpl::step(const at::Tensor& x) {
 }
 
 SpikingConv2dImpl::SpikingConv2dImpl(SpikingConv2dOptions o) : options(std::move(o)) {
+  reset();
+}
+
+void SpikingConv2dImpl::reset() {
   conv =
       register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in(), options.out(), options.kernel())
                                                     .stride(options.stride())
                                                     .padding(options.padding())
                                                     .bias(options.bias())));
-  if (options.batch_norm()) bn = register_module("bn", torch::nn::BatchNorm2d(options.out()));
+  if (options.kaiming_init()) torch::nn::init::kaiming_normal_(conv->weight, 0, torch::kFanOut, torch::kReLU);
+  bn = torch::nn::BatchNorm2d(nullptr);
+  if (options.batch_norm()) {
+    bn = register_module("bn", torch::nn::BatchNorm2d(options.out()));
+    torch::NoGradGuard ng;
+    bn->weight.fill_(options.bn_weight());
+  }
   neuron = register_module("neuron", spike::Neuron(options.neuron()));
 }
 
 at::Tensor SpikingConv2dImpl::current(const at::Tensor& x) {
   HNN_CHECK(x.dim() == 5 && x.size(2) == options.in(), "SpikingConv2d: expected [T, B, {}, H, W], got shape {}",
             options.in(), shape_str(x.sizes()));
-  const int64_t T = x.size(0);
-  if (bn && options.bn_per_step()) {
-    std::vector<at::Tensor> steps;
-    for (int64_t t = 0; t < T; ++t) steps.push_back(bn(conv(x[t])));
-    return torch::stack(steps);
+  auto cur = unfold_time(conv(fold_time(x)), x.size(0));
+  return bn ? batch_norm_sequence(*bn, cur, options.bn_per_step()) : cur;
+}
+
+at::Tensor SpikingConv2dImpl::forward(const at::Tensor& x, const at::Tensor& extra_current) {
+  auto cur = current(x);
+  if (extra_current.defined()) {
+    HNN_CHECK(extra_current.sizes() == cur.sizes(), "SpikingConv2d: extra current of shape {}, expected {}",
+              shape_str(extra_current.sizes()), shape_str(cur.sizes()));
+    cur = cur + extra_current;
   }
-  auto cur = conv(fold_time(x));
-  if (bn) cur = bn(cur);
-  return unfold_time(cur, T);
+  return neuron(cur);
 }
 
-at::Tensor SpikingConv2dImpl::forward(const at::Tensor& x) {
-  return neuron(current(x));
-}
-
-at::Tensor SpikingConv2dImpl::step(const at::Tensor& x) {
+at::Tensor SpikingConv2dImpl::step(const at::Tensor& x, const at::Tensor& extra_current) {
+  HNN_CHECK(x.dim() == 4 && x.size(1) == options.in(), "SpikingConv2d: expected one step [B, {}, H, W], got shape {}",
+            options.in(), shape_str(x.sizes()));
   auto cur = conv(x);
   if (bn) cur = bn(cur);
+  if (extra_current.defined()) {
+    HNN_CHECK(extra_current.sizes() == cur.sizes(), "SpikingConv2d: extra current of shape {}, expected {}",
+              shape_str(extra_current.sizes()), shape_str(cur.sizes()));
+    cur = cur + extra_current;
+  }
   return neuron->step(cur);
 }
 

@@ -25,6 +25,11 @@ TimeDistributedImpl::TimeDistributedImpl(torch::nn::AnyModule m) : module(std::m
   register_module("module", module.ptr());
 }
 
+void TimeDistributedImpl::reset() {
+  module = module.clone();
+  register_module("module", module.ptr());
+}
+
 at::Tensor TimeDistributedImpl::forward(const at::Tensor& x) {
   return unfold_time(module.forward(fold_time(x)), x.size(0));
 }

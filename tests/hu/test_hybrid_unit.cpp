@@ -12,12 +12,81 @@ using namespace hnn;
 using namespace hnn::hu;
 
 TEST(HybridUnit, ComposesQFHW) {
-  HybridUnit hu(Window(WindowOptions::fixed(2)), Kernel(KernelOptions::sum()), nl::sigmoid(1.0),
+  HybridUnit hu(HybridUnitOptions(), Window(WindowOptions::fixed(2)), Kernel(KernelOptions::sum()), nl::sigmoid(1.0),
                 Quantizer(QuantizerOptions::threshold(0.8)));
   auto x = (torch::rand({6, 3, 4}) > 0.5).to(torch::kFloat);
   auto manual = (torch::sigmoid(x.view({3, 2, 3, 4}).sum(1)) > 0.8).to(torch::kFloat);
   EXPECT_TRUE(torch::equal(hu(x), manual));
   EXPECT_FALSE(hu->learnable());
+}
+
+TEST(HybridUnit, OptionsNameDirectionAndSqueeze) {
+  auto s = (torch::rand({6, 3, 4}) > 0.5).to(torch::kFloat);
+  HybridUnit whole(HybridUnitOptions("mean").direction(Direction::SnnToAnn).squeeze(true),
+                   Window(WindowOptions::whole()), Kernel(KernelOptions::mean()));
+  EXPECT_EQ(whole->options.name(), "mean");
+  EXPECT_EQ(whole->options.direction(), Direction::SnnToAnn);
+  EXPECT_TRUE(torch::allclose(whole(s), s.mean(0)));  // [B, F]: one window, squeezed
+  HybridUnit kept(HybridUnitOptions().direction(Direction::SnnToAnn), Window(WindowOptions::whole()),
+                  Kernel(KernelOptions::mean()));
+  EXPECT_EQ(kept(s).sizes(), torch::IntArrayRef({1, 3, 4}));
+  // Several windows are never squeezed.
+  HybridUnit windows(HybridUnitOptions().squeeze(true), Window(WindowOptions::fixed(2)), Kernel(KernelOptions::sum()));
+  EXPECT_EQ(windows(s).sizes(), torch::IntArrayRef({3, 3, 4}));
+  // Presets: window 0 always squeezes; squeeze = true does it for one window of length T.
+  EXPECT_EQ(rate_decoder()(s).sizes(), torch::IntArrayRef({3, 4}));
+  EXPECT_EQ(learnable_window_decoder(6)(s).sizes(), torch::IntArrayRef({1, 3, 4}));
+  EXPECT_EQ(learnable_window_decoder(6, 0, true)(s).sizes(), torch::IntArrayRef({3, 4}));
+  EXPECT_EQ(learnable_window_decoder(3, 0, true)(s).sizes(), torch::IntArrayRef({2, 3, 4}));
+}
+
+namespace {
+HybridUnit clone_of(const HybridUnit& hu) {
+  return HybridUnit(std::dynamic_pointer_cast<HybridUnitImpl>(hu->clone()));
+}
+}  // namespace
+
+// clone() is a deep copy: changing the original's parameters leaves the clone and its output as
+// they were, for every kind of learnable part (window, kernel, module non-linearity).
+TEST(HybridUnit, CloneIsDeep) {
+  torch::manual_seed(4);
+  auto spikes = (torch::rand({8, 2, 3}) > 0.5).to(torch::kFloat);
+  auto features = torch::rand({2, 3});
+  struct Case {
+    HybridUnit hu;
+    torch::Tensor input;
+  };
+  HybridUnit with_mlp(HybridUnitOptions("mlp"), Window(WindowOptions::fixed(4)), Kernel(KernelOptions::mean()),
+                      nl::mlp({3, 5, 3}));
+  std::vector<Case> cases{{learnable_window_decoder(4, 3), spikes},
+                          {learnable_sampler(5), features},
+                          {threshold_modulator(3, 4, 1.0, 2.0), features},
+                          {with_mlp, spikes}};
+  for (auto& c : cases) {
+    SCOPED_TRACE(c.hu->options.name());
+    auto before = c.hu(c.input).detach().clone();
+    auto copy = clone_of(c.hu);
+    EXPECT_EQ(copy->options.name(), c.hu->options.name());
+    EXPECT_EQ(copy->options.direction(), c.hu->options.direction());
+    auto orig = c.hu->named_parameters(), cloned = copy->named_parameters();
+    ASSERT_EQ(orig.size(), cloned.size());
+    ASSERT_GT(orig.size(), 0u);
+    for (auto& p : orig) {
+      ASSERT_TRUE(cloned.contains(p.key())) << p.key();
+      EXPECT_TRUE(torch::equal(cloned[p.key()], p.value())) << p.key();
+      EXPECT_NE(cloned[p.key()].data_ptr(), p.value().data_ptr()) << p.key();
+      EXPECT_TRUE(cloned[p.key()].requires_grad()) << p.key();
+    }
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : c.hu->parameters()) p.add_(0.25);
+    }
+    EXPECT_TRUE(torch::equal(copy(c.input), before));
+    EXPECT_FALSE(torch::equal(c.hu(c.input), before));
+  }
+  // Parts without parameters clone too.
+  auto rate = rate_decoder(4);
+  EXPECT_TRUE(torch::equal(clone_of(rate)(spikes), rate(spikes)));
 }
 
 TEST(HybridUnit, FreezeStopsTraining) {

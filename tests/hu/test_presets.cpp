@@ -14,7 +14,8 @@ TEST(Presets, EncoderShapesAndValues) {
   auto p = poisson_encoder(50)(x);
   ASSERT_EQ(p.sizes(), torch::IntArrayRef({50, 4, 6}));
   EXPECT_TRUE(torch::all((p == 0) | (p == 1)).item<bool>());
-  // min-max normalised per sample: each sample's largest input fires at every step, the smallest never.
+  // min-max normalised per sample: each sample's largest input fires at every step, the smallest
+  // never.
   auto arg_max = x.argmax(1), arg_min = x.argmin(1);
   for (int b = 0; b < 4; ++b) {
     EXPECT_EQ(p.select(1, b).select(1, arg_max[b].item<int64_t>()).sum().item<float>(), 50);
@@ -29,6 +30,16 @@ TEST(Presets, EncoderShapesAndValues) {
   EXPECT_EQ(d.sum().item<double>(), 4);
   auto s = learnable_sampler(7)(torch::rand({2, 3}));
   EXPECT_EQ(s.sizes(), torch::IntArrayRef({7, 2, 3}));
+}
+
+// Without normalisation the Poisson encoder draws exactly the spikes of torch::bernoulli on the
+// input repeated over time (what hand-written encoders did): demos keep their random draws.
+TEST(Presets, PoissonEncoderDrawsLikeBernoulliOnTheRepeatedInput) {
+  auto x = torch::rand({5, 7});
+  torch::manual_seed(9);
+  auto by_hand = torch::bernoulli(x.unsqueeze(0).expand({6, 5, 7}));
+  torch::manual_seed(9);
+  EXPECT_TRUE(torch::equal(poisson_encoder(6, /*normalize=*/false)(x), by_hand));
 }
 
 TEST(Presets, DecoderShapesAndValues) {

@@ -8,7 +8,7 @@
 //   Identity passes any input through unchanged.
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -39,10 +39,11 @@ struct KernelOptions {
   TORCH_ARG(int64_t, channels) = 0;  // Learnable: 0 shares one kernel; C gives one per channel
 };
 
-class KernelImpl : public torch::nn::Module {
+class KernelImpl : public torch::nn::Cloneable<KernelImpl> {
  public:
   explicit KernelImpl(KernelOptions options = {});
   at::Tensor forward(const at::Tensor& windows);
+  void reset() override;  // (re)creates the learnable weights from the options
   // The weights used for a window of length L (not for FirstSpike or Identity).
   at::Tensor weights_for(int64_t length, const at::TensorOptions& opts) const;
   void pretty_print(std::ostream& os) const override;

@@ -4,7 +4,7 @@
 // the non-batch dimensions, Gaussian receptive fields (population coding: [..., F] ->
 // [..., F, P]), and a learnable MLP on the last dimension.
 #pragma once
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/nn/pimpl.h>
 
@@ -14,15 +14,19 @@
 
 namespace hnn::hu {
 
-class NonlinearityImpl : public torch::nn::Module {
+class NonlinearityImpl : public torch::nn::Cloneable<NonlinearityImpl> {
  public:
   NonlinearityImpl();  // identity
   // A named stateless function (used in printing).
   NonlinearityImpl(std::string name, std::function<at::Tensor(const at::Tensor&)> fn);
-  // A module (trainable if it has parameters), applied to the last dimension.
+  // A module (trainable if it has parameters), applied to the last dimension. To be cloned, the
+  // module must be a torch::nn::Cloneable.
   NonlinearityImpl(std::string name, torch::nn::AnyModule module);
 
   at::Tensor forward(const at::Tensor& x);
+  // A module non-linearity has no options to rebuild it from: reset() gives this one its own
+  // copy of the module (what clone() needs). Functions are stateless and kept.
+  void reset() override;
   bool is_identity() const { return !fn_ && module_.is_empty(); }
   void pretty_print(std::ostream& os) const override;
 

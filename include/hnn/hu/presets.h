@@ -7,7 +7,8 @@
 //   population_encoder P Gaussian receptive fields per element, Bernoulli spikes: [T, B, ..., P]
 //   delta_encoder      x [T, B, ...] real sequence -> +1/-1 events on changes of `threshold`
 //   learnable_sampler  a learned per-step projection w_t x + b_t, thresholded (surrogate gradient)
-// SNN to ANN, spikes [T, B, ...] -> [K, B, ...] (window > 0) or [B, ...] (window 0: whole sequence):
+// SNN to ANN, spikes [T, B, ...] -> [K, B, ...] (window > 0) or [B, ...] (window 0: whole sequence;
+// with squeeze = true also for a single window, window == T):
 //   rate_decoder, count_decoder  spike rate / count per window
 //   trace_decoder      exponentially filtered trace, read every `stride` steps over `length` steps
 //   first_spike_decoder (L - i)/L for the first spike at i in each window
@@ -33,12 +34,12 @@ HybridUnit population_encoder(int64_t steps, int64_t neurons, double lo = 0, dou
 HybridUnit delta_encoder(double threshold);
 HybridUnit learnable_sampler(int64_t steps, spike::Surrogate sg = spike::Surrogate::parse("sigmoid:4"));
 
-HybridUnit rate_decoder(int64_t window = 0);
-HybridUnit count_decoder(int64_t window = 0);
-HybridUnit trace_decoder(double tau, int64_t length, int64_t stride = 1);
-HybridUnit first_spike_decoder(int64_t window = 0);
-HybridUnit learnable_window_decoder(int64_t window, int64_t channels = 0);
-HybridUnit integrator_decoder(double decay, int64_t window = 0);
+HybridUnit rate_decoder(int64_t window = 0, bool squeeze = false);
+HybridUnit count_decoder(int64_t window = 0, bool squeeze = false);
+HybridUnit trace_decoder(double tau, int64_t length, int64_t stride = 1, bool squeeze = false);
+HybridUnit first_spike_decoder(int64_t window = 0, bool squeeze = false);
+HybridUnit learnable_window_decoder(int64_t window, int64_t channels = 0, bool squeeze = false);
+HybridUnit integrator_decoder(double decay, int64_t window = 0, bool squeeze = false);
 
 HybridUnit threshold_modulator(int64_t in, int64_t out, double v_threshold = 1.0, double sharpness = 1.0);
 HybridUnit spike_gate(int64_t in, int64_t out, double sharpness = 100.0, bool binary = true);

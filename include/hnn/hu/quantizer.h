@@ -10,7 +10,7 @@
 //               last event (send-on-delta), 0 otherwise; straight-through
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -39,10 +39,11 @@ struct QuantizerOptions {
   TORCH_ARG(double, step) = 1.0;   // Round
 };
 
-class QuantizerImpl : public torch::nn::Module {
+class QuantizerImpl : public torch::nn::Cloneable<QuantizerImpl> {
  public:
   explicit QuantizerImpl(QuantizerOptions options = {});
   at::Tensor forward(const at::Tensor& x);
+  void reset() override {}  // no parameters
   void pretty_print(std::ostream& os) const override;
   QuantizerOptions options;
 };

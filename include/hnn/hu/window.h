@@ -8,7 +8,7 @@
 //   Identity:         unchanged
 #pragma once
 #include <torch/arg.h>
-#include <torch/nn/module.h>
+#include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
 #include <string>
@@ -36,10 +36,11 @@ struct WindowOptions {
   TORCH_ARG(bool, drop_last) = false;
 };
 
-class WindowImpl : public torch::nn::Module {
+class WindowImpl : public torch::nn::Cloneable<WindowImpl> {
  public:
   explicit WindowImpl(WindowOptions options = {});
   at::Tensor forward(const at::Tensor& x);
+  void reset() override;  // (re)creates the parameters from the options
   void pretty_print(std::ostream& os) const override;
 
   WindowOptions options;

@@ -28,15 +28,30 @@ at::Tensor crop1(const at::Tensor& x) {
   return x.narrow(-2, 1, h - 2).narrow(-1, 1, w - 2);
 }
 
-// BatchNorm over [T*B, ...] with statistics per time step while training (the reference runs
-// BN separately at every step); in eval mode the running statistics make both the same.
-at::Tensor bn_per_step(BatchNorm2d& bn, const at::Tensor& y, int64_t steps, bool training) {
-  if (!training || steps == 1) return bn(y);
-  auto parts = y.chunk(steps, 0);
-  std::vector<at::Tensor> out;
-  out.reserve(parts.size());
-  for (auto& p : parts) out.push_back(bn(p));
-  return torch::cat(out);
+// One spiking layer of the reference (SNNLayer): conv (kaiming fan_out, no bias), BN per time
+// step with its weight starting at theta (theta / sqrt 2 beside a bypass), then a decay-form LIF
+// with a learnable per-channel threshold theta.
+nn::SpikingConv2d snn_layer(const NetworkOptions& o, int64_t in, int64_t out, int64_t k, int64_t stride,
+                            int64_t padding, bool beside_bypass = false) {
+  return nn::SpikingConv2d(nn::SpikingConv2dOptions(in, out, k)
+                               .stride(stride)
+                               .padding(padding)
+                               .kaiming_init(true)
+                               .bn_per_step(true)
+                               .bn_weight(beside_bypass ? o.threshold / std::sqrt(2.0) : o.threshold)
+                               .neuron(spike::NeuronOptions::lif_decay(o.decay)
+                                           .threshold(o.threshold)
+                                           .threshold_shape({out, 1, 1})
+                                           .learn_threshold(true)
+                                           .decay_shape({out, 1, 1})
+                                           .surrogate(spike::Surrogate::parse(o.surrogate))));
+}
+
+BatchNorm2d bypass_bn(const NetworkOptions& o, int64_t out) {
+  BatchNorm2d bn(out);
+  torch::NoGradGuard ng;
+  bn->weight.fill_(o.threshold / std::sqrt(2.0));
+  return bn;
 }
 
 }  // namespace
@@ -85,53 +100,36 @@ at::Tensor AnnBackboneImpl::forward(const at::Tensor& x) {
 
 // SNN ----------------------------------------------------------------------------------------
 
-SnnLayerImpl::SnnLayerImpl(const NetworkOptions& o, int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding,
-                           int64_t bypass_in) {
-  conv = register_module("conv", hsn::conv(in, out, k, stride, padding));
-  bn = register_module("bn", BatchNorm2d(out));
-  double w0 = bypass_in ? o.threshold / std::sqrt(2.0) : o.threshold;
-  {
-    torch::NoGradGuard ng;
-    bn->weight.fill_(w0);  // BN.weight starts at theta (theta / sqrt 2 beside a bypass)
-  }
-  if (bypass_in) {
-    bypass_conv = register_module("bypass_conv", hsn::conv(bypass_in, out, 3, 2, 1));
-    bypass_bn = register_module("bypass_bn", BatchNorm2d(out));
-    torch::NoGradGuard ng;
-    bypass_bn->weight.fill_(o.threshold / std::sqrt(2.0));
-  }
-  neuron = register_module("neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
-                                                       .threshold(o.threshold)
-                                                       .threshold_shape({out, 1, 1})
-                                                       .learn_threshold(true)
-                                                       .decay_shape({out, 1, 1})
-                                                       .surrogate(spike::Surrogate::parse(o.surrogate))));
-}
-
-at::Tensor SnnLayerImpl::forward(const at::Tensor& x, const at::Tensor& bypass) {
-  const int64_t T = x.size(0);
-  auto cur = bn_per_step(bn, conv(nn::fold_time(x)), T, is_training());
-  if (bypass_conv) cur = cur + bn_per_step(bypass_bn, bypass_conv(nn::fold_time(bypass)), T, is_training());
-  return neuron(nn::unfold_time(cur, T));
-}
-
 SnnBackboneImpl::SnnBackboneImpl(const NetworkOptions& o, int64_t in_channels) {
   int64_t c64 = o.channels(64), c128 = o.channels(128), c256 = 4 * c64, c512 = 4 * c128;
-  l0 = register_module("l0", SnnLayer(o, in_channels, c64, 7, 2, 1));
-  b1a = register_module("b1a", SnnLayer(o, c64, c64, 1, 1, 0));
-  b1b = register_module("b1b", SnnLayer(o, c64, c64, 3, 2, 1));
-  b1c = register_module("b1c", SnnLayer(o, c64, c256, 1, 1, 0, /*bypass_in=*/c64));
-  b2a = register_module("b2a", SnnLayer(o, c256, c128, 1, 1, 0));
-  b2b = register_module("b2b", SnnLayer(o, c128, c128, 3, 2, 1));
-  b2c = register_module("b2c", SnnLayer(o, c128, c512, 1, 1, 0, /*bypass_in=*/c256));
-  head = register_module("head", hsn::conv(c512, c512, 1, 1, 0));
-  // The reference's "rnn" head: u_t = decay u_{t-1} + I_t, membrane read out (no spikes).
-  head_neuron = register_module("head_neuron", spike::Neuron(spike::NeuronOptions::lif_decay(o.decay)
-                                                                 .threshold(0.0)
-                                                                 .threshold_shape({c512, 1, 1})
-                                                                 .decay_shape({c512, 1, 1})
-                                                                 .reset(spike::Reset::None)
-                                                                 .output(spike::Output::Membrane)));
+  // Created in the reference's order (each layer's conv, then its bypass conv), so that a seed
+  // gives the same initial weights as before.
+  l0 = register_module("l0", snn_layer(o, in_channels, c64, 7, 2, 1));
+  b1a = register_module("b1a", snn_layer(o, c64, c64, 1, 1, 0));
+  b1b = register_module("b1b", snn_layer(o, c64, c64, 3, 2, 1));
+  b1c = register_module("b1c", snn_layer(o, c64, c256, 1, 1, 0, /*beside_bypass=*/true));
+  b1c_bypass_conv = register_module("b1c_bypass_conv", hsn::conv(c64, c256, 3, 2, 1));
+  b1c_bypass_bn = register_module("b1c_bypass_bn", bypass_bn(o, c256));
+  b2a = register_module("b2a", snn_layer(o, c256, c128, 1, 1, 0));
+  b2b = register_module("b2b", snn_layer(o, c128, c128, 3, 2, 1));
+  b2c = register_module("b2c", snn_layer(o, c128, c512, 1, 1, 0, /*beside_bypass=*/true));
+  b2c_bypass_conv = register_module("b2c_bypass_conv", hsn::conv(c256, c512, 3, 2, 1));
+  b2c_bypass_bn = register_module("b2c_bypass_bn", bypass_bn(o, c512));
+  // The reference's "rnn" head: no BN, u_t = decay u_{t-1} + I_t, membrane read out (no spikes).
+  head = register_module("head", nn::SpikingConv2d(nn::SpikingConv2dOptions(c512, c512, 1)
+                                                       .kaiming_init(true)
+                                                       .batch_norm(false)
+                                                       .neuron(spike::NeuronOptions::lif_decay(o.decay)
+                                                                   .threshold(0.0)
+                                                                   .threshold_shape({c512, 1, 1})
+                                                                   .decay_shape({c512, 1, 1})
+                                                                   .reset(spike::Reset::None)
+                                                                   .output(spike::Output::Membrane))));
+}
+
+at::Tensor SnnBackboneImpl::bypass(Conv2d& conv, BatchNorm2d& bn, const at::Tensor& x) {
+  return nn::batch_norm_sequence(*bn, nn::unfold_time(conv(nn::fold_time(x)), x.size(0)),
+                                 /*per_step=*/true);
 }
 
 at::Tensor SnnBackboneImpl::forward(const at::Tensor& x) {
@@ -144,44 +142,11 @@ at::Tensor SnnBackboneImpl::forward(const at::Tensor& x) {
   auto s0 = note(l0(x));
   auto y = note(b1a(s0));
   y = note(b1b(y));
-  auto s1 = crop1(note(b1c(y, s0)));
+  auto s1 = crop1(note(b1c(y, bypass(b1c_bypass_conv, b1c_bypass_bn, s0))));
   y = note(b2a(s1));
   y = note(b2b(y));
-  auto s2 = crop1(note(b2c(y, s1)));
-  const int64_t T = x.size(0);
-  return head_neuron(nn::unfold_time(head(nn::fold_time(s2)), T));
-}
-
-// Hybrid link ----------------------------------------------------------------------------------
-
-at::Tensor extract_templates(const at::Tensor& map, const at::Tensor& loc) {
-  HNN_CHECK(map.dim() == 4 && loc.dim() == 3 && loc.size(2) == 2 && loc.size(0) == map.size(0),
-            "extract_templates: expected a map [B, C, S, S] and locations [B, O, 2], got {} and {}",
-            shape_str(map.sizes()), shape_str(loc.sizes()));
-  const int64_t B = map.size(0), C = map.size(1), S = map.size(-1), O = loc.size(1);
-  const double half = S / 2.0;  // 7.5 for the reference's 15x15 maps
-  auto offsets = torch::linspace(-1, 1, 3, map.options()) * (3.0 / S);
-  auto l = loc.to(map.scalar_type());
-  auto u = offsets.view({1, 1, 1, 3}) + (l.select(2, 0) / half).view({B, O, 1, 1});
-  auto v = offsets.view({1, 1, 3, 1}) + (l.select(2, 1) / half).view({B, O, 1, 1});
-  auto grid = torch::stack({u.expand({B, O, 3, 3}), v.expand({B, O, 3, 3})}, -1).reshape({B * O, 3, 3, 2});
-  auto input = map.unsqueeze(1).expand({B, O, C, S, map.size(-2)}).reshape({B * O, C, map.size(-2), S});
-  namespace F = torch::nn::functional;
-  auto t = F::grid_sample(
-      input, grid, F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(true));
-  return t.view({B, O, C, 3, 3});
-}
-
-at::Tensor correlate(const at::Tensor& maps, const at::Tensor& templates) {
-  HNN_CHECK(
-      maps.dim() == 5 && templates.dim() == 5 && maps.size(1) == templates.size(0) && maps.size(2) == templates.size(2),
-      "correlate: expected maps [T, B, C, H, W] and templates [B, O, C, k, k], got {} and {}", shape_str(maps.sizes()),
-      shape_str(templates.sizes()));
-  const int64_t T = maps.size(0), B = maps.size(1), C = maps.size(2), O = templates.size(1);
-  auto input = maps.reshape({T, B * C, maps.size(3), maps.size(4)});
-  auto weight = templates.reshape({B * O, C, templates.size(3), templates.size(4)});
-  auto out = torch::conv2d(input, weight, at::Tensor(), at::IntArrayRef{1}, at::IntArrayRef{0}, at::IntArrayRef{1}, B);
-  return out.view({T, B, O, out.size(2), out.size(3)});
+  auto s2 = crop1(note(b2c(y, bypass(b2c_bypass_conv, b2c_bypass_bn, s1))));
+  return head(s2);
 }
 
 // Trackers -------------------------------------------------------------------------------------
@@ -208,19 +173,20 @@ std::string to_string(Mode m) {
 TrackerImpl::TrackerImpl(NetworkOptions o, Mode m) : options(std::move(o)), mode(m) {
   if (mode != Mode::SnnOnly) ann = register_module("ann", AnnBackbone(options));
   if (mode != Mode::AnnOnly) snn = register_module("snn", SnnBackbone(options));
+  match = register_module("match", hu::TemplateMatch());
 }
 
 at::Tensor TrackerImpl::templates(const at::Tensor& aps, const at::Tensor& aps_loc) {
   HNN_CHECK(mode != Mode::SnnOnly, "the SNN-only tracker takes its templates from DVS bins");
-  return extract_templates(ann(aps), aps_loc);
+  return match->templates(ann(aps), aps_loc);
 }
 
 at::Tensor TrackerImpl::respond(const at::Tensor& dvs, const at::Tensor& templates) {
-  return correlate(snn(dvs), templates);
+  return match->respond(snn(dvs), templates);
 }
 
 at::Tensor TrackerImpl::respond_ann(const at::Tensor& aps, const at::Tensor& templates) {
-  return correlate(ann(aps).unsqueeze(0), templates);
+  return match->respond(ann(aps).unsqueeze(0), templates);
 }
 
 at::Tensor TrackerImpl::forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc) {
@@ -230,12 +196,12 @@ at::Tensor TrackerImpl::forward(const at::Tensor& aps, const at::Tensor& dvs, co
       return respond(dvs, templates(aps, aps_loc));
     case Mode::AnnOnly: {
       auto map = ann(aps);
-      auto cm = correlate(map.unsqueeze(0), extract_templates(map, aps_loc));
+      auto cm = match(map, aps_loc, map.unsqueeze(0));
       return cm.expand({T, cm.size(1), cm.size(2), cm.size(3), cm.size(4)});
     }
     case Mode::SnnOnly: {
       auto maps = snn(dvs);
-      return correlate(maps, extract_templates(maps.mean(0), aps_loc));
+      return match(maps.mean(0), aps_loc, maps);
     }
   }
   return {};

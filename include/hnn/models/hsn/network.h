@@ -12,7 +12,8 @@
 
 #include <string>
 
-#include "hnn/spike/neuron_module.h"
+#include "hnn/hu/template_match.h"
+#include "hnn/nn/spiking_layers.h"
 
 namespace hnn::models::hsn {
 
@@ -46,22 +47,11 @@ class AnnBackboneImpl : public torch::nn::Module {
 };
 TORCH_MODULE(AnnBackbone);
 
-// One spiking layer of the reference: I_t = BN(conv(x_t)) [+ BN_b(conv_b(bypass_t))], then a
-// decay-form LIF with per-channel learnable threshold; BN statistics per time step.
-class SnnLayerImpl : public torch::nn::Module {
- public:
-  SnnLayerImpl(const NetworkOptions& o, int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
-               int64_t bypass_in = 0);
-  // x [T, B, C, H, W] (and the bypass input) -> spikes [T, B, out, H', W'].
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& bypass = {});
-  torch::nn::Conv2d conv{nullptr}, bypass_conv{nullptr};
-  torch::nn::BatchNorm2d bn{nullptr}, bypass_bn{nullptr};
-  spike::Neuron neuron{nullptr};
-};
-TORCH_MODULE(SnnLayer);
-
 // The spiking ResNet two-stage: DVS bins [T, B, 2, 145, 145] -> real-valued maps [T, B, 512w,
-// 15, 15] (the head is a non-spiking integrator whose membrane is read out every step).
+// 15, 15] (the head is a non-spiking integrator whose membrane is read out every step). Every
+// spiking layer is the reference's SNNLayer, an nn::SpikingConv2d: I_t = BN(conv(x_t)) with BN
+// statistics per time step, a decay-form LIF with a learnable per-channel threshold; the last
+// layer of each block adds the current of a bypass (conv 3x3 stride 2 of the block input + BN).
 class SnnBackboneImpl : public torch::nn::Module {
  public:
   explicit SnnBackboneImpl(const NetworkOptions& o, int64_t in_channels = 2);
@@ -73,19 +63,14 @@ class SnnBackboneImpl : public torch::nn::Module {
   std::vector<double> last_spike_rates;
 
  private:
-  SnnLayer l0{nullptr}, b1a{nullptr}, b1b{nullptr}, b1c{nullptr}, b2a{nullptr}, b2b{nullptr}, b2c{nullptr};
-  torch::nn::Conv2d head{nullptr};
-  spike::Neuron head_neuron{nullptr};
+  // The bypass current of a block's input x [T, B, C, H, W], BN per time step.
+  at::Tensor bypass(torch::nn::Conv2d& conv, torch::nn::BatchNorm2d& bn, const at::Tensor& x);
+  nn::SpikingConv2d l0{nullptr}, b1a{nullptr}, b1b{nullptr}, b1c{nullptr}, b2a{nullptr}, b2b{nullptr}, b2c{nullptr};
+  torch::nn::Conv2d b1c_bypass_conv{nullptr}, b2c_bypass_conv{nullptr};
+  torch::nn::BatchNorm2d b1c_bypass_bn{nullptr}, b2c_bypass_bn{nullptr};
+  nn::SpikingConv2d head{nullptr};
 };
 TORCH_MODULE(SnnBackbone);
-
-// Templates [B, O, C, 3, 3] from a map [B, C, 15, 15] at locations [B, O, 2] (x, y in feature
-// grid units relative to the map's centre), sampled exactly as the reference: bilinear,
-// align_corners, offsets {-0.2, 0, 0.2} in normalised coordinates around loc / 7.5.
-at::Tensor extract_templates(const at::Tensor& map, const at::Tensor& loc);
-// Cross-correlation of maps [T, B, C, H, W] with templates [B, O, C, k, k] per sample and step:
-// [T, B, O, H-k+1, W-k+1] (one grouped convolution).
-at::Tensor correlate(const at::Tensor& maps, const at::Tensor& templates);
 
 enum class Mode { Hybrid, AnnOnly, SnnOnly };
 Mode parse_mode(const std::string& s);  // "hsn", "ann", "snn"
@@ -93,7 +78,8 @@ std::string to_string(Mode m);
 
 // The trackers. Hybrid: ANN templates, SNN search (the HSN). AnnOnly: ANN templates and ANN
 // search on the APS frame (one response map repeated over the steps). SnnOnly: templates from
-// the SNN map of the first step at the APS locations, SNN search.
+// the SNN map of the first step at the APS locations, SNN search. The hybrid link is
+// hu::TemplateMatch with the reference's settings (3x3 templates, its sampling grid).
 class TrackerImpl : public torch::nn::Module {
  public:
   TrackerImpl(NetworkOptions o, Mode mode);
@@ -108,6 +94,7 @@ class TrackerImpl : public torch::nn::Module {
   Mode mode;
   AnnBackbone ann{nullptr};
   SnnBackbone snn{nullptr};
+  hu::TemplateMatch match{nullptr};
 };
 TORCH_MODULE(Tracker);
 
