@@ -18,7 +18,15 @@ std::string tracker_config(const Tracker& m) {
   return j.dump();
 }
 
-Tracker tracker_from_config(const std::string& json, const std::string& where) {
+namespace {
+
+// The tracker's kind and options as the config names them (no network built).
+struct TrackerSpec {
+  NetworkOptions options;
+  Mode mode = Mode::Hybrid;
+};
+
+TrackerSpec parse_tracker_config(const std::string& json, const std::string& where) {
   nlohmann::json cfg;
   try {
     cfg = nlohmann::json::parse(json);
@@ -27,12 +35,20 @@ Tracker tracker_from_config(const std::string& json, const std::string& where) {
   }
   HNN_CHECK(cfg.value("model", "") == "hnn.hsn.tracker", "'{}' is not an HSN tracker checkpoint (model '{}')", where,
             cfg.value("model", ""));
-  NetworkOptions o;
-  o.width = cfg.value("width", 1.0);
-  o.threshold = cfg.value("threshold", 0.5);
-  o.decay = cfg.value("decay", 0.0);
-  o.surrogate = cfg.value("surrogate", std::string("rect:1"));
-  return Tracker(o, parse_mode(cfg.value("mode", std::string("hsn"))));
+  TrackerSpec t;
+  t.options.width = cfg.value("width", 1.0);
+  t.options.threshold = cfg.value("threshold", 0.5);
+  t.options.decay = cfg.value("decay", 0.0);
+  t.options.surrogate = cfg.value("surrogate", std::string("rect:1"));
+  t.mode = parse_mode(cfg.value("mode", std::string("hsn")));
+  return t;
+}
+
+}  // namespace
+
+Tracker tracker_from_config(const std::string& json, const std::string& where) {
+  TrackerSpec t = parse_tracker_config(json, where);
+  return Tracker(t.options, t.mode);
 }
 
 void save_tracker(const std::string& path, Tracker& model, torch::optim::Optimizer* opt, int64_t epoch) {
@@ -54,10 +70,10 @@ std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const 
   HNN_CHECK(train.size() > 0, "HSN training: no samples");
   HNN_CHECK(o.epochs > 0 && o.batch > 0, "HSN training: epochs and batch must be positive");
   if (!o.resume.empty()) {
-    Tracker saved = tracker_from_config(train::read_checkpoint_config(o.resume), o.resume);
-    HNN_CHECK(saved->mode == model->mode && saved->options.width == model->options.width,
+    TrackerSpec saved = parse_tracker_config(train::read_checkpoint_config(o.resume), o.resume);
+    HNN_CHECK(saved.mode == model->mode && saved.options.width == model->options.width,
               "cannot resume from '{}': it holds a {} tracker of width {}, not {} of width {}", o.resume,
-              to_string(saved->mode), saved->options.width, to_string(model->mode), model->options.width);
+              to_string(saved.mode), saved.options.width, to_string(model->mode), model->options.width);
   }
   train::Trainer trainer(*model, train::TrainerOptions()
                                      .epochs(o.epochs)
