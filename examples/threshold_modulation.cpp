@@ -37,9 +37,9 @@ struct ModulatedSnnImpl : torch::nn::Module {
   // x [B, 16], context one-hot [B, 2] -> logits [B, 2]
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context) {
     auto current = nn::unfold_time(fc(nn::fold_time(encoder(x))), kSteps);  // [T, B, H]
-    spike::NeuronParams p;
-    if (modulated) p.threshold = modulator(context);  // [B, H]: one threshold per neuron and sample
-    auto spikes = lif->run(current, p).spikes;        // [T, B, H]
+    spike::Modulation m;
+    if (modulated) m.threshold(modulator(context));  // [B, H]: one threshold per neuron and sample
+    auto spikes = lif(current, m);                   // [T, B, H]
     return head(spikes.mean(0));
   }
   bool modulated;

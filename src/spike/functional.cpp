@@ -61,7 +61,8 @@ Reset parse_reset(const std::string& s) {
 NeuronState initial_state(const Tensor& step_input, const NeuronParams& p, const NeuronSpec& spec) {
   NeuronState s;
   if (p.v_reset.defined()) {
-    s.v = p.v_reset.detach().to(step_input.scalar_type()).expand(step_input.sizes()).contiguous();
+    // Not detached: a learned v_reset also gets the gradient of the initial membrane.
+    s.v = p.v_reset.to(step_input.scalar_type()).expand(step_input.sizes()).contiguous();
   } else {
     s.v = torch::zeros_like(step_input);
   }
@@ -69,53 +70,67 @@ NeuronState initial_state(const Tensor& step_input, const NeuronParams& p, const
   return s;
 }
 
-StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec) {
+StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
+                const NeuronDynamics& dyn) {
   NeuronState st = state.v.defined() ? state : initial_state(x, p, spec);
   if (spec.adaptive && !st.a.defined()) st.a = torch::zeros_like(x);
-  Tensor th = param_or(p.threshold, detail::kDefaultThreshold, x);
-  Tensor d = param_or(p.decay, detail::kDefaultDecay, x);
-  Tensor vr = param_or(p.v_reset, detail::kDefaultVReset, x);
-  Tensor vrest = param_or(p.v_rest, detail::kDefaultVRest, x);
+  NeuronParams q;  // every parameter defined
+  q.threshold = param_or(p.threshold, detail::kDefaultThreshold, x);
+  q.decay = param_or(p.decay, detail::kDefaultDecay, x);
+  q.v_reset = param_or(p.v_reset, detail::kDefaultVReset, x);
+  q.v_rest = param_or(p.v_rest, detail::kDefaultVRest, x);
+  q.rho = param_or(p.rho, detail::kDefaultRho, x);
+  q.beta = param_or(p.beta, detail::kDefaultBeta, x);
   const Tensor& v = st.v;
   Tensor h;
-  switch (spec.charge) {
-    case Charge::If:
-      h = v + x;
-      break;
-    case Charge::LifDecay:
-      h = d * v + x;
-      break;
-    case Charge::LifOde:
-      h = v + (x - (v - vrest)) * d;
-      break;
+  if (dyn.charge) {
+    h = dyn.charge(v, x, q);
+    HNN_CHECK(h.defined() && h.sizes() == x.sizes(), "custom neuron: charge returned shape {} for a step of shape {}",
+              h.defined() ? shape_str(h.sizes()) : std::string("undefined"), shape_str(x.sizes()));
+  } else {
+    switch (spec.charge) {
+      case Charge::If:
+        h = v + x;
+        break;
+      case Charge::LifDecay:
+        h = q.decay * v + x;
+        break;
+      case Charge::LifOde:
+        h = v + (x - (v - q.v_rest)) * q.decay;
+        break;
+    }
   }
-  Tensor the = th;
-  if (spec.adaptive) the = th + param_or(p.beta, detail::kDefaultBeta, x) * st.a;
-  Tensor s = spike(h - the, spec.surrogate, spec.inclusive);
-  Tensor sr = spec.detach_reset ? s.detach() : s;
+  Tensor the = spec.adaptive ? q.threshold + q.beta * st.a : q.threshold;
+  Tensor s = dyn.fire ? dyn.fire(h, the, q) : spike(h - the, spec.surrogate, spec.inclusive);
   StepResult r;
   r.spikes = s;
-  switch (spec.reset) {
-    case Reset::Hard:
-      r.state.v = h * (1 - sr) + vr * sr;
-      break;
-    case Reset::Soft:
-      r.state.v = h - the * sr;
-      break;
-    case Reset::None:
-      r.state.v = h;
-      break;
+  if (dyn.reset) {
+    r.state.v = dyn.reset(h, s, the, q);
+  } else {
+    Tensor sr = spec.detach_reset ? s.detach() : s;
+    switch (spec.reset) {
+      case Reset::Hard:
+        r.state.v = h * (1 - sr) + q.v_reset * sr;
+        break;
+      case Reset::Soft:
+        r.state.v = h - the * sr;
+        break;
+      case Reset::None:
+        r.state.v = h;
+        break;
+    }
   }
-  if (spec.adaptive) {
-    Tensor rho = param_or(p.rho, detail::kDefaultRho, x);
-    r.state.a = rho * st.a + (1 - rho) * s;
-  }
+  if (spec.adaptive) r.state.a = q.rho * st.a + (1 - q.rho) * s;
   r.membrane = r.state.v;
   return r;
 }
 
+StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec) {
+  return step(x, state, p, spec, NeuronDynamics{});
+}
+
 SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
-                              bool want_membrane) {
+                              const NeuronDynamics& dyn, bool want_membrane) {
   check_sequence(x);
   const int64_t T = x.size(0);
   NeuronState st = state.v.defined() ? state : initial_state(x[0], p, spec);
@@ -125,7 +140,7 @@ SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const N
   for (int64_t t = 0; t < T; ++t) {
     NeuronParams pt = p;
     if (per_step) pt.threshold = p.threshold.size(0) == 1 ? p.threshold[0] : p.threshold[t];
-    StepResult r = step(x[t], st, pt, spec);
+    StepResult r = step(x[t], st, pt, spec, dyn);
     spikes.push_back(r.spikes);
     if (want_membrane) membrane.push_back(r.membrane);
     st = r.state;
@@ -135,6 +150,11 @@ SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const N
   if (want_membrane) out.membrane = T > 0 ? torch::stack(membrane) : torch::empty_like(x);
   out.state = st;
   return out;
+}
+
+SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
+                              bool want_membrane) {
+  return multistep_loop(x, state, p, spec, NeuronDynamics{}, want_membrane);
 }
 
 bool has_fused_kernel(const Tensor& x) {
@@ -148,7 +168,10 @@ const char* fused_kernel_isa() {
 SequenceResult multistep(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                          bool want_membrane) {
   check_sequence(x);
-  if (!detail::fused_supported(x)) return multistep_loop(x, state, p, spec, want_membrane);
+  // The kernel has no gradient for v_reset and v_rest: learned ones take the loop.
+  auto learned = [](const Tensor& t) { return t.defined() && t.requires_grad() && at::GradMode::is_enabled(); };
+  if (!detail::fused_supported(x) || learned(p.v_reset) || learned(p.v_rest))
+    return multistep_loop(x, state, p, spec, want_membrane);
   NeuronState st = state.v.defined() ? state : initial_state(x[0], p, spec);
   if (spec.adaptive && !st.a.defined()) st.a = torch::zeros_like(x[0]);
   return detail::fused_multistep(x, st, p, spec, want_membrane);

@@ -4,7 +4,7 @@
 
 namespace hnn::spike {
 
-IfNeuronImpl::IfNeuronImpl(NeuronOptions o) : NeuronImpl(o.charge(Charge::If)) {}
+IfNeuronImpl::IfNeuronImpl(NeuronOptions o) : NamedNeuron(o.charge(Charge::If)) {}
 
 namespace {
 NeuronOptions leaky(NeuronOptions o) {
@@ -14,11 +14,11 @@ NeuronOptions leaky(NeuronOptions o) {
 }
 }  // namespace
 
-LifImpl::LifImpl(NeuronOptions o) : NeuronImpl(leaky(std::move(o))) {}
+LifImpl::LifImpl(NeuronOptions o) : NamedNeuron(leaky(std::move(o))) {}
 
-PlifImpl::PlifImpl(NeuronOptions o) : NeuronImpl(o.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true)) {}
+PlifImpl::PlifImpl(NeuronOptions o) : NamedNeuron(o.charge(Charge::LifOde).learn_decay(true).decay_sigmoid(true)) {}
 
-AlifImpl::AlifImpl(NeuronOptions o) : NeuronImpl(o.adaptive(true)) {}
+AlifImpl::AlifImpl(NeuronOptions o) : NamedNeuron(o.adaptive(true)) {}
 
 Neuron make_neuron(const std::string& kind, NeuronOptions base) {
   if (kind == "if") return Neuron(base.charge(Charge::If));

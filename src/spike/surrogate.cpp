@@ -2,19 +2,32 @@
 
 #include <torch/torch.h>
 
+#include <fmt/format.h>
+
 #include "hnn/core/error.h"
 
 namespace hnn::spike {
+
+// The tensor form of the surrogate formulas (surrogate_math.h): the same text over at::Tensor.
+template <>
+struct SurrogateOps<at::Tensor> {
+  static at::Tensor exp(const at::Tensor& x) { return x.exp(); }
+  static at::Tensor abs(const at::Tensor& x) { return x.abs(); }
+  static at::Tensor relu(const at::Tensor& x) { return x.clamp_min(0); }
+  static at::Tensor lt(const at::Tensor& x, double c) { return x.lt(c).to(x.scalar_type()); }
+  static at::Tensor gt(const at::Tensor& x, double c) { return x.gt(c).to(x.scalar_type()); }
+};
+
 namespace {
 
-const std::vector<std::pair<std::string, SurrogateKind>>& table() {
-  static const std::vector<std::pair<std::string, SurrogateKind>> t = {{"rect", SurrogateKind::Rectangular},
-                                                                       {"sigmoid", SurrogateKind::Sigmoid},
-                                                                       {"arctan", SurrogateKind::Arctan},
-                                                                       {"fast_sigmoid", SurrogateKind::FastSigmoid},
-                                                                       {"triangle", SurrogateKind::Triangle}};
-  return t;
-}
+struct Entry {
+  const char* name;
+  SurrogateKind kind;
+  double alpha;
+};
+#define HNN_SURROGATE_ENTRY(k, name, alpha) Entry{name, SurrogateKind::k, alpha},
+constexpr Entry kTable[] = {HNN_SURROGATES(HNN_SURROGATE_ENTRY)};
+#undef HNN_SURROGATE_ENTRY
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -36,19 +49,9 @@ struct SpikeFn : torch::autograd::Function<SpikeFn> {
 }  // namespace
 
 double default_alpha(SurrogateKind kind) {
-  switch (kind) {
-    case SurrogateKind::Rectangular:
-      return 1.0;
-    case SurrogateKind::Sigmoid:
-      return 4.0;
-    case SurrogateKind::Arctan:
-      return 2.0;
-    case SurrogateKind::FastSigmoid:
-      return 25.0;
-    case SurrogateKind::Triangle:
-      return 1.0;
-  }
-  return 1.0;
+  for (const Entry& e : kTable)
+    if (e.kind == kind) return e.alpha;
+  fail("unknown surrogate kind {}", (int)kind);
 }
 
 Surrogate Surrogate::make(SurrogateKind kind) {
@@ -57,8 +60,14 @@ Surrogate Surrogate::make(SurrogateKind kind) {
 
 std::vector<std::string> Surrogate::names() {
   std::vector<std::string> n;
-  for (auto& [name, kind] : table()) n.push_back(name);
+  for (const Entry& e : kTable) n.push_back(e.name);
   return n;
+}
+
+std::vector<SurrogateKind> Surrogate::kinds() {
+  std::vector<SurrogateKind> k;
+  for (const Entry& e : kTable) k.push_back(e.kind);
+  return k;
 }
 
 Surrogate Surrogate::parse(const std::string& spec) {
@@ -69,9 +78,9 @@ Surrogate Surrogate::parse(const std::string& spec) {
   }
   if (name == "superspike") name = "fast_sigmoid";
   if (name == "rectangular") name = "rect";
-  for (auto& [n, kind] : table()) {
-    if (n != name) continue;
-    Surrogate s = make(kind);
+  for (const Entry& e : kTable) {
+    if (e.name != name) continue;
+    Surrogate s = make(e.kind);
     if (!arg.empty()) {
       size_t used = 0;
       try {
@@ -84,15 +93,12 @@ Surrogate Surrogate::parse(const std::string& spec) {
     }
     return s;
   }
-  fail(
-      "unknown surrogate '{}' (expected one of rect, sigmoid, arctan, fast_sigmoid, triangle, optionally "
-      "with :alpha)",
-      spec);
+  fail("unknown surrogate '{}' (expected one of {}, optionally with :alpha)", spec, fmt::join(names(), ", "));
 }
 
 std::string Surrogate::name() const {
-  for (auto& [n, k] : table())
-    if (k == kind) return fmt::format("{}:{:g}", n, alpha);
+  for (const Entry& e : kTable)
+    if (e.kind == kind) return fmt::format("{}:{:g}", e.name, alpha);
   return "?";
 }
 
@@ -101,26 +107,9 @@ at::Tensor spike(const at::Tensor& x, const Surrogate& sg, bool inclusive) {
 }
 
 at::Tensor surrogate_grad(const at::Tensor& x, const Surrogate& sg) {
-  const double a = sg.alpha;
-  switch (sg.kind) {
-    case SurrogateKind::Rectangular:
-      return (x.abs() < a / 2).to(x.scalar_type()) / a;
-    case SurrogateKind::Sigmoid: {
-      auto s = torch::sigmoid(a * x);
-      return a * s * (1 - s);
-    }
-    case SurrogateKind::Arctan: {
-      auto z = (M_PI / 2 * a) * x;
-      return (a / 2) / (1 + z * z);
-    }
-    case SurrogateKind::FastSigmoid: {
-      auto d = 1 + a * x.abs();
-      return 1 / (d * d);
-    }
-    case SurrogateKind::Triangle:
-      return torch::clamp_min(1 - x.abs() / a, 0) / a;
-  }
-  return torch::zeros_like(x);
+  return dispatch_surrogate(sg.kind, [&](auto k) -> at::Tensor {
+    return SurrogateFormula<decltype(k)::value>::template derivative<at::Tensor, double>(sg.alpha, x);
+  });
 }
 
 }  // namespace hnn::spike

@@ -145,8 +145,7 @@ INSTANTIATE_TEST_SUITE_P(
     AllNeurons, FusedVsLoop,
     ::testing::Combine(::testing::Values(Kind::If, Kind::Lif, Kind::LifDecay, Kind::Plif, Kind::Alif),
                        ::testing::Values(Reset::Hard, Reset::Soft, Reset::None),
-                       ::testing::Values(SurrogateKind::Rectangular, SurrogateKind::Sigmoid, SurrogateKind::Arctan,
-                                         SurrogateKind::FastSigmoid, SurrogateKind::Triangle),
+                       ::testing::ValuesIn(Surrogate::kinds()),  // every surrogate of surrogate_math.h
                        ::testing::Values(false, true)),
     case_name);
 

@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 using namespace hnn::spike;
+using torch::Tensor;
 
 TEST(NeuronModule, ForwardMatchesFunctional) {
   Lif lif(NeuronOptions::lif(3.0).threshold(0.8).reset(Reset::Soft));
@@ -108,4 +109,103 @@ TEST(NeuronModule, LifRefusesIntegrateAndFireOptions) {
   EXPECT_THROW(Lif(NeuronOptions::integrate_and_fire()), hnn::Error);
   EXPECT_NO_THROW(Lif(NeuronOptions::lif_decay(0.5)));
   EXPECT_NO_THROW(IfNeuron(NeuronOptions::integrate_and_fire()));
+}
+
+// A modulation passed through forward() (also inside a Sequential, which fills in the default)
+// replaces the module's own parameters for that call only.
+TEST(NeuronModule, ModulationThroughForward) {
+  Lif lif(NeuronOptions::lif(2.0));
+  auto x = torch::rand({6, 3, 5}) * 2;
+  auto theta = torch::full({5}, 0.3);
+  NeuronParams p = lif->params();
+  p.threshold = theta;
+  auto expected = multistep(x, {}, p, lif->spec()).spikes;
+  EXPECT_TRUE(torch::equal(lif(x, Modulation().threshold(theta)), expected));
+  EXPECT_TRUE(torch::equal(lif->run(x, p).spikes, expected));  // a NeuronParams reads as a Modulation
+  EXPECT_FALSE(torch::equal(lif(x), expected));                // the module's own threshold again
+  torch::nn::Sequential seq{Lif(NeuronOptions::lif(2.0))};
+  EXPECT_TRUE(torch::equal(seq->forward(x), lif(x)));
+}
+
+// Every parameter can be a learned parameter, a buffer or a tensor of any broadcast shape.
+TEST(NeuronModule, EveryParameterLearnableOrBuffer) {
+  Alif alif(NeuronOptions::alif(2.0).learn_rho(true).learn_beta(true).learn_v_rest(true).learn_v_reset(true));
+  EXPECT_EQ(alif->parameters().size(), 4u);
+  std::vector<std::string> buffers;
+  for (auto& b : alif->named_buffers()) buffers.push_back(b.key());
+  EXPECT_EQ(buffers, (std::vector<std::string>{"threshold", "decay"}));
+  alif->set_param(Param::VRest, torch::full({4}, 0.1), /*learn=*/true);
+  alif->set_param(Param::Threshold, torch::full({4}, 0.7), /*learn=*/false);
+  EXPECT_EQ(alif->v_rest.sizes(), torch::IntArrayRef({4}));
+  EXPECT_EQ(alif->named_parameters().size(), 4u);
+  auto x = torch::rand({8, 2, 4}, torch::kDouble) * 2;
+  alif->to(torch::kDouble);
+  alif(x).sum().backward();
+  for (auto& p : alif->named_parameters()) {
+    ASSERT_TRUE(p.value().grad().defined()) << p.key();
+    EXPECT_GT(p.value().grad().abs().sum().item<double>(), 0) << p.key();
+  }
+  // Learned v_rest takes the step loop: its gradient equals the loop's.
+  Tensor g = alif->v_rest.grad().clone();
+  alif->zero_grad();
+  multistep_loop(x, {}, alif->params(), alif->spec()).spikes.sum().backward();
+  EXPECT_TENSOR_NEAR(alif->v_rest.grad(), g, 1e-12);
+  EXPECT_THROW(alif->set_param(Param::Beta, torch::ones({2}, torch::kLong), false), hnn::Error);
+}
+
+// clone() deep-copies parameters (also replaced ones), keeps the named type and LibTorch's reset()
+// re-creates the parameters from the options.
+TEST(NeuronModule, CloneAndReset) {
+  Lif lif(NeuronOptions::lif(2.0).threshold_shape({3}).learn_threshold(true));
+  lif->set_param(Param::VRest, torch::full({3}, 0.2), true);
+  auto copy = std::dynamic_pointer_cast<LifImpl>(lif->clone());
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->parameters().size(), 2u);
+  EXPECT_TRUE(torch::equal(copy->v_rest, lif->v_rest));
+  torch::NoGradGuard ng;
+  lif->threshold.fill_(5.0);
+  EXPECT_TRUE(torch::equal(copy->threshold, torch::ones({3})));
+  lif->reset();
+  EXPECT_TRUE(torch::equal(lif->threshold, torch::ones({3})));
+  EXPECT_EQ(lif->v_rest.dim(), 0);
+  torch::nn::Sequential seq{Alif(), IfNeuron()};
+  auto seq2 = std::dynamic_pointer_cast<torch::nn::SequentialImpl>(seq->clone());
+  EXPECT_NE(seq2->ptr(0)->as<AlifImpl>(), nullptr);
+}
+
+// A custom neuron from a charge function: given the built-in LIF-decay charge it equals the fused
+// kernel (values and gradients, double); with its own fire and reset it follows them.
+TEST(NeuronModule, CustomNeuronFromChargeFunction) {
+  NeuronDynamics decay_charge;
+  decay_charge.charge = [](const Tensor& v, const Tensor& x, const NeuronParams& p) { return p.decay * v + x; };
+  auto o = torch::TensorOptions().dtype(torch::kDouble);
+  auto x1 = (torch::rand({9, 3, 6}, o) * 1.5).requires_grad_();
+  auto x2 = x1.detach().clone().requires_grad_();
+  Neuron custom(NeuronOptions::lif_decay(0.6).dynamics(decay_charge).learn_threshold(true));
+  Neuron builtin(NeuronOptions::lif_decay(0.6).learn_threshold(true));
+  custom->to(torch::kDouble);
+  builtin->to(torch::kDouble);
+  auto a = custom(x1), b = builtin(x2);
+  EXPECT_TRUE(torch::equal(a, b));
+  (a * torch::arange(6, o)).sum().backward();
+  (b * torch::arange(6, o)).sum().backward();
+  EXPECT_TENSOR_NEAR(x1.grad(), x2.grad(), 1e-12);
+  EXPECT_TENSOR_NEAR(custom->threshold.grad(), builtin->threshold.grad(), 1e-12);
+
+  // Quadratic integrate-and-fire with a reset to -0.5 and a fire at 2 theta, hand-checked.
+  NeuronDynamics qif;
+  qif.charge = [](const Tensor& v, const Tensor& x, const NeuronParams&) { return v + x + v * v; };
+  qif.fire = [](const Tensor& h, const Tensor& theta, const NeuronParams&) {
+    return spike(h - 2 * theta, Surrogate{});
+  };
+  qif.reset = [](const Tensor& h, const Tensor& s, const Tensor&, const NeuronParams&) {
+    return h * (1 - s) - 0.5 * s;
+  };
+  auto r = multistep_loop(torch::full({4, 1, 1}, 0.5, o), {}, {}, NeuronSpec{}, qif, true);
+  // h: 0.5, 0.5+0.5+0.25 = 1.25, 1.25+0.5+1.5625 = 3.3125 -> spike, v = -0.5; h = -0.5+0.5+0.25 = 0.25
+  EXPECT_TENSOR_NEAR(r.membrane.flatten(), torch::tensor({0.5, 1.25, -0.5, 0.25}, o), 1e-12);
+  EXPECT_TENSOR_NEAR(r.spikes.flatten(), torch::tensor({0.0, 0.0, 1.0, 0.0}, o), 0);
+  NeuronDynamics bad;
+  bad.charge = [](const Tensor& v, const Tensor& x, const NeuronParams&) { return x.sum(); };
+  EXPECT_THROW(multistep_loop(torch::ones({2, 1, 3}), {}, {}, NeuronSpec{}, bad), hnn::Error);
 }

@@ -16,6 +16,7 @@
 #pragma once
 #include <ATen/core/Tensor.h>
 
+#include <functional>
 #include <string>
 
 #include "hnn/spike/surrogate.h"
@@ -66,6 +67,27 @@ struct SequenceResult {
   NeuronState state;    // state after the last step
 };
 
+// A custom neuron: the parts of a step as functions, for dynamics the built-in charge forms do not
+// cover (SpikingJelly's neuronal_charge). Parts left empty are the built-in ones of the spec, so
+// giving only `charge` keeps the spec's fire (surrogate) and reset. In the functions, `p` has every
+// parameter defined (defaults filled in) and `theta` is this step's threshold (with the adaptive
+// part). A custom neuron runs the per-step loop with autograd (no fused kernel); see
+// docs/spiking.md for adding a fused one. Example, a quadratic integrate-and-fire neuron:
+//   NeuronDynamics qif;
+//   qif.charge = [](const at::Tensor& v, const at::Tensor& x, const NeuronParams& p) {
+//     return v + p.decay * (x + (v - p.v_rest) * (v - p.v_rest));
+//   };
+struct NeuronDynamics {
+  // h_t from the previous membrane v_{t-1} and the input x_t.
+  std::function<at::Tensor(const at::Tensor& v, const at::Tensor& x, const NeuronParams& p)> charge;
+  // s_t from h_t (built-in: spike(h - theta) with the spec's surrogate).
+  std::function<at::Tensor(const at::Tensor& h, const at::Tensor& theta, const NeuronParams& p)> fire;
+  // v_t from h_t and s_t (built-in: the spec's reset, with detach_reset).
+  std::function<at::Tensor(const at::Tensor& h, const at::Tensor& s, const at::Tensor& theta, const NeuronParams& p)>
+      reset;
+  bool custom() const { return charge || fire || reset; }
+};
+
 // The state a neuron starts from: v = v_reset (broadcast), a = 0. step_input is [B, ...].
 NeuronState initial_state(const at::Tensor& step_input, const NeuronParams& p, const NeuronSpec& spec);
 
@@ -73,14 +95,22 @@ NeuronState initial_state(const at::Tensor& step_input, const NeuronParams& p, c
 // theta must not be per time step here; pass the slice for this step.
 StepResult step(const at::Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec);
 
+// The same with some or all parts given as functions (a custom neuron).
+StepResult step(const at::Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
+                const NeuronDynamics& dynamics);
+
 // A whole sequence [T, B, ...]. Runs the fused CPU kernel for float and double CPU tensors,
-// else (other devices and types) the step loop. Undefined state means initial_state().
+// else (other devices and types, a learned v_reset or v_rest, whose gradients the kernel does
+// not compute) the step loop. Undefined state means initial_state().
 SequenceResult multistep(const at::Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                          bool want_membrane = false);
 
 // The same through a plain per-step loop of step(): the reference for tests and benchmarks.
 SequenceResult multistep_loop(const at::Tensor& x, const NeuronState& state, const NeuronParams& p,
                               const NeuronSpec& spec, bool want_membrane = false);
+// The step loop of a custom neuron (autograd through every step).
+SequenceResult multistep_loop(const at::Tensor& x, const NeuronState& state, const NeuronParams& p,
+                              const NeuronSpec& spec, const NeuronDynamics& dynamics, bool want_membrane = false);
 
 // True when multistep() will use a fused kernel for this input.
 bool has_fused_kernel(const at::Tensor& x);

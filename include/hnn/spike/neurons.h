@@ -8,22 +8,31 @@
 
 namespace hnn::spike {
 
-struct IfNeuronImpl : NeuronImpl {
+// A neuron type whose clone() keeps the type D.
+template <typename D>
+struct NamedNeuron : NeuronImpl {
+  using NeuronImpl::NeuronImpl;
+
+ protected:
+  std::shared_ptr<NeuronImpl> make_like(const NeuronOptions& o) const override { return std::make_shared<D>(o); }
+};
+
+struct IfNeuronImpl : NamedNeuron<IfNeuronImpl> {
   explicit IfNeuronImpl(NeuronOptions o = NeuronOptions::integrate_and_fire());
 };
 TORCH_MODULE(IfNeuron);
 
-struct LifImpl : NeuronImpl {
+struct LifImpl : NamedNeuron<LifImpl> {
   explicit LifImpl(NeuronOptions o = NeuronOptions::lif());
 };
 TORCH_MODULE(Lif);
 
-struct PlifImpl : NeuronImpl {
+struct PlifImpl : NamedNeuron<PlifImpl> {
   explicit PlifImpl(NeuronOptions o = NeuronOptions::plif());
 };
 TORCH_MODULE(Plif);
 
-struct AlifImpl : NeuronImpl {
+struct AlifImpl : NamedNeuron<AlifImpl> {
   explicit AlifImpl(NeuronOptions o = NeuronOptions::alif());
 };
 TORCH_MODULE(Alif);

@@ -1,5 +1,6 @@
 // Surrogate gradients: the spike is Heaviside(x) forward and a smooth (or boxed) derivative
 // backward. x = membrane - threshold, any shape; spike() returns the same shape, values 0/1.
+// The surrogates themselves (names, default alphas, formulas) are listed in surrogate_math.h.
 #pragma once
 #include <ATen/core/Tensor.h>
 
@@ -19,7 +20,8 @@ struct Surrogate {
   static Surrogate parse(const std::string& spec);
   static Surrogate make(SurrogateKind kind);  // with the kind's default alpha
   static std::vector<std::string> names();
-  std::string name() const;  // "sigmoid:4"
+  static std::vector<SurrogateKind> kinds();  // in the order of names()
+  std::string name() const;                   // "sigmoid:4"
   bool operator==(const Surrogate& o) const { return kind == o.kind && alpha == o.alpha; }
 };
 

@@ -173,7 +173,7 @@ struct StepGrad {
 template <typename T, SurrogateKind K>
 inline StepGrad<T> step_grad(T h, T the, T gs_in, T gv, T ga, T vr, T alpha, T hard, T soft, T keep, T incl) {
   T s = fire(h, the, incl);
-  T sg = surrogate_derivative<T>(K, alpha, h - the);
+  T sg = SurrogateFormula<K>::template derivative<T, T>(alpha, h - the);
   T dv_dh = T(1) - hard * s;
   T dv_ds = keep * (hard * (vr - h) - soft * the);
   T gs = gs_in + gv * dv_ds + ga;
@@ -350,18 +350,7 @@ void backward_impl(const BackwardArgs<T>& A) {
 
 template <typename T, Charge C, bool Adaptive>
 void backward_surrogate(const BackwardArgs<T>& A) {
-  switch (A.spec.surrogate.kind) {
-    case SurrogateKind::Rectangular:
-      return backward_impl<T, C, Adaptive, SurrogateKind::Rectangular>(A);
-    case SurrogateKind::Sigmoid:
-      return backward_impl<T, C, Adaptive, SurrogateKind::Sigmoid>(A);
-    case SurrogateKind::Arctan:
-      return backward_impl<T, C, Adaptive, SurrogateKind::Arctan>(A);
-    case SurrogateKind::FastSigmoid:
-      return backward_impl<T, C, Adaptive, SurrogateKind::FastSigmoid>(A);
-    case SurrogateKind::Triangle:
-      return backward_impl<T, C, Adaptive, SurrogateKind::Triangle>(A);
-  }
+  dispatch_surrogate(A.spec.surrogate.kind, [&](auto k) { backward_impl<T, C, Adaptive, decltype(k)::value>(A); });
 }
 
 // Calls F<Charge, Adaptive>::run(args) for the spec's charge form and adaptivity.
