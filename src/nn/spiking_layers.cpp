@@ -14,10 +14,12 @@ at::Tensor batch_norm_sequence(torch::nn::BatchNorm2dImpl& bn, const at::Tensor&
   if (!per_step || !bn.is_training() || T == 1) return unfold_time(bn.forward(fold_time(y)), T);
   // T BatchNorm calls on contiguous views, in time order: the running statistics then see the
   // steps one after another. (One call on [B, T*C, H, W] would need a transposed copy and update
-  // the running statistics of every step from the same starting point.)
-  std::vector<at::Tensor> steps;
-  steps.reserve(T);
-  for (int64_t t = 0; t < T; ++t) steps.push_back(bn.forward(y[t]));
+  // the running statistics of every step from the same starting point.) The views come from one
+  // unbind, whose backward stacks the step gradients once; T separate y[t] would each scatter
+  // into a zero tensor of the whole sequence in the backward (T^2 traffic: a third of an HSN
+  // training step).
+  std::vector<at::Tensor> steps = y.unbind(0);
+  for (auto& s : steps) s = bn.forward(s);
   return torch::stack(steps);
 }
 

@@ -135,12 +135,16 @@ SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const N
   const int64_t T = x.size(0);
   NeuronState st = state.v.defined() ? state : initial_state(x[0], p, spec);
   bool per_step = p.threshold.defined() && p.threshold.numel() > 1 && p.threshold.dim() == x.dim();
+  // Steps as views of one unbind: its backward stacks the step gradients once (x[t] would scatter
+  // each into a zero tensor of the whole sequence).
+  std::vector<Tensor> xs = x.unbind(0), thetas;
+  if (per_step) thetas = p.threshold.size(0) == 1 ? std::vector<Tensor>(T, p.threshold[0]) : p.threshold.unbind(0);
   std::vector<Tensor> spikes, membrane;
   spikes.reserve(T);
   for (int64_t t = 0; t < T; ++t) {
     NeuronParams pt = p;
-    if (per_step) pt.threshold = p.threshold.size(0) == 1 ? p.threshold[0] : p.threshold[t];
-    StepResult r = step(x[t], st, pt, spec, dyn);
+    if (per_step) pt.threshold = thetas[t];
+    StepResult r = step(xs[t], st, pt, spec, dyn);
     spikes.push_back(r.spikes);
     if (want_membrane) membrane.push_back(r.membrane);
     st = r.state;
