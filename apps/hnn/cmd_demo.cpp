@@ -1,6 +1,9 @@
 // hnn demo: the demos on built-in data (see demos.h).
 #include <fmt/format.h>
 
+#include <string>
+#include <vector>
+
 #include "cli_util.h"
 #include "commands.h"
 #include "demos.h"
@@ -18,9 +21,15 @@ void register_demo(CLI::App& app, Globals& g) {
                                  "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
                                  "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
                                  "           against the same model with fixed rate-coding HUs");
-  cmd->add_option("which", o.which, "Which demo: hsn, snn-mlp, hybrid")
-      ->check(CLI::IsMember({"hsn", "snn-mlp", "hybrid"}))
-      ->capture_default_str();
+  // The demos are subcommands of `demo`, not a positional: a positional "hsn" would be taken for
+  // the top-level `hsn` command (global options fall through to the parent).
+  std::vector<CLI::App*> which;
+  for (const char* name : {"hsn", "snn-mlp", "hybrid"}) {
+    auto* w = cmd->add_subcommand(name, std::string("the ") + name + " demo (options: see 'hnn demo --help')");
+    w->fallthrough();
+    which.push_back(w);
+  }
+  cmd->require_subcommand(0, 1);
   cmd->add_option("--epochs", o.epochs, "Training epochs")->check(positive())->capture_default_str();
   cmd->add_option("--hidden", o.hidden, "Hidden LIF neurons (snn-mlp)")->check(positive())->capture_default_str();
   cmd->add_option("--steps", o.steps, "Time steps T")->check(positive())->capture_default_str();
@@ -51,8 +60,10 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--test-seconds", o.test_seconds, "hsn: length of the test recordings")
       ->check(positive())
       ->capture_default_str();
-  cmd->callback([&g] {
+  cmd->callback([&g, which] {
     apply_globals(g);
+    for (auto* w : which)
+      if (w->parsed()) o.which = w->get_name();
     spike::Surrogate::parse(o.surrogate);  // validate before loading data
     Timer t;
     if (o.which == "hsn") {
