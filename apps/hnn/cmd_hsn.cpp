@@ -1,7 +1,9 @@
 // hnn hsn: the hybrid sensing network (APS + DVS tracking of the turning disk).
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -145,6 +147,11 @@ void register_hsn(CLI::App& app, Globals& g) {
     std::vector<HsnData> parts;
     for (auto& path : o.train_paths) parts.push_back(load(path, "", train_load).data);
     auto train_data = concat(parts);
+    bool offsets = std::any_of(o.offsets_ms.begin(), o.offsets_ms.end(), [](double ms) { return ms != 0; });
+    if (parse_mode(o.mode) == Mode::AnnOnly && offsets && !train_data.search.defined())
+      spdlog::warn(
+          "ANN with window offsets but no scene file (<recording>.scene.json, written by 'hnn hsn generate'): the ANN "
+          "searches the APS frame for every offset");
     HsnData val;
     if (!o.val_path.empty()) val = load(o.val_path, "", o.load).data;
     o.train.callbacks = {std::make_shared<train::ProgressBar>("epoch")};

@@ -43,18 +43,16 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   gt_opts.scene.speed = 0.75;
   generate(gt_opts, path("test.aedat4"), path("test.gt.jsonl"));
   LoadOptions lo;
-  // Training samples for the DVS trackers: 10 bins centred on each frame and 10, 20, 30 ms after
-  // it, so that they learn to follow the objects between frames (streaming use). The ANN sees
-  // only the frame, so it trains on the frame-centred windows (shifted targets would only blur
-  // its answer). Test samples as the reference (centred on the frame).
+  // Training samples: 10 bins centred on each frame and 10, 20, 30 ms after it, so that the
+  // trackers learn to follow the objects between frames (streaming use). The templates always
+  // come from the frame; the ANN searches in the frame the scene shows at the window centre
+  // (rendered from the recording's scene file), the HSN in the DVS bins. Test samples as the
+  // reference (centred on the frame).
   LoadOptions train_lo = lo;
   train_lo.offsets_us = {0, 10000, 20000, 30000};
-  std::vector<HsnData> windows, frames;
-  for (auto& f : train_files) {
-    windows.push_back(load(f, "", train_lo).data);
-    frames.push_back(load(f, "", lo).data);
-  }
-  auto train_data = concat(windows), train_frames = concat(frames);
+  std::vector<HsnData> windows;
+  for (auto& f : train_files) windows.push_back(load(f, "", train_lo).data);
+  auto train_data = concat(windows);
   auto test = load(path("test.aedat4"), "", lo);
   fmt::print(
       "samples: {} training (4 windows per frame, {} recording{}), {} test (APS frame + 10 DVS bins of 1 ms each)\n",
@@ -74,7 +72,7 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   to.checkpoint = path("hsn.pt");
   auto hsn_m = train("HSN", Mode::Hybrid, net, train_data, nullptr, to);
   to.checkpoint = path("ann.pt");
-  auto ann_m = train("ANN", Mode::AnnOnly, net, train_frames, nullptr, to);
+  auto ann_m = train("ANN", Mode::AnnOnly, net, train_data, nullptr, to);
   std::vector<std::pair<std::string, Tracker>> trackers{{"HSN", hsn_m}, {"ANN", ann_m}};
   if (o.snn_baseline) {
     to.checkpoint = path("snn.pt");
@@ -116,7 +114,8 @@ void run_hsn(const DemoOptions& o, uint64_t seed) {
   vo.max_frames = 40;
   write_tracking_video(hsn_m, test.recording, &test.gt, path("tracking.avi"), vo);
   fmt::print(
-      "\nwrote {}/: train/test recordings (.aedat4 + .gt.jsonl), hsn.pt ann.pt{}, success.png, speed_sweep.png, "
+      "\nwrote {}/: train/test recordings (.aedat4 + .gt.jsonl + .scene.json), hsn.pt ann.pt{}, success.png, "
+      "speed_sweep.png, "
       "tracking.gif, tracking.avi ({:.0f} s in all)\n",
       o.out_dir, o.snn_baseline ? " snn.pt" : "", total.seconds());
 }

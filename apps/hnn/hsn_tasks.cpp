@@ -10,12 +10,20 @@
 
 namespace hnn::cli::hsn {
 
-std::string ground_truth_path(const std::string& recording) {
+namespace {
+std::string stem(const std::string& recording) {
   auto dot = recording.find_last_of('.');
   auto slash = recording.find_last_of('/');
-  std::string stem =
-      dot != std::string::npos && (slash == std::string::npos || dot > slash) ? recording.substr(0, dot) : recording;
-  return stem + ".gt.jsonl";
+  return dot != std::string::npos && (slash == std::string::npos || dot > slash) ? recording.substr(0, dot) : recording;
+}
+}  // namespace
+
+std::string ground_truth_path(const std::string& recording) {
+  return stem(recording) + ".gt.jsonl";
+}
+
+std::string scene_path(const std::string& recording) {
+  return stem(recording) + ".scene.json";
 }
 
 void generate(const GenerateOptions& g, const std::string& out, const std::string& gt_out) {
@@ -24,6 +32,7 @@ void generate(const GenerateOptions& g, const std::string& out, const std::strin
   events::write_recording(out, rec);
   const int64_t n = (int64_t)rec.events.size();
   write_ground_truth(gt_out, gt);
+  write_scene(scene_path(out), SceneFile{g.scene, g.t0_us});
   fmt::print("wrote {}: {} events, {} APS frames, {:.1f} s at {} turns/s ({} events/s); ground truth {}\n", out, n,
              rec.frames.size(), g.seconds, g.scene.speed, (int64_t)(n / g.seconds), gt_out);
 }
@@ -33,7 +42,10 @@ Loaded load(const std::string& path, const std::string& gt_path, const LoadOptio
   l.recording = events::read_recording(path);
   std::string gp = gt_path.empty() ? ground_truth_path(path) : gt_path;
   if (!gt_path.empty() || file_exists(gp)) l.gt = read_ground_truth(gp);
-  l.data = build_dataset(l.recording, l.gt.empty() ? nullptr : &l.gt, lo);
+  SceneFile scene;
+  const bool with_scene = !l.gt.empty() && file_exists(scene_path(path));
+  if (with_scene) scene = read_scene(scene_path(path));
+  l.data = build_dataset(l.recording, l.gt.empty() ? nullptr : &l.gt, lo, with_scene ? &scene : nullptr);
   return l;
 }
 

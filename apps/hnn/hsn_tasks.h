@@ -14,8 +14,10 @@ using namespace hnn::models::hsn;
 
 // "disk.aedat4" -> "disk.gt.jsonl".
 std::string ground_truth_path(const std::string& recording);
+// "disk.aedat4" -> "disk.scene.json".
+std::string scene_path(const std::string& recording);
 
-// Generates a recording and writes it (AEDAT 4, LZ4) with its ground truth.
+// Generates a recording and writes it (AEDAT 4, LZ4) with its ground truth and its scene.
 void generate(const GenerateOptions& g, const std::string& out, const std::string& gt_out);
 
 struct Loaded {
@@ -23,7 +25,9 @@ struct Loaded {
   GroundTruth gt;  // empty when the recording has none
   HsnData data;
 };
-// Reads a recording and its ground truth (the given path, else <name>.gt.jsonl when present).
+// Reads a recording and its ground truth (the given path, else <name>.gt.jsonl when present);
+// with <name>.scene.json beside it (written by generate) the samples get the ANN's search frames
+// rendered at each window's centre.
 Loaded load(const std::string& path, const std::string& gt_path, const LoadOptions& lo);
 
 // Trains and reports each epoch on stdout.

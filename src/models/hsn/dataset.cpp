@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "hnn/config.h"
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
@@ -18,6 +20,7 @@ namespace hnn::models::hsn {
 Batch HsnData::batch(const at::Tensor& idx) const {
   Batch b;
   b.aps = aps.index_select(0, idx).to(torch::kFloat);
+  if (search.defined()) b.search = search.index_select(0, idx).to(torch::kFloat);
   b.dvs = dvs.index_select(0, idx).to(torch::kFloat).transpose(0, 1).contiguous();
   b.aps_loc = aps_loc.index_select(0, idx);
   b.dvs_loc = dvs_loc.index_select(0, idx).transpose(0, 1).contiguous();
@@ -49,6 +52,9 @@ HsnData concat(const std::vector<HsnData>& parts) {
   cat(&HsnData::aps_loc, "template-location");
   cat(&HsnData::dvs_loc, "target-location");
   cat(&HsnData::boxes, "box");
+  bool with_search = true;
+  for (const auto& p : parts) with_search = with_search && p.search.defined();
+  if (with_search) cat(&HsnData::search, "search-frame");
   for (const auto& p : parts) out.t_us.insert(out.t_us.end(), p.t_us.begin(), p.t_us.end());
   return out;
 }
@@ -82,7 +88,19 @@ bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<d
   return true;
 }
 
-HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o) {
+namespace {
+// A gray sensor image (APS frame or rendered) as the ANN sees it: cropped to the DVS region (or
+// the whole frame), resized to S x S; uint8 [1, S, S].
+at::Tensor aps_pixels(const cv::Mat& gray, int offset_x, int offset_y, const LoadOptions& o) {
+  const int S = o.crop_size;
+  cv::Mat region = o.aps_full_frame ? gray : gray(cv::Rect(o.crop_x - offset_x, o.crop_y - offset_y, S, S)), resized;
+  cv::resize(region, resized, cv::Size(S, S), 0, 0, cv::INTER_LINEAR);
+  return torch::from_blob(resized.data, {1, S, S}, torch::kUInt8).clone();
+}
+}  // namespace
+
+HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o,
+                      const SceneFile* scene_file) {
   const auto& ev = rec.events;
   HNN_CHECK(o.crop_x >= 0 && o.crop_y >= 0 && o.crop_x + o.crop_size <= ev.width && o.crop_y + o.crop_size <= ev.height,
             "HSN data: the {}-pixel crop at ({}, {}) does not fit the {}x{} sensor (the reference crop needs at "
@@ -94,7 +112,10 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
   const int S = o.crop_size;
   const int64_t T = o.bins, half = T * o.bin_us / 2;
   const bool contours = o.contour_labels || !gt || gt->empty();
-  std::vector<at::Tensor> aps, dvs, aps_loc, dvs_loc, boxes;
+  std::vector<at::Tensor> aps, dvs, aps_loc, dvs_loc, boxes, search;
+  std::optional<TurningDisk> scene;
+  if (scene_file) scene.emplace(scene_file->scene);
+  cv::Mat rendered;
   HsnData d;
   int64_t skipped = 0;
   events::Roi roi{o.crop_x, o.crop_y, S, S};
@@ -104,15 +125,24 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
       if (tc - half < ev.t_first() || tc + half > ev.t_last()) continue;
       // APS: gray, cropped (or the whole frame), resized to S x S.
       cv::Mat frame(f.height, f.width, f.channels() == 1 ? CV_8UC1 : CV_8UC3, const_cast<uint8_t*>(f.pixels.data()));
-      cv::Mat gray, region, resized;
+      cv::Mat gray;
       if (f.channels() == 1) {
         gray = frame;
       } else {
         cv::cvtColor(frame, gray, f.channels() == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
       }
-      region = o.aps_full_frame ? gray : gray(cv::Rect(o.crop_x - f.offset_x, o.crop_y - f.offset_y, S, S));
-      cv::resize(region, resized, cv::Size(S, S), 0, 0, cv::INTER_LINEAR);
-      auto a = torch::from_blob(resized.data, {1, S, S}, torch::kUInt8).clone();
+      auto a = aps_pixels(gray, f.offset_x, f.offset_y, o);
+      // The ANN's search frame: the frame itself at offset 0, else the scene rendered at the
+      // window centre with read noise as the APS frames have (seeded by the time).
+      at::Tensor sf;
+      if (scene) {
+        if (off == 0) {
+          sf = a;
+        } else {
+          scene->render((tc - scene_file->t0_us) * 1e-6, rendered, tc);
+          sf = aps_pixels(rendered, 0, 0, o);
+        }
+      }
       // DVS: T bins of bin_us centred on tc, ON/OFF counts in the crop.
       auto bo = events::BinOptions::around(tc, T, o.bin_us, events::Align::Centered);
       bo.roi = roi;
@@ -158,6 +188,7 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
         continue;
       }
       aps.push_back(a);
+      if (sf.defined()) search.push_back(sf);
       dvs.push_back(d_t);
       aps_loc.push_back(pixels_to_loc(al, S));
       dvs_loc.push_back(pixels_to_loc(dl, S));
@@ -168,6 +199,7 @@ HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const
   HNN_CHECK(!aps.empty(), "HSN data: no usable frame (need APS frames with {} ms of events around them{})",
             T * o.bin_us / 1000, contours ? " and three objects visible" : "");
   d.aps = torch::stack(aps);
+  if (!search.empty()) d.search = torch::stack(search);
   d.dvs = torch::stack(dvs);
   d.aps_loc = torch::stack(aps_loc);
   d.dvs_loc = torch::stack(dvs_loc);
@@ -188,7 +220,7 @@ bool contour_centres(const at::Tensor& image, bool aps, std::vector<std::array<d
   no_opencv();
 }
 
-HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o) {
+HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o, const SceneFile*) {
   no_opencv();
 }
 #endif  // HNN_HAVE_VIDEO

@@ -20,7 +20,7 @@ EvalResult evaluate_tracker(Tracker& model, const HsnData& data, const EvalOptio
   std::vector<at::Tensor> preds;
   for (int64_t b = 0; b < data.size(); b += o.batch) {
     auto batch = data.batch(b, b + o.batch);
-    auto cm = model(batch.aps, batch.dvs, batch.aps_loc);                               // [T, B, O, 13, 13]
+    auto cm = model(batch.aps, batch.dvs, batch.aps_loc, batch.search);                 // [T, B, O, 13, 13]
     preds.push_back(loc_to_pixels(decode_locations(cm, o.decode), S).transpose(0, 1));  // [B, T, O, 2]
   }
   EvalResult r;

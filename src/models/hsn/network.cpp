@@ -189,14 +189,16 @@ at::Tensor TrackerImpl::respond_ann(const at::Tensor& aps, const at::Tensor& tem
   return match->respond(ann(aps).unsqueeze(0), templates);
 }
 
-at::Tensor TrackerImpl::forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc) {
+at::Tensor TrackerImpl::forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc,
+                                const at::Tensor& search) {
   const int64_t T = dvs.size(0);
   switch (mode) {
     case Mode::Hybrid:
       return respond(dvs, templates(aps, aps_loc));
     case Mode::AnnOnly: {
       auto map = ann(aps);
-      auto cm = match(map, aps_loc, map.unsqueeze(0));
+      auto search_map = search.defined() ? ann(search) : map;
+      auto cm = match(map, aps_loc, search_map.unsqueeze(0));
       return cm.expand({T, cm.size(1), cm.size(2), cm.size(3), cm.size(4)});
     }
     case Mode::SnnOnly: {

@@ -107,6 +107,50 @@ void write_ground_truth(const std::string& path, const GroundTruth& gt) {
   write_file_atomically(path, out.str());
 }
 
+void write_scene(const std::string& path, const SceneFile& s) {
+  const SceneOptions& o = s.scene;
+  nlohmann::ordered_json j = {{"format", "hnn.hsn.scene.v1"},
+                              {"t0_us", s.t0_us},
+                              {"speed", o.speed},
+                              {"sensor", {o.sensor_width, o.sensor_height}},
+                              {"crop", {o.crop_x, o.crop_y, o.crop_size}},
+                              {"disk_radius", o.disk_radius},
+                              {"radius", o.radius},
+                              {"size", o.size},
+                              {"phase_deg", o.phase_deg},
+                              {"gray", {o.background, o.disk, o.object}},
+                              {"noise", o.noise}};
+  write_file_atomically(path, j.dump(2) + "\n");
+}
+
+SceneFile read_scene(const std::string& path) {
+  SceneFile s;
+  try {
+    auto j = nlohmann::json::parse(read_file(path));
+    HNN_CHECK(j.value("format", "") == "hnn.hsn.scene.v1", "not an hnn scene file (format '{}')",
+              j.value("format", ""));
+    SceneOptions& o = s.scene;
+    s.t0_us = j.at("t0_us").get<int64_t>();
+    o.speed = j.at("speed").get<double>();
+    o.sensor_width = j.at("sensor").at(0).get<int>();
+    o.sensor_height = j.at("sensor").at(1).get<int>();
+    o.crop_x = j.at("crop").at(0).get<int>();
+    o.crop_y = j.at("crop").at(1).get<int>();
+    o.crop_size = j.at("crop").at(2).get<int>();
+    o.disk_radius = j.at("disk_radius").get<double>();
+    o.radius = j.at("radius").get<std::array<double, kObjects>>();
+    o.size = j.at("size").get<std::array<double, kObjects>>();
+    o.phase_deg = j.at("phase_deg").get<std::array<double, kObjects>>();
+    o.background = j.at("gray").at(0).get<int>();
+    o.disk = j.at("gray").at(1).get<int>();
+    o.object = j.at("gray").at(2).get<int>();
+    o.noise = j.at("noise").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: bad scene file: {}", path, e.what());
+  }
+  return s;
+}
+
 GroundTruth read_ground_truth(const std::string& path) {
   std::istringstream in(read_file(path));
   GroundTruth gt;

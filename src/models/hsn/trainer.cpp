@@ -102,7 +102,7 @@ std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const 
   }));
   auto step = [&](const at::Tensor& idx) {
     auto batch = train.batch(idx);
-    auto cm = model(batch.aps, batch.dvs, batch.aps_loc);
+    auto cm = model(batch.aps, batch.dvs, batch.aps_loc, batch.search);
     return train::StepResult{tracking_loss(cm, target_map(batch.dvs_loc, cm.size(-1)), o.balanced_loss)};
   };
   train::ValidateFn validate;

@@ -201,6 +201,53 @@ TEST(HsnDataset, SamplesFromAnAedat4RoundTrip) {
   EXPECT_THROW(build_dataset(empty, &gt, lo), hnn::Error);
 }
 
+// With the recording's scene, every sample carries the ANN's search frame: the APS frame at offset
+// 0, the scene rendered at the window centre otherwise (at +40 ms: the next APS frame's view).
+TEST(HsnDataset, SearchFramesRenderedAtWindowCentres) {
+  auto g = short_recording(0.3);
+  GroundTruth gt;
+  auto rec = generate_recording(g, &gt, false);
+  auto path = temp_path("disk.scene.json");
+  write_scene(path, SceneFile{g.scene, g.t0_us});
+  SceneFile scene = read_scene(path);
+  EXPECT_EQ(scene.t0_us, g.t0_us);
+  EXPECT_EQ(scene.scene.speed, g.scene.speed);
+  EXPECT_EQ(scene.scene.phase_deg, g.scene.phase_deg);
+  hnn::write_file_atomically(path, "{\"format\": \"other\"}");
+  EXPECT_THROW(read_scene(path), hnn::Error);
+
+  LoadOptions lo;
+  lo.offsets_us = {0, 40000};
+  auto d = build_dataset(rec, &gt, lo, &scene);
+  ASSERT_TRUE(d.search.defined());
+  EXPECT_EQ(d.search.sizes(), d.aps.sizes());
+  EXPECT_FALSE(build_dataset(rec, &gt, lo).search.defined());
+  int checked = 0;
+  for (int64_t i = 0; i + 1 < d.size(); ++i) {
+    if (d.t_us[i] != d.t_us[i + 1]) {
+      continue;
+    }
+    EXPECT_TRUE(torch::equal(d.search[i], d.aps[i]));  // offset 0: the frame itself
+    // offset 40 ms: the next frame's view, up to read noise; far from this frame's.
+    int64_t next = i + 2;
+    while (next < d.size() && d.t_us[next] == d.t_us[i]) ++next;
+    if (next >= d.size() || d.t_us[next] != d.t_us[i] + 40000) continue;
+    // Pixels that differ by more than read noise can explain (sigma 1.5 gray levels).
+    auto changed = [](const at::Tensor& a, const at::Tensor& b) {
+      return ((a.to(torch::kFloat) - b.to(torch::kFloat)).abs() > 40).sum().item<int64_t>();
+    };
+    int64_t to_next = changed(d.search[i + 1], d.aps[next]), to_this = changed(d.search[i + 1], d.aps[i]);
+    EXPECT_GT(to_this, 50) << "sample " << i;
+    EXPECT_LT(to_next * 10, to_this) << "sample " << i;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+  auto b = d.batch(0, 2);
+  EXPECT_EQ(b.search.scalar_type(), torch::kFloat);
+  EXPECT_TRUE(concat({d, d}).search.defined());
+  EXPECT_FALSE(concat({d, build_dataset(rec, &gt, lo)}).search.defined());
+}
+
 TEST(HsnDataset, ContourLabelsOnTheRealDavis346Recording) {
   HNN_REQUIRE_DATA("aedat4/davis346.aedat4", path);
   auto rec = hnn::events::read_recording(path);

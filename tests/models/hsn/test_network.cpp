@@ -73,6 +73,14 @@ TEST(HsnNetwork, TrackerHalvesGiveTheForward) {
   auto cm = t(aps, dvs, loc);
   EXPECT_EQ(cm.sizes(), torch::IntArrayRef({2, 1, 2, 13, 13}));
   EXPECT_TRUE(torch::equal(cm, t->respond(dvs, t->templates(aps, loc))));
+  // The ANN-only tracker: templates from the APS frame, search in `search` when given (the frame
+  // at the window centre), which is what respond_ann does with the frame it is handed.
+  Tracker a(o, Mode::AnnOnly);
+  a->eval();
+  auto later = torch::rand({1, 1, 145, 145}) * 255;
+  auto ca = a(aps, dvs, loc, later);
+  EXPECT_TRUE(torch::equal(ca[1], a->respond_ann(later, a->templates(aps, loc))[0]));
+  EXPECT_TRUE(torch::equal(a(aps, dvs, loc, aps), a(aps, dvs, loc)));
   EXPECT_TRUE(torch::equal(t->templates(aps, loc), hnn::hu::extract_templates(t->ann(aps), loc)));
 }
 

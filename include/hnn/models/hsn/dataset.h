@@ -12,6 +12,7 @@
 
 #include "hnn/events/event_stream.h"
 #include "hnn/models/hsn/recording.h"
+#include "hnn/models/hsn/scene.h"
 
 namespace hnn::models::hsn {
 
@@ -32,6 +33,7 @@ struct LoadOptions {
 
 struct Batch {
   at::Tensor aps;      // float [B, 1, S, S], 0..255
+  at::Tensor search;   // float [B, 1, S, S]: the ANN's search frame at the window centre (undefined: aps)
   at::Tensor dvs;      // float [T, B, 2, S, S]
   at::Tensor aps_loc;  // [B, O, 2]
   at::Tensor dvs_loc;  // [T, B, O, 2]
@@ -40,6 +42,9 @@ struct Batch {
 
 struct HsnData {
   at::Tensor aps, dvs, aps_loc, dvs_loc, boxes;
+  // uint8 [N, 1, S, S]: frames rendered at each window's centre (the frame itself at offset 0),
+  // for the frame-based ANN trained on the same windows as the HSN; undefined without a scene.
+  at::Tensor search;
   std::vector<int64_t> t_us;  // frame time of each sample
   int64_t size() const { return aps.defined() ? aps.size(0) : 0; }
   Batch batch(const at::Tensor& indices) const;
@@ -48,8 +53,10 @@ struct HsnData {
 
 // Builds the samples (frames whose bin window lies inside the event stream). With gt null or
 // contour_labels set, labels come from contours; samples where they cannot be found (fewer than
-// three objects) are skipped with a warning.
-HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o = {});
+// three objects) are skipped with a warning. With the recording's scene, each sample also gets the
+// frame the scene shows at its window centre (`search`, with APS-like read noise).
+HsnData build_dataset(const events::Recording& rec, const GroundTruth* gt, const LoadOptions& o = {},
+                      const SceneFile* scene = nullptr);
 
 // The samples of several recordings one after the other (e.g. recordings at several speeds);
 // hnn::Error when their shapes differ (other crop or bins).

@@ -84,7 +84,10 @@ class TrackerImpl : public torch::nn::Module {
  public:
   TrackerImpl(NetworkOptions o, Mode mode);
   // aps [B, 1, H, W], dvs [T, B, 2, H, W], aps_loc [B, O, 2] -> response maps [T, B, O, 13, 13].
-  at::Tensor forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc);
+  // The ANN-only tracker searches in `search` [B, 1, H, W] (a frame at the window centre) when
+  // given, else in the APS frame the templates come from.
+  at::Tensor forward(const at::Tensor& aps, const at::Tensor& dvs, const at::Tensor& aps_loc,
+                     const at::Tensor& search = {});
   // The two halves, for streaming use: templates from a frame, responses for DVS bins.
   at::Tensor templates(const at::Tensor& aps, const at::Tensor& aps_loc);
   at::Tensor respond(const at::Tensor& dvs, const at::Tensor& templates);

@@ -40,4 +40,14 @@ events::Recording generate_recording(const GenerateOptions& o, GroundTruth* gt, 
 void write_ground_truth(const std::string& path, const GroundTruth& gt);
 GroundTruth read_ground_truth(const std::string& path);
 
+// The scene a recording was generated from, as JSON ({"t0_us": ..., "speed": ..., ...}), so that
+// frames can be rendered at any time of it later (e.g. the ANN's search frames between APS frames).
+// t0_us is the recording time of scene time 0.
+struct SceneFile {
+  SceneOptions scene;
+  int64_t t0_us = 0;
+};
+void write_scene(const std::string& path, const SceneFile& s);
+SceneFile read_scene(const std::string& path);
+
 }  // namespace hnn::models::hsn
