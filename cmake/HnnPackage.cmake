@@ -1,5 +1,5 @@
 # The installed CMake package: find_package(hnn [COMPONENTS aedat4 plots video]) gives the targets
-# hnn::core, hnn::spike, hnn::hu, hnn::nn, hnn::train, hnn::events, hnn::data, hnn::viz,
+# hnn::core, hnn::spike, hnn::hu, hnn::nn, hnn::plasticity, hnn::train, hnn::events, hnn::data, hnn::viz,
 # hnn::models and hnn::hnn (everything). Components name the optional parts; asking for one this
 # installation lacks fails find_package.
 include(CMakePackageConfigHelpers)

@@ -32,6 +32,11 @@
 #include "hnn/nn/spiking_layers.h"
 #include "hnn/nn/time_fold.h"
 
+#include "hnn/plasticity/hebbian.h"
+#include "hnn/plasticity/meta.h"
+#include "hnn/plasticity/plastic_linear.h"
+#include "hnn/plasticity/stdp.h"
+
 #include "hnn/train/classify.h"
 
 #include "hnn/events/aedat2.h"

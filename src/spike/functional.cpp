@@ -104,6 +104,7 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
   Tensor s = dyn.fire ? dyn.fire(h, the, q) : spike(h - the, spec.surrogate, spec.inclusive);
   StepResult r;
   r.spikes = s;
+  r.charged = h;
   if (dyn.reset) {
     r.state.v = dyn.reset(h, s, the, q);
   } else {

@@ -58,6 +58,7 @@ struct NeuronState {
 struct StepResult {
   at::Tensor spikes;    // [B, ...]
   at::Tensor membrane;  // v_t after reset [B, ...]
+  at::Tensor charged;   // h_t, after charging and before the reset [B, ...]
   NeuronState state;
 };
 
