@@ -9,28 +9,34 @@
 #include "demos.h"
 #include "hnn/core/timer.h"
 #include "hnn/spike/surrogate.h"
+#include "hp_tasks.h"
 
 namespace hnn::cli {
 
 void register_demo(CLI::App& app, Globals& g) {
   static DemoOptions o;
-  auto* cmd = app.add_subcommand("demo",
-                                 "Run a demo on built-in data:\n"
-                                 "  hsn      (default) hybrid sensing network: generates turning-disk recordings,\n"
-                                 "           trains the HSN and the ANN baseline, evaluates, writes plots and a video\n"
-                                 "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
-                                 "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
-                                 "           against the same model with fixed rate-coding HUs");
+  auto* cmd =
+      app.add_subcommand("demo",
+                         "Run a demo on built-in data:\n"
+                         "  hsn      (default) hybrid sensing network: generates turning-disk recordings,\n"
+                         "           trains the HSN and the ANN baseline, evaluates, writes plots and a video\n"
+                         "  snn-mlp  spiking MLP (rate-coded input, LIF) on Fashion-MNIST\n"
+                         "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
+                         "           against the same model with fixed rate-coding HUs\n"
+                         "  hp       hybrid plasticity: LP, GP and HP spiking MLPs on Fashion-MNIST (3 epochs each),\n"
+                         "           then under Gaussian noise (the full run: 'hnn hp demo')");
   // The demos are subcommands of `demo`, not a positional: a positional "hsn" would be taken for
   // the top-level `hsn` command (global options fall through to the parent).
   std::vector<CLI::App*> which;
-  for (const char* name : {"hsn", "snn-mlp", "hybrid"}) {
+  for (const char* name : {"hsn", "snn-mlp", "hybrid", "hp"}) {
     auto* w = cmd->add_subcommand(name, std::string("the ") + name + " demo (options: see 'hnn demo --help')");
     w->fallthrough();
     which.push_back(w);
   }
   cmd->require_subcommand(0, 1);
-  cmd->add_option("--epochs", o.epochs, "Training epochs")->check(positive())->capture_default_str();
+  auto* epochs = cmd->add_option("--epochs", o.epochs, "Training epochs (hp: 3 unless given)")
+                     ->check(positive())
+                     ->capture_default_str();
   cmd->add_option("--hidden", o.hidden, "Hidden LIF neurons (snn-mlp)")->check(positive())->capture_default_str();
   cmd->add_option("--steps", o.steps, "Time steps T")->check(positive())->capture_default_str();
   cmd->add_option("--batch", o.batch, "Batch size")->check(positive())->capture_default_str();
@@ -42,7 +48,8 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--train-limit", o.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   cmd->add_flag("--skip-baseline", o.skip_baseline, "hybrid: train only the learnable-HU model");
-  cmd->add_option("--out-dir", o.out_dir, "hsn: folder for recordings, checkpoints, plots, video")
+  cmd->add_option("--out-dir", o.out_dir,
+                  "hsn, hp: output folder (recordings, checkpoints, plots, video; hp writes to <dir>/hp)")
       ->capture_default_str();
   cmd->add_option("--width", o.width, "hsn: channel width factor of the models")
       ->check(positive())
@@ -60,7 +67,7 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--test-seconds", o.test_seconds, "hsn: length of the test recordings")
       ->check(positive())
       ->capture_default_str();
-  cmd->callback([&g, which] {
+  cmd->callback([&g, which, epochs] {
     apply_globals(g);
     for (auto* w : which)
       if (w->parsed()) o.which = w->get_name();
@@ -70,6 +77,13 @@ void register_demo(CLI::App& app, Globals& g) {
       run_hsn(o, g.seed);
     } else if (o.which == "hybrid") {
       run_hybrid(o);
+    } else if (o.which == "hp") {
+      HpMlpExperiment e;
+      e.epochs = epochs->count() ? o.epochs : 3;
+      e.train_limit = o.train_limit;
+      e.out_dir = o.out_dir + "/hp";
+      e.seed = g.seed;
+      run_hp_mlp_experiment(e);
     } else {
       run_snn_mlp(o);
     }

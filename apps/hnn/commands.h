@@ -25,5 +25,6 @@ void register_hu(CLI::App& app, Globals& g);
 void register_events(CLI::App& app, Globals& g);
 void register_hrn(CLI::App& app, Globals& g);
 void register_hsn(CLI::App& app, Globals& g);
+void register_hp(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_events(app, g);
   hnn::cli::register_hrn(app, g);
   hnn::cli::register_hsn(app, g);
+  hnn::cli::register_hp(app, g);
 
   try {
     app.parse(argc, argv);

@@ -14,6 +14,22 @@ at::Tensor uniform(torch::IntArrayRef shape, const Range& r) {
   return torch::empty(shape).uniform_(r.first, std::max(r.first, r.second));
 }
 
+// The layer's LIF neuron in hnn::spike terms.
+spike::NeuronSpec neuron_spec(const PlasticLinearOptions& o) {
+  spike::NeuronSpec spec;
+  spec.charge = spike::Charge::LifDecay;
+  spec.reset = o.reset();
+  spec.surrogate = o.surrogate();
+  return spec;
+}
+
+spike::NeuronParams neuron_params(const PlasticLinearOptions& o, const at::TensorOptions& t) {
+  spike::NeuronParams np;
+  np.threshold = torch::full({}, o.threshold(), t);
+  np.decay = torch::full({}, o.decay(), t);
+  return np;
+}
+
 }  // namespace
 
 PlasticLinearImpl::PlasticLinearImpl(PlasticLinearOptions o) : options(std::move(o)) {
@@ -68,14 +84,7 @@ PlasticStep PlasticLinearImpl::step(const at::Tensor& p, const PlasticState& sta
   at::Tensor i =
       plastic_current(p, weight, bias, rule == Rule::None ? at::Tensor() : state.trace, alpha, mask, o.combine());
   if (extra.defined()) i = i + extra;
-  spike::NeuronSpec spec;
-  spec.charge = spike::Charge::LifDecay;
-  spec.reset = o.reset();
-  spec.surrogate = o.surrogate();
-  spike::NeuronParams np;
-  np.threshold = torch::full({}, o.threshold(), i.options());
-  np.decay = torch::full({}, o.decay(), i.options());
-  spike::StepResult n = spike::step(i, state.neuron, np, spec);
+  spike::StepResult n = spike::step(i, state.neuron, neuron_params(o, i.options()), neuron_spec(o));
   PlasticStep r;
   r.spikes = n.spikes;
   r.membrane = n.charged;
@@ -112,6 +121,71 @@ PlasticSequence PlasticLinearImpl::forward(const at::Tensor& x, const at::Tensor
   const int64_t b = x.size(1), n = options.out_features();
   out.spikes = spikes.empty() ? torch::empty({0, b, n}, x.options()) : torch::stack(spikes);
   out.membrane = membrane.empty() ? torch::empty({0, b, n}, x.options()) : torch::stack(membrane);
+  out.state = std::move(st);
+  return out;
+}
+
+PlasticSequence PlasticLinearImpl::forward_scaled(const at::Tensor& x, const std::vector<double>& scale,
+                                                  const at::Tensor& mask) {
+  const auto& o = options;
+  HNN_CHECK(x.dim() == 2 && x.size(1) == o.in_features(), "PlasticLinear: expected input [B, {}], got {}",
+            o.in_features(), shape_str(x.sizes()));
+  const Rule rule = o.rule();
+  const bool hebb = rule == Rule::TanhHebb || (rule == Rule::AntiHebb && o.trace().clamp <= 0);
+  PlasticState st = initial_state();
+  const bool traced = rule != Rule::None;
+  bool fast = (hebb || !traced) && o.combine() == Combine::Additive && !scale.empty();
+  double scale_sum = 0;
+  for (double d : scale) scale_sum += std::abs(d);
+  if (fast && rule == Rule::TanhHebb && o.trace().clamp > 0) {
+    // |H_t| <= |H_0| + sum_t |dH_t| and |dH_t[i, j]| <= |scale_t| / B sum_b |beta_i x_bi| (|tanh| <= 1).
+    torch::NoGradGuard no_grad;
+    auto bound = st.trace.abs().amax(1) + beta.abs() * x.abs().mean(0) * scale_sum;
+    fast = bound.max().item<double>() <= o.trace().clamp;
+  }
+  if (!fast) {
+    std::vector<at::Tensor> steps;
+    for (double d : scale) steps.push_back(x * d);
+    HNN_CHECK(!steps.empty(), "PlasticLinear: forward_scaled needs at least one step");
+    return forward(torch::stack(steps), mask);
+  }
+  const int64_t B = x.size(0);
+  const double sign = rule == Rule::AntiHebb ? -1.0 : 1.0;
+  at::Tensor b = beta.reshape({1, -1});
+  if (rule == Rule::AntiHebb && o.trace().beta_nonnegative) b = b.clamp_min(0);
+  const at::Tensor a = x.mm(weight.t());  // [B, N_out], the global part unscaled
+  at::Tensor bx, gram, r, q_sum;
+  if (traced) {
+    bx = b * x;                        // [B, N_in]
+    gram = bx.mm(x.t()) * (sign / B);  // [B, B]
+    r = x.mm(st.trace);                // X H_{t-1}
+    q_sum = torch::zeros({B, o.out_features()}, x.options());
+  }
+  const spike::NeuronSpec spec = neuron_spec(o);
+  const spike::NeuronParams np = neuron_params(o, x.options());
+  const double k = o.trace().decay;
+  std::vector<at::Tensor> spikes, membrane;
+  spike::NeuronState ns;
+  for (double d : scale) {
+    at::Tensor i = (traced ? a + alpha * r : a) * d;
+    if (bias.defined()) i = i + bias;
+    spike::StepResult n = spike::step(i, ns, np, spec);
+    ns = n.state;
+    spikes.push_back(n.spikes);
+    membrane.push_back(n.charged);
+    if (!traced) continue;
+    at::Tensor post = n.charged / o.threshold() - eta.reshape({1, -1});
+    if (rule == Rule::TanhHebb) post = post.tanh();
+    r = r * k + gram.mm(post) * d;
+    q_sum = q_sum * k + post * d;
+  }
+  // H_T = k^T H_0 + (sign / B) (beta * X)^T sum_t k^(T-1-t) scale_t Q_t.
+  if (traced) st.trace = st.trace * std::pow(k, static_cast<double>(scale.size())) + bx.t().mm(q_sum) * (sign / B);
+  st.neuron = ns;
+  end_window(st);
+  PlasticSequence out;
+  out.spikes = torch::stack(spikes);
+  out.membrane = torch::stack(membrane);
   out.state = std::move(st);
   return out;
 }

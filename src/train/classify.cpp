@@ -19,19 +19,29 @@ void check_inputs(const at::Tensor& inputs, const at::Tensor& labels) {
 
 }  // namespace
 
-StepFn classification_step(ForwardFn model, at::Tensor inputs, at::Tensor labels) {
+at::Tensor class_loss(const at::Tensor& outputs, const at::Tensor& labels, ClassLoss loss) {
+  HNN_CHECK(outputs.dim() == 2 && labels.dim() == 1 && outputs.size(0) == labels.size(0),
+            "class_loss: expected outputs [B, C] and labels [B], got {} and {}", shape_str(outputs.sizes()),
+            shape_str(labels.sizes()));
+  if (loss == ClassLoss::CrossEntropy) return torch::nn::functional::cross_entropy(outputs, labels);
+  auto target = torch::nn::functional::one_hot(labels, outputs.size(1)).to(outputs.scalar_type());
+  return torch::mse_loss(outputs, target);
+}
+
+StepFn classification_step(ForwardFn model, at::Tensor inputs, at::Tensor labels, ClassLoss kind) {
   check_inputs(inputs, labels);
-  return [model = std::move(model), inputs = std::move(inputs), labels = std::move(labels)](const at::Tensor& idx) {
-    auto x = inputs.index_select(0, idx), y = labels.index_select(0, idx);
-    auto logits = model(x);
-    auto loss = torch::nn::functional::cross_entropy(logits, y);
-    double acc = logits.detach().argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
-    return StepResult{loss, {{"accuracy", acc}}, y.size(0)};
-  };
+  return
+      [model = std::move(model), inputs = std::move(inputs), labels = std::move(labels), kind](const at::Tensor& idx) {
+        auto x = inputs.index_select(0, idx), y = labels.index_select(0, idx);
+        auto logits = model(x);
+        auto loss = class_loss(logits, y, kind);
+        double acc = logits.detach().argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
+        return StepResult{loss, {{"accuracy", acc}}, y.size(0)};
+      };
 }
 
 Metrics evaluate_classifier(const ForwardFn& model, const at::Tensor& inputs, const at::Tensor& labels,
-                            int64_t batch_size) {
+                            int64_t batch_size, ClassLoss kind) {
   check_inputs(inputs, labels);
   HNN_CHECK(batch_size > 0, "evaluate_classifier: batch size must be positive");
   torch::NoGradGuard no_grad;
@@ -42,7 +52,7 @@ Metrics evaluate_classifier(const ForwardFn& model, const at::Tensor& inputs, co
     auto x = inputs.slice(0, s, std::min(n, s + batch_size));
     auto y = labels.slice(0, s, std::min(n, s + batch_size));
     auto logits = model(x);
-    loss_sum += torch::nn::functional::cross_entropy(logits, y).item<double>() * y.size(0);
+    loss_sum += class_loss(logits, y, kind).item<double>() * y.size(0);
     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
   }
   return {{"loss", loss_sum / std::max<int64_t>(n, 1)}, {"accuracy", (double)correct / std::max<int64_t>(n, 1)}};

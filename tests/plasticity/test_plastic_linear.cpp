@@ -247,6 +247,70 @@ TEST(PlasticLinear, FreezeAndSplit) {
   EXPECT_EQ(c->weight.sizes(), torch::IntArrayRef({3, 4}));
 }
 
+// forward_scaled (the trace in the batch's span) against forward on the stacked sequence.
+void check_scaled(Rule rule, double clamp, bool expect_spikes = true) {
+  torch::manual_seed(11);
+  const int64_t B = 4, I = 6, O = 5;
+  PlasticLinear l(PlasticLinearOptions(I, O)
+                      .rule(rule)
+                      .threshold(0.3)
+                      .decay(0.5)
+                      .persistent(true)
+                      .trace(TraceOptions{0.9, clamp, true})
+                      .alpha_init({0.3, 0.9})
+                      .beta_init({-0.2, 0.6})
+                      .eta_init({0.0, 0.4}));
+  l->to(torch::kDouble);
+  {
+    torch::NoGradGuard ng;
+    l->trace.copy_(torch::randn({I, O}, torch::kDouble) * 0.2);
+  }
+  auto x = torch::rand({B, I}, torch::kDouble).requires_grad_(true);
+  std::vector<double> scale = {1.0, 0.9, 0.8, 0.7, 0.6};
+  l->eval();
+  auto fast = l->forward_scaled(x, scale);
+  auto slow = l->forward(torch::stack({x * 1.0, x * 0.9, x * 0.8, x * 0.7, x * 0.6}));
+  EXPECT_TENSOR_NEAR(fast.spikes, slow.spikes, 0);
+  EXPECT_TENSOR_NEAR(fast.membrane, slow.membrane, 1e-12);
+  const bool traced = rule != Rule::None;
+  if (traced) {
+    EXPECT_TENSOR_NEAR(fast.state.trace, slow.state.trace, 1e-12);
+  }
+  if (expect_spikes) EXPECT_GT(fast.spikes.sum().item<double>(), 0);
+  auto w = torch::randn_like(fast.membrane), w2 = torch::randn({I, O}, torch::kDouble);
+  auto loss = [&](const PlasticSequence& r) {
+    auto v = (r.membrane * w).sum();
+    return traced ? v + (r.state.trace * w2).sum() : v;
+  };
+  std::vector<torch::Tensor> params = {x, l->weight, l->bias};
+  if (traced) params.insert(params.end(), {l->alpha, l->beta, l->eta});
+  auto gf = torch::autograd::grad({loss(fast)}, params, {}, true, false, true);
+  auto gs = torch::autograd::grad({loss(slow)}, params, {}, true, false, true);
+  for (size_t k = 0; k < params.size(); ++k) {
+    EXPECT_TENSOR_NEAR(gf[k], gs[k], 1e-10) << "parameter " << k;
+  }
+  if (!traced) return;
+  // Training mode keeps the same final trace either way.
+  l->train();
+  auto kept = l->trace.clone();
+  l->forward_scaled(x, scale);
+  auto a = l->trace.clone();
+  {
+    torch::NoGradGuard ng;
+    l->trace.copy_(kept);
+  }
+  l->forward(torch::stack({x * 1.0, x * 0.9, x * 0.8, x * 0.7, x * 0.6}));
+  EXPECT_TENSOR_NEAR(a, l->trace, 1e-12);
+}
+
+TEST(PlasticLinear, ScaledWindowMatchesSequence) {
+  check_scaled(Rule::TanhHebb, 100.0);  // fast path: the clamp cannot be reached
+  check_scaled(Rule::TanhHebb, 0.05);   // clamp reachable: the step loop
+  check_scaled(Rule::AntiHebb, 0.0);    // fast path
+  check_scaled(Rule::AntiHebb, 0.5);    // step loop
+  check_scaled(Rule::None, 0.0);
+}
+
 TEST(PlasticLinear, StdpRuleUpdatesTheTrace) {
   // Rule::Stdp: the trace follows stdp_step with the layer's own output spikes.
   torch::manual_seed(5);

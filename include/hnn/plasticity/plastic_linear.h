@@ -90,6 +90,14 @@ class PlasticLinearImpl : public torch::nn::Cloneable<PlasticLinearImpl> {
                    const at::Tensor& mask = {}) const;
   // A window [T, B, N_in] from initial_state(), then end_window().
   PlasticSequence forward(const at::Tensor& x, const at::Tensor& mask = {});
+  // A window whose input is one vector x [B, N_in] scaled per step, p_t = scale[t] x (a static
+  // image under direct coding with input attenuation). The same values and gradients as
+  // forward() on the stacked sequence; for the additive tanh-Hebb rule whose clamp cannot be
+  // reached in this window (checked from a bound), and the anti-Hebb rule without clamp, it runs
+  // the trace in the batch's span: with G = (beta * X) X^T [B, B], X H_t = k X H_{t-1} +
+  // (scale_t / B) G Q_t, so no [N_in, N_out] product is needed per step (16x fewer operations
+  // for the demo's first layer).
+  PlasticSequence forward_scaled(const at::Tensor& x, const std::vector<double>& scale, const at::Tensor& mask = {});
   // After a window: a persistent layer in training mode keeps the detached final trace.
   void end_window(const PlasticState& final_state);
 
