@@ -67,11 +67,12 @@ bool file_exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string read_maybe_gzip(const std::string& path) {
-  std::string raw = read_file(path);
-  if (raw.size() < 2 || (unsigned char)raw[0] != 0x1f || (unsigned char)raw[1] != 0x8b) return raw;
+std::string inflate_bytes(const std::string& raw, Compressed format, const std::string& name) {
   z_stream zs{};
-  HNN_CHECK(inflateInit2(&zs, 15 + 32) == Z_OK, "zlib init failed for '{}'", path);
+  // zlib window bits: 15 + 32 detects the gzip or zlib header, -15 is a raw deflate stream.
+  const int bits = format == Compressed::Deflate ? -15 : 15 + 32;
+  const char* what = format == Compressed::Gzip ? "gzip" : format == Compressed::Zlib ? "zlib" : "deflate";
+  HNN_CHECK(inflateInit2(&zs, bits) == Z_OK, "zlib init failed for '{}'", name);
   std::string out;
   out.resize(raw.size() * 4 + 1024);
   zs.next_in = (Bytef*)raw.data();
@@ -84,7 +85,7 @@ std::string read_maybe_gzip(const std::string& path) {
     ret = inflate(&zs, Z_NO_FLUSH);
     if (ret == Z_STREAM_END) {
       // Concatenated gzip members: continue with the next one.
-      if (zs.avail_in > 0) {
+      if (format == Compressed::Gzip && zs.avail_in > 0) {
         inflateReset(&zs);
         continue;
       }
@@ -92,17 +93,29 @@ std::string read_maybe_gzip(const std::string& path) {
     }
     if (ret != Z_OK) {
       size_t off = zs.total_in;
+      std::string msg = zs.msg ? zs.msg : "inflate error";
       inflateEnd(&zs);
-      fail("'{}': corrupt gzip data near compressed byte {} ({})", path, off, zs.msg ? zs.msg : "inflate error");
+      fail("'{}': corrupt {} data near compressed byte {} ({})", name, what, off, msg);
     }
     if (zs.avail_in == 0 && zs.avail_out != 0) {
       inflateEnd(&zs);
-      fail("'{}': gzip data truncated after {} compressed bytes", path, raw.size());
+      fail("'{}': {} data truncated after {} compressed bytes", name, what, raw.size());
     }
   }
   out.resize(zs.total_out);
   inflateEnd(&zs);
   return out;
+}
+
+uint32_t crc32_of(const std::string& bytes) {
+  return static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+}
+
+std::string read_maybe_gzip(const std::string& path) {
+  std::string raw = read_file(path);
+  if (raw.size() < 2 || (unsigned char)raw[0] != 0x1f || (unsigned char)raw[1] != 0x8b) return raw;
+  return inflate_bytes(raw, Compressed::Gzip, path);
 }
 
 }  // namespace hnn
