@@ -58,6 +58,76 @@ void register_hp(CLI::App& app, Globals& g) {
     fmt::print("total {:.1f} s\n", t.seconds());
   });
 
+  static HpCnnExperiment cls;
+  auto* c = hp->add_subcommand(
+      "classify",
+      "The spiking CNN classifiers (plastic fc layer, early-exit read-out): MNIST (the shared\n"
+      "22,699-image training subset; 100 epochs, batch 100) or Fashion-MNIST (101 epochs, batch 50)");
+  c->add_option("--dataset", cls.dataset, "mnist or fashion")
+      ->check(CLI::IsMember({"mnist", "fashion"}))
+      ->capture_default_str();
+  c->add_option("--mode", cls.mode, "hp or gp")->check(CLI::IsMember({"hp", "gp"}))->capture_default_str();
+  auto* c_epochs =
+      c->add_option("--epochs", cls.epochs, "Training epochs (mnist 100, fashion 101 unless given)")->check(positive());
+  auto* c_batch =
+      c->add_option("--batch", cls.batch, "Batch size (mnist 100, fashion 50 unless given)")->check(positive());
+  c->add_option("--lr", cls.lr, "Adam learning rate")->check(positive())->capture_default_str();
+  c->add_option("--train-limit", cls.train_limit, "Use only the first N training images (0: all)")
+      ->check(non_negative());
+  c->add_option("--test-limit", cls.test_limit, "Use only the first N test images (0: all)")->check(non_negative());
+  c->add_option("--out", cls.out_dir, "Output folder")->capture_default_str();
+  c->callback([&g, c_epochs, c_batch] {
+    apply_globals(g);
+    cls.seed = g.seed;
+    const bool fashion = cls.dataset == "fashion";
+    if (!c_epochs->count()) cls.epochs = fashion ? 101 : 100;
+    if (!c_batch->count()) cls.batch = fashion ? 50 : 100;
+    Timer t;
+    run_hp_cnn_experiment(cls);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+
+  static HpFewShotExperiment fs;
+  auto* f = hp->add_subcommand(
+      "fewshot",
+      "Omniglot N-way K-shot episodes (../shared/data/omniglot): a tanh CNN and a plastic spiking output\n"
+      "layer that binds label currents to drawings; HP (global steps + second-order meta steps of the\n"
+      "local parameters) against GP. --way 20 --runs adds the official 20-way one-shot benchmark");
+  f->add_option("--modes", fs.modes, "hp, gp")
+      ->check(CLI::IsMember({"hp", "gp"}))
+      ->delimiter(',')
+      ->capture_default_str();
+  f->add_option("--way", fs.way, "Classes per episode (N)")->check(CLI::Range(2, 64))->capture_default_str();
+  f->add_option("--shots", fs.shots, "Drawings per class in the support set (K)")
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  f->add_option("--iterations", fs.iterations, "Training iterations")->check(positive())->capture_default_str();
+  f->add_option("--eval-every", fs.eval_every, "Held-out evaluation period (iterations)")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--eval-episodes", fs.eval_episodes, "Episodes per periodic evaluation")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--final-episodes", fs.final_episodes, "Episodes of the final evaluation")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--test-classes", fs.test_classes, "Characters held out for testing")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--lr-step", fs.lr_step, "Halve both learning rates every N iterations (0: never)")
+      ->check(non_negative())
+      ->capture_default_str();
+  f->add_option("--channels", fs.channels, "CNN channels")->check(positive())->capture_default_str();
+  f->add_flag("--runs", fs.runs, "Also evaluate the 20-way one-shot benchmark of all_runs.zip (needs --way 20)");
+  f->add_option("--out", fs.out_dir, "Output folder")->capture_default_str();
+  f->callback([&g] {
+    apply_globals(g);
+    fs.seed = g.seed;
+    Timer t;
+    run_hp_few_shot(fs);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+
   static HpMlpExperiment rob = [] {
     HpMlpExperiment e;
     e.name = "robustness";

@@ -5,17 +5,24 @@
 
 #include <cstdio>
 #include <map>
+#include <numeric>
+#include <random>
 #include <sstream>
 
 #include "hnn/core/data_dir.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
 #include "hnn/core/timer.h"
 #include "hnn/data/idx.h"
+#include "hnn/data/omniglot.h"
+#include "hnn/models/hp/cnn.h"
 #include "hnn/models/hp/corruption.h"
+#include "hnn/models/hp/fewshot.h"
 #include "hnn/models/hp/mlp.h"
 #include "hnn/plasticity/meta.h"
+#include "hnn/train/checkpoint.h"
 #include "hnn/train/classify.h"
 #include "hnn/viz/plot.h"
 
@@ -32,17 +39,29 @@ struct ModeResult {
   std::map<std::string, std::vector<double>> sweep;  // corruption -> accuracy per level
 };
 
-std::pair<data::ImageSet, data::ImageSet> load_data(const HpMlpExperiment& e) {
-  if (e.dataset == "fashion") {
+std::pair<data::ImageSet, data::ImageSet> load_data(const std::string& dataset, int64_t train_limit,
+                                                    int64_t test_limit) {
+  if (dataset == "fashion") {
     const std::string dir = data::fashion_mnist_dir();
-    return {data::load_image_set(dir, "train", e.train_limit), data::load_image_set(dir, "t10k", e.test_limit)};
+    return {data::load_image_set(dir, "train", train_limit), data::load_image_set(dir, "t10k", test_limit)};
   }
-  HNN_CHECK(e.dataset == "mnist", "hp: unknown dataset '{}' (fashion or mnist)", e.dataset);
+  HNN_CHECK(dataset == "mnist", "hp: unknown dataset '{}' (fashion or mnist)", dataset);
   const std::string dir = shared_data_path("mnist");
   HNN_CHECK(!dir.empty(), "hp: MNIST needs ../shared/data/mnist (or HNN_DATA_DIR)");
+  // The shared copy holds the first 22,699 of the 60,000 training images (and the full test set).
   return {data::load_image_set_files(dir + "/train-images-idx3-ubyte.first22699.gz",
-                                     dir + "/train-labels-idx1-ubyte.first22699.gz", e.train_limit),
-          data::load_image_set(dir, "t10k", e.test_limit)};
+                                     dir + "/train-labels-idx1-ubyte.first22699.gz", train_limit),
+          data::load_image_set(dir, "t10k", test_limit)};
+}
+
+// One line per epoch on stdout (flushed, for logs of long runs).
+std::shared_ptr<train::Callback> epoch_printer(const std::string& label, double* seconds) {
+  return std::make_shared<train::OnEpochEnd>([label, seconds](const train::EpochLog& l) {
+    *seconds += l.seconds;
+    fmt::print("{} epoch {}/{}: train {} | test accuracy {:.2f}% | lr {:.2g} | {:.1f} s\n", label, l.epoch, l.epochs,
+               train::format_metrics(l.train), 100 * train::metric(l.val, "accuracy"), l.lr, l.seconds);
+    std::fflush(stdout);
+  });
 }
 
 void write_outputs(const HpMlpExperiment& e, const std::vector<ModeResult>& results) {
@@ -133,7 +152,7 @@ void run_hp_mlp_experiment(const HpMlpExperiment& e) {
   for (const auto& c : e.corruptions) kinds.push_back(models::hp::parse_corruption(c));
   std::vector<models::hp::Mode> modes;
   for (const auto& m : e.modes) modes.push_back(models::hp::parse_mode(m));
-  auto [train, test] = load_data(e);
+  auto [train, test] = load_data(e.dataset, e.train_limit, e.test_limit);
   // Fixed batches (the reference's batch sizes divide the sets): a partial last batch is dropped.
   HNN_CHECK(train.size() >= e.batch, "hp: {} training images, fewer than one batch of {}", train.size(), e.batch);
   fmt::print("{}: {} training and {} test images\n", e.dataset, train.size(), test.size());
@@ -160,12 +179,7 @@ void run_hp_mlp_experiment(const HpMlpExperiment& e) {
     trainer.set_optimizer(plasticity::joint_optimizer(plasticity::split_parameters(*net), e.global_lr, e.local_lr));
     trainer.add_callback(std::make_shared<train::ProgressBar>(r.mode));
     double seconds = 0;
-    trainer.add_callback(std::make_shared<train::OnEpochEnd>([&](const train::EpochLog& l) {
-      seconds += l.seconds;
-      fmt::print("{} epoch {}/{}: train {} | test accuracy {:.2f}% | {:.1f} s\n", r.mode, l.epoch, l.epochs,
-                 train::format_metrics(l.train), 100 * train::metric(l.val, "accuracy"), l.seconds);
-      std::fflush(stdout);
-    }));
+    trainer.add_callback(epoch_printer(r.mode, &seconds));
     auto fit = trainer.fit(
         train.size(), train::classification_step(fwd, train.images, train.labels, train::ClassLoss::MseOneHot), [&] {
           return train::evaluate_classifier(fwd, test.images, test.labels, e.batch, train::ClassLoss::MseOneHot);
@@ -193,6 +207,159 @@ void run_hp_mlp_experiment(const HpMlpExperiment& e) {
     results.push_back(std::move(r));
   }
   write_outputs(e, results);
+}
+
+void run_hp_cnn_experiment(const HpCnnExperiment& e) {
+  const auto mode = models::hp::parse_mode(e.mode);
+  auto [train, test] = load_data(e.dataset, e.train_limit, e.test_limit);
+  HNN_CHECK(train.size() >= e.batch, "hp: {} training images, fewer than one batch of {}", train.size(), e.batch);
+  fmt::print("{}: {} training and {} test images\n", e.dataset, train.size(), test.size());
+  make_dirs(e.out_dir);
+  seed_everything(e.seed);
+  const bool fashion = e.dataset == "fashion";
+  auto cfg = fashion ? models::hp::CnnConfig::fashion(mode) : models::hp::CnnConfig::mnist(mode);
+  models::hp::HpCnn net(cfg);
+  const std::string name = fmt::format("classify-{}-{}", e.dataset, e.mode);
+  fmt::print("{}: spiking CNN 128c3-p2-256c3-p2-256c3-p2-512{}-10, T {}, theta {}, decay {}, {} reset, Adam {}\n", name,
+             mode == models::hp::Mode::HP ? " (plastic)" : "", cfg.steps, cfg.threshold, cfg.decay,
+             cfg.hard_reset ? "hard" : "soft", e.lr);
+  auto fwd = [&](const at::Tensor& x) { return net->forward(x); };
+  // Fashion-MNIST: one Adam, the learning rate x0.1 after 40 % of the epochs (the reference: after
+  // epochs 40 and 80 of 101; the trainer's step schedule has one milestone).
+  train::Trainer trainer(*net, train::TrainerOptions()
+                                   .epochs(e.epochs)
+                                   .batch_size(e.batch)
+                                   .drop_last(true)
+                                   .lr(e.lr)
+                                   .schedule(fashion ? "step" : "constant")
+                                   .milestone(0.4)
+                                   .monitor("accuracy")
+                                   .maximize(true)
+                                   .model_config(cfg.to_json())
+                                   .checkpoint(e.out_dir + "/" + name + ".pt"));
+  trainer.add_callback(std::make_shared<train::ProgressBar>(e.mode));
+  double seconds = 0;
+  trainer.add_callback(epoch_printer(e.mode, &seconds));
+  auto fit = trainer.fit(
+      train.size(), train::classification_step(fwd, train.images, train.labels, train::ClassLoss::MseOneHot),
+      [&] { return train::evaluate_classifier(fwd, test.images, test.labels, e.batch, train::ClassLoss::MseOneHot); });
+  std::ostringstream md, csv;
+  csv << "epoch,test_accuracy,seconds\n";
+  double best = 0;
+  for (const auto& l : fit.history) {
+    const double a = train::metric(l.val, "accuracy");
+    best = std::max(best, a);
+    csv << fmt::format("{},{:.6f},{:.2f}\n", l.epoch, a, l.seconds);
+  }
+  const double last = fit.history.empty() ? 0 : train::metric(fit.history.back().val, "accuracy");
+  md << fmt::format("# hnn hp classify ({}, mode {}, {} training images, {} epochs, batch {}, seed {})\n\n", e.dataset,
+                    e.mode, train.size(), e.epochs, e.batch, e.seed);
+  md << fmt::format("| final test accuracy | best epoch | s/epoch |\n|---|---|---|\n| {:.2f}% | {:.2f}% | {:.1f} |\n",
+                    100 * last, 100 * best, seconds / std::max<double>(1, fit.history.size()));
+  write_file_atomically(e.out_dir + "/" + name + ".md", md.str());
+  write_file_atomically(e.out_dir + "/" + name + ".csv", csv.str());
+  fmt::print("\n{}wrote {}/{}.{{md,csv,pt}}\n", md.str(), e.out_dir, name);
+}
+
+void run_hp_few_shot(const HpFewShotExperiment& e) {
+  const std::string dir = shared_data_path("omniglot");
+  HNN_CHECK(!dir.empty(), "hp fewshot: needs ../shared/data/omniglot (or HNN_DATA_DIR)");
+  HNN_CHECK(!e.runs || (e.way == 20 && e.shots == 1),
+            "hp fewshot: --runs (the 20-way one-shot benchmark) needs --way 20 --shots 1");
+  auto a = data::load_omniglot(dir + "/images_background_small1.zip", 31);
+  auto b = data::load_omniglot(dir + "/images_background_small2.zip", 31);
+  const at::Tensor chars = torch::cat({a.images, b.images});
+  const int64_t n = chars.size(0);
+  HNN_CHECK(e.test_classes >= e.way && n - e.test_classes >= e.way,
+            "hp fewshot: {} characters cannot give {} held-out classes and {}-way training episodes", n, e.test_classes,
+            e.way);
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  auto eng = derive_engine(1);
+  std::shuffle(order.begin(), order.end(), eng);
+  std::vector<int64_t> train_cls(order.begin(), order.end() - e.test_classes),
+      test_cls(order.end() - e.test_classes, order.end());
+  fmt::print(
+      "Omniglot: {} characters x {} drawings (images_background_small1+2), {} for training, {} held out; "
+      "{}-way {}-shot\n",
+      n, chars.size(1), train_cls.size(), test_cls.size(), e.way, e.shots);
+  std::vector<data::OneShotRun> runs;
+  if (e.runs) runs = data::load_one_shot_runs(dir + "/all_runs.zip", 31);
+  make_dirs(e.out_dir);
+  const std::string base = fmt::format("{}/fewshot-{}way", e.out_dir, e.way);
+  std::ostringstream md, csv;
+  md << fmt::format("# hnn hp fewshot: Omniglot {}-way {}-shot ({} iterations, seed {})\n\n", e.way, e.shots,
+                    e.iterations, e.seed);
+  md << "| mode | held-out accuracy | episodes | s/iteration |";
+  if (e.runs) md << " 20-way one-shot runs |";
+  md << "\n|---|---|---|---|" << (e.runs ? "---|" : "") << "\n";
+  csv << "mode,iteration,train_loss,test_accuracy\n";
+  viz::Panel panel;
+  panel.title = fmt::format("Omniglot {}-way {}-shot, held-out characters", e.way, e.shots);
+  panel.xlabel = "iteration";
+  panel.ylabel = "accuracy (%)";
+  panel.legend = "br";
+  for (const auto& m : e.modes) {
+    seed_everything(e.seed);
+    models::hp::FewShotConfig cfg;
+    cfg.mode = models::hp::parse_mode(m);
+    cfg.way = e.way;
+    cfg.shots = e.shots;
+    cfg.channels = e.channels;
+    models::hp::FewShotNet net(cfg);
+    models::hp::EpisodeSampler train_eps(chars, train_cls, e.seed * 7 + 1), test_eps(chars, test_cls, e.seed * 7 + 2);
+    models::hp::FewShotTrainOptions o;
+    o.iterations = e.iterations;
+    o.eval_every = e.eval_every;
+    o.eval_episodes = e.eval_episodes;
+    o.lr_step = e.lr_step;
+    Progress bar(e.iterations, fmt::format("{} fewshot", m));
+    Timer t;
+    viz::Series s;
+    s.label = m;
+    s.style = viz::Style::LinePoints;
+    auto log = models::hp::train_few_shot(net, train_eps, test_eps, o, [&](const models::hp::FewShotProgress& p) {
+      bar.update(1);
+      if (p.test_accuracy < 0) return;
+      fmt::print("{} iteration {}/{}: train loss {:.4f} | held-out accuracy {:.1f}% ({} episodes) | {:.1f} s\n", m,
+                 p.iteration, e.iterations, p.train_loss, 100 * p.test_accuracy, e.eval_episodes, t.seconds());
+      std::fflush(stdout);
+      csv << fmt::format("{},{},{:.6f},{:.4f}\n", m, p.iteration, p.train_loss, p.test_accuracy);
+      s.x.push_back(static_cast<double>(p.iteration));
+      s.y.push_back(100 * p.test_accuracy);
+    });
+    bar.finish();
+    const double secs = t.seconds() / static_cast<double>(e.iterations);
+    models::hp::EpisodeSampler final_eps(chars, test_cls, e.seed * 7 + 3);
+    const double acc = models::hp::evaluate_few_shot(net, final_eps, e.final_episodes);
+    fmt::print("{}: held-out {}-way {}-shot accuracy {:.2f}% over {} episodes\n", m, e.way, e.shots, 100 * acc,
+               e.final_episodes);
+    md << fmt::format("| {} | {:.2f}% | {} | {:.3f} |", m, 100 * acc, e.final_episodes, secs);
+    if (e.runs) {
+      std::vector<at::Tensor> tr, te;
+      std::vector<std::vector<int64_t>> ans;
+      for (const auto& r : runs) {
+        tr.push_back(r.train);
+        te.push_back(r.test);
+        ans.push_back(r.answer);
+      }
+      auto per_run = models::hp::evaluate_one_shot_runs(net, tr, te, ans, e.seed);
+      const double mean = std::accumulate(per_run.begin(), per_run.end(), 0.0) / static_cast<double>(per_run.size());
+      fmt::print("{}: 20-way one-shot benchmark (all_runs.zip, {} runs x 20): {:.2f}%\n", m, per_run.size(),
+                 100 * mean);
+      md << fmt::format(" {:.2f}% |", 100 * mean);
+    }
+    md << "\n";
+    train::CheckpointMeta meta;
+    meta.config = cfg.to_json();
+    meta.epoch = e.iterations;
+    train::save_checkpoint(fmt::format("{}-{}.pt", base, m), *net, meta);
+    panel.series.push_back(s);
+  }
+  write_file_atomically(base + ".md", md.str());
+  write_file_atomically(base + ".csv", csv.str());
+  viz::save_png(panel, base + ".png", 800, 500);
+  fmt::print("\n{}wrote {}.{{md,csv,png}}\n", md.str(), base);
 }
 
 }  // namespace hnn::cli

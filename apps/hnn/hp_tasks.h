@@ -20,6 +20,37 @@ struct HpMlpExperiment {
   uint64_t seed = 42;
 };
 
+struct HpCnnExperiment {
+  std::string dataset = "mnist";  // "mnist" (spec §3.2) or "fashion" (§3.3)
+  std::string mode = "hp";        // "hp" or "gp"
+  int64_t epochs = 100, batch = 100;
+  int64_t train_limit = 0, test_limit = 0;
+  double lr = 5e-4;
+  std::string out_dir = "hp-classify";
+  uint64_t seed = 42;
+};
+
+// Trains the spiking CNN classifier, testing after every epoch; prints each epoch and writes
+// <out>/classify-<dataset>-<mode>.{md,csv} and the checkpoint <out>/classify-<dataset>-<mode>.pt.
+void run_hp_cnn_experiment(const HpCnnExperiment& e);
+
+struct HpFewShotExperiment {
+  std::vector<std::string> modes = {"hp", "gp"};
+  int64_t way = 5, shots = 1;
+  int64_t iterations = 10000, eval_every = 1000, eval_episodes = 100, final_episodes = 1000;
+  int64_t test_classes = 60;  // held out of the background zips' 292 characters
+  int64_t lr_step = 10000;
+  int64_t channels = 128;
+  bool runs = false;  // also the 20-way one-shot benchmark (all_runs.zip); needs way 20
+  std::string out_dir = "hp-fewshot";
+  uint64_t seed = 42;
+};
+
+// Omniglot episodes from ../shared/data/omniglot: trains each mode, prints the held-out accuracy
+// every eval_every iterations, evaluates final_episodes episodes (and the one-shot runs), writes
+// <out>/fewshot-<way>way.{md,csv,png} and <out>/fewshot-<way>way-<mode>.pt.
+void run_hp_few_shot(const HpFewShotExperiment& e);
+
 // Trains every mode, evaluates each after every epoch and the final model under every corruption
 // level; prints a table and writes <out>/<name>.{md,csv,png} and <out>/<name>-<mode>.pt.
 void run_hp_mlp_experiment(const HpMlpExperiment& e);

@@ -179,6 +179,18 @@ TEST(Hebbian, OneStepHandComputed) {
   EXPECT_NEAR(anti[1][0].item<double>(), -0.9 - 0.4 * 0.5 * (0.7 / 0.35 - 0.5), 1e-12);
 }
 
+TEST(Readout, MembraneAndEarlyExit) {
+  auto u = torch::tensor({{0.1, 0.9}, {0.2, 0.3}, {0.6, 0.0}, {0.0, 0.1}});
+  EXPECT_TENSOR_NEAR(membrane_readout(u, 0.5, 1.1), (u / 0.5).clamp_max(1.1), 0);
+  EXPECT_TENSOR_NEAR(membrane_readout(u, 0.5, 0), u / 0.5, 0);
+  // Rows with an output above 0.5: 2 of 4.
+  EXPECT_TRUE(early_exit(u, 0.5, 0.4));
+  EXPECT_FALSE(early_exit(u, 0.5, 0.5));
+  EXPECT_DOUBLE_EQ(attenuation(0, 40), 1.0);
+  EXPECT_NEAR(attenuation(9, 40), std::exp(-9.0 / 40), 1e-15);
+  EXPECT_DOUBLE_EQ(attenuation(5, 0), 1.0);
+}
+
 TEST(Hebbian, BadShapesRaise) {
   auto h = torch::zeros({3, 2});
   EXPECT_THROW(hebbian_update(h, torch::zeros({4, 5}), torch::zeros({4, 2}), torch::zeros({3}), torch::zeros({2}), 0.5,

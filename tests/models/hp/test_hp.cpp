@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <set>
+
 #include "hnn/core/error.h"
 #include "hnn/data/idx.h"
+#include "hnn/models/hp/cnn.h"
 #include "hnn/models/hp/corruption.h"
+#include "hnn/models/hp/fewshot.h"
 #include "hnn/models/hp/mlp.h"
 #include "hnn/plasticity/meta.h"
 #include "hnn/train/classify.h"
@@ -72,6 +76,106 @@ TEST(HpMlp, TracesPersistAcrossTrainingBatchesOnly) {
   HpMlp gp(small(Mode::GP));
   gp->forward(x);
   EXPECT_EQ(gp->fc1->trace.abs().sum().item<double>(), 0);
+}
+
+CnnConfig tiny_cnn(const CnnConfig& base) {
+  auto c = base;
+  c.channels1 = 4;
+  c.channels2 = 6;
+  c.channels3 = 8;
+  c.hidden = 16;
+  c.steps = 4;
+  return c;
+}
+
+TEST(HpCnn, ShapesExitAndGradients) {
+  torch::manual_seed(5);
+  auto x = torch::rand({6, 1, 28, 28});
+  for (const auto& base : {CnnConfig::mnist(Mode::HP), CnnConfig::fashion(Mode::HP), CnnConfig::mnist(Mode::GP)}) {
+    auto cfg = tiny_cnn(base);
+    HpCnn net(cfg);
+    net->train();
+    auto o = net->forward(x);
+    EXPECT_EQ(o.sizes(), torch::IntArrayRef({6, 10}));
+    EXPECT_GE(net->exit_step, 0);
+    EXPECT_LT(net->exit_step, cfg.steps);
+    if (cfg.readout_max > 0) EXPECT_LE(o.max().item<double>(), cfg.readout_max + 1e-6);
+    o.pow(2).sum().backward();
+    EXPECT_TRUE(net->conv1->conv->weight.grad().defined());
+    EXPECT_GT(net->fc1->weight.grad().abs().sum().item<double>(), 0);
+    EXPECT_EQ(net->fc1->trace.abs().sum().item<double>() > 0, cfg.mode == Mode::HP);
+    auto back = CnnConfig::from_json(cfg.to_json());
+    EXPECT_EQ(back.to_json(), cfg.to_json());
+  }
+  auto cfg = tiny_cnn(CnnConfig::mnist(Mode::HP));
+  cfg.exit_rho = 0;  // never
+  HpCnn full(cfg);
+  full->forward(x);
+  EXPECT_EQ(full->exit_step, cfg.steps - 1);
+  EXPECT_THROW(HpCnn(tiny_cnn(CnnConfig::mnist(Mode::LP))), Error);
+  EXPECT_THROW(full->forward(torch::rand({2, 1, 32, 32})), Error);
+}
+
+TEST(HpFewShot, EpisodesAreWellFormed) {
+  // 8 characters x 4 drawings; drawing k of character c has the constant value c * 10 + k.
+  auto chars = torch::zeros({8, 4, 1, 31, 31});
+  for (int c = 0; c < 8; ++c)
+    for (int k = 0; k < 4; ++k) chars[c][k].fill_(c * 10 + k);
+  EpisodeSampler s(chars, {0, 1, 2, 3, 4, 5}, 9);
+  for (int rep = 0; rep < 20; ++rep) {
+    auto [support, query] = s.task(3, 2);
+    for (const auto* e : {&support, &query}) {
+      ASSERT_EQ(e->images.size(0), 7);  // 3 x 2 support + query
+      EXPECT_EQ(e->labels.sizes(), torch::IntArrayRef({7, 3}));
+      EXPECT_EQ(e->labels[6].sum().item<double>(), 0);                                // no label at the query
+      EXPECT_TENSOR_NEAR(e->labels.slice(0, 0, 6).sum(0), torch::full({3}, 2.0), 0);  // 2 shots per slot
+      std::set<int> seen;
+      int query_class = int(e->images[6][0][0][0].item<float>()) / 10;
+      for (int p = 0; p < 7; ++p) {
+        const int v = int(e->images[p][0][0][0].item<float>());
+        EXPECT_LT(v / 10, 6);                // only the sampler's classes
+        EXPECT_TRUE(seen.insert(v).second);  // distinct drawings within a sequence
+        if (p < 6 && e->labels[p][e->target].item<double>() == 1) EXPECT_EQ(v / 10, query_class);
+      }
+    }
+    // Support and query share classes, slots and order.
+    EXPECT_TENSOR_NEAR(support.labels, query.labels, 0);
+    EXPECT_EQ(support.target, query.target);
+  }
+  EXPECT_THROW(s.task(7, 1), Error);
+}
+
+TEST(HpFewShot, TrainsAndEvaluates) {
+  torch::manual_seed(2);
+  auto chars = torch::rand({10, 4, 1, 31, 31});
+  for (Mode m : {Mode::HP, Mode::GP}) {
+    FewShotConfig cfg;
+    cfg.mode = m;
+    cfg.way = 3;
+    cfg.channels = 8;
+    FewShotNet net(cfg);
+    EpisodeSampler train(chars, {0, 1, 2, 3, 4, 5}, 1), test(chars, {6, 7, 8, 9}, 2);
+    auto ep = train.task(3, 1).first;
+    auto out = net->forward(ep.images, ep.labels);
+    EXPECT_EQ(out.sizes(), torch::IntArrayRef({1, 3}));
+    EXPECT_NEAR(out.sum().item<double>(), 1.0, 1e-5);
+    auto alpha0 = net->out->alpha.clone(), w0 = net->out->weight.clone();
+    FewShotTrainOptions o;
+    o.iterations = 3;
+    o.tasks = 2;
+    o.eval_every = 3;
+    o.eval_episodes = 4;
+    o.global_lr = o.meta_lr = 1e-2;
+    auto log = train_few_shot(net, train, test, o);
+    ASSERT_EQ(log.size(), 1u);
+    EXPECT_GE(log[0].test_accuracy, 0);
+    EXPECT_GT(max_abs_diff(net->out->weight, w0), 0);
+    // Only HP meta-learns alpha (GP keeps its random mix).
+    EXPECT_EQ(max_abs_diff(net->out->alpha, alpha0) > 0, m == Mode::HP);
+  }
+  FewShotConfig bad;
+  bad.mode = Mode::LP;
+  EXPECT_THROW(FewShotNet{bad}, Error);
 }
 
 TEST(HpCorruption, SeededAndShaped) {
