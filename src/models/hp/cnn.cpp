@@ -1,11 +1,11 @@
 #include "hnn/models/hp/cnn.h"
 
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
 
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/nn/time_fold.h"
+#include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
 
@@ -33,57 +33,11 @@ CnnConfig CnnConfig::fashion(Mode m) {
 }
 
 std::string CnnConfig::to_json() const {
-  nlohmann::json j = {{"model", "hp.cnn"},
-                      {"dataset", dataset},
-                      {"mode", hp::to_string(mode)},
-                      {"channels", {channels1, channels2, channels3}},
-                      {"hidden", hidden},
-                      {"classes", classes},
-                      {"steps", steps},
-                      {"tau_w", tau_w},
-                      {"threshold", threshold},
-                      {"decay", decay},
-                      {"hard_reset", hard_reset},
-                      {"trace_decay", trace_decay},
-                      {"trace_clamp", trace_clamp},
-                      {"beta_nonnegative", beta_nonnegative},
-                      {"dropout", dropout},
-                      {"readout_max", readout_max},
-                      {"exit_rho", exit_rho},
-                      {"fc2_scale", fc2_scale}};
-  return j.dump();
+  return config_to_json(*this, "hp.cnn");
 }
 
 CnnConfig CnnConfig::from_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("hp.cnn config: not JSON ({})", e.what()));
-  }
-  HNN_CHECK(j.value("model", "") == "hp.cnn", "hp.cnn config: model is '{}', expected 'hp.cnn'", j.value("model", ""));
-  CnnConfig c = j.value("dataset", "mnist") == "fashion" ? fashion(Mode::HP) : mnist(Mode::HP);
-  c.mode = parse_mode(j.value("mode", "hp"));
-  if (j.contains("channels") && j["channels"].size() == 3) {
-    c.channels1 = j["channels"][0];
-    c.channels2 = j["channels"][1];
-    c.channels3 = j["channels"][2];
-  }
-  c.hidden = j.value("hidden", c.hidden);
-  c.classes = j.value("classes", c.classes);
-  c.steps = j.value("steps", c.steps);
-  c.tau_w = j.value("tau_w", c.tau_w);
-  c.threshold = j.value("threshold", c.threshold);
-  c.decay = j.value("decay", c.decay);
-  c.hard_reset = j.value("hard_reset", c.hard_reset);
-  c.trace_decay = j.value("trace_decay", c.trace_decay);
-  c.trace_clamp = j.value("trace_clamp", c.trace_clamp);
-  c.beta_nonnegative = j.value("beta_nonnegative", c.beta_nonnegative);
-  c.dropout = j.value("dropout", c.dropout);
-  c.readout_max = j.value("readout_max", c.readout_max);
-  c.exit_rho = j.value("exit_rho", c.exit_rho);
-  c.fc2_scale = j.value("fc2_scale", c.fc2_scale);
-  return c;
+  return config_from_json(CnnConfig{}, text, "hp.cnn");
 }
 
 HpCnnImpl::HpCnnImpl(CnnConfig c) : config(c) {

@@ -1,7 +1,6 @@
 #include "hnn/models/hp/fewshot.h"
 
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <numeric>
@@ -9,21 +8,12 @@
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/plasticity/meta.h"
+#include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
 
 std::string FewShotConfig::to_json() const {
-  return nlohmann::json({{"model", "hp.fewshot"},
-                         {"mode", hp::to_string(mode)},
-                         {"way", way},
-                         {"shots", shots},
-                         {"channels", channels},
-                         {"image", image},
-                         {"threshold", threshold},
-                         {"decay", decay},
-                         {"trace_decay", trace_decay},
-                         {"label_current", label_current}})
-      .dump();
+  return config_to_json(*this, "hp.fewshot");
 }
 
 FewShotNetImpl::FewShotNetImpl(FewShotConfig c) : config(c) {

@@ -1,10 +1,10 @@
 #include "hnn/models/hp/mlp.h"
 
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
 
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
+#include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
 
@@ -42,42 +42,11 @@ MlpConfig MlpConfig::fault_tolerance(Mode m) {
 }
 
 std::string MlpConfig::to_json() const {
-  nlohmann::json j = {{"model", "hp.mlp"},
-                      {"mode", hp::to_string(mode)},
-                      {"inputs", inputs},
-                      {"hidden", hidden},
-                      {"classes", classes},
-                      {"steps", steps},
-                      {"tau_w", tau_w},
-                      {"threshold", threshold},
-                      {"decay", decay},
-                      {"trace_decay", trace_decay},
-                      {"trace_clamp", trace_clamp},
-                      {"readout_max", readout_max}};
-  return j.dump();
+  return config_to_json(*this, "hp.mlp");
 }
 
 MlpConfig MlpConfig::from_json(const std::string& text) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("hp.mlp config: not JSON ({})", e.what()));
-  }
-  HNN_CHECK(j.value("model", "") == "hp.mlp", "hp.mlp config: model is '{}', expected 'hp.mlp'", j.value("model", ""));
-  MlpConfig c;
-  c.mode = parse_mode(j.value("mode", "hp"));
-  c.inputs = j.value("inputs", c.inputs);
-  c.hidden = j.value("hidden", c.hidden);
-  c.classes = j.value("classes", c.classes);
-  c.steps = j.value("steps", c.steps);
-  c.tau_w = j.value("tau_w", c.tau_w);
-  c.threshold = j.value("threshold", c.threshold);
-  c.decay = j.value("decay", c.decay);
-  c.trace_decay = j.value("trace_decay", c.trace_decay);
-  c.trace_clamp = j.value("trace_clamp", c.trace_clamp);
-  c.readout_max = j.value("readout_max", c.readout_max);
-  return c;
+  return config_from_json(MlpConfig{}, text, "hp.mlp");
 }
 
 HpMlpImpl::HpMlpImpl(MlpConfig c) : config(c) {

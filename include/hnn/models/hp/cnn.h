@@ -37,6 +37,15 @@ struct CnnConfig {
                                      //        tau_w 30, rho 0.9, read-out clamp 1.1, fc2 x 0.5
   std::string to_json() const;
   static CnnConfig from_json(const std::string& text);
+  // f(name, member) for every field but the mode (JSON, checkpoints).
+  template <class F>
+  void visit(F&& f) {
+    f("dataset", dataset), f("channels1", channels1), f("channels2", channels2), f("channels3", channels3);
+    f("hidden", hidden), f("classes", classes), f("steps", steps), f("tau_w", tau_w), f("threshold", threshold);
+    f("decay", decay), f("hard_reset", hard_reset), f("trace_decay", trace_decay), f("trace_clamp", trace_clamp);
+    f("beta_nonnegative", beta_nonnegative), f("dropout", dropout), f("readout_max", readout_max);
+    f("exit_rho", exit_rho), f("fc2_scale", fc2_scale);
+  }
 };
 
 class HpCnnImpl : public torch::nn::Module {

@@ -32,6 +32,12 @@ struct FewShotConfig {
   double mean = 0.9195, stddev = 0.2721;  // input normalisation
   int64_t steps() const { return way * shots + 1; }
   std::string to_json() const;
+  template <class F>
+  void visit(F&& f) {
+    f("way", way), f("shots", shots), f("channels", channels), f("image", image), f("threshold", threshold);
+    f("decay", decay), f("trace_decay", trace_decay), f("label_current", label_current), f("mean", mean);
+    f("stddev", stddev);
+  }
 };
 
 class FewShotNetImpl : public torch::nn::Module {

@@ -34,6 +34,13 @@ struct MlpConfig {
   static MlpConfig fault_tolerance(Mode m);
   std::string to_json() const;
   static MlpConfig from_json(const std::string& text);
+  // f(name, member) for every field but the mode (JSON, checkpoints).
+  template <class F>
+  void visit(F&& f) {
+    f("inputs", inputs), f("hidden", hidden), f("classes", classes), f("steps", steps), f("tau_w", tau_w);
+    f("threshold", threshold), f("decay", decay), f("trace_decay", trace_decay), f("trace_clamp", trace_clamp);
+    f("readout_max", readout_max);
+  }
 };
 
 class HpMlpImpl : public torch::nn::Module {
