@@ -80,6 +80,26 @@ std::vector<at::Tensor> bilevel_meta_gradient(const std::vector<at::Tensor>& glo
   return out;
 }
 
+double meta_phase(torch::optim::Optimizer& local_optimizer, const std::vector<at::Tensor>& global, int64_t steps,
+                  const std::function<at::Tensor(int64_t)>& replay_loss) {
+  HNN_CHECK(steps >= 0, "meta_phase: steps must be non-negative, got {}", steps);
+  double sum = 0;
+  for (int64_t i = 0; i < steps; ++i) {
+    local_optimizer.zero_grad();
+    at::Tensor loss = replay_loss(i);
+    const double v = loss.item<double>();
+    HNN_CHECK(std::isfinite(v), "meta_phase: non-finite loss {} at step {}", v, i);
+    loss.backward();
+    for (const auto& w : global) {
+      auto g = w.grad();
+      if (g.defined()) g.zero_();
+    }
+    local_optimizer.step();
+    sum += v;
+  }
+  return steps > 0 ? sum / static_cast<double>(steps) : 0.0;
+}
+
 void assign_gradients(const std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads) {
   HNN_CHECK(params.size() == grads.size(), "assign_gradients: {} parameters but {} gradients", params.size(),
             grads.size());

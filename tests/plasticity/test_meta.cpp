@@ -3,6 +3,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/plasticity/meta.h"
+#include "hnn/plasticity/plastic_linear.h"
 #include "hnn/plasticity/stdp.h"
 #include "test_util.h"
 
@@ -84,6 +85,21 @@ TEST(Meta, BilevelGradientFiniteDifference) {
   EXPECT_NEAR(c[0].norm().item<double>(), 0.01, 1e-6);
   assign_gradients({m}, c);
   EXPECT_TENSOR_NEAR(m.grad(), c[0], 0);
+}
+
+TEST(Meta, MetaPhaseTrainsOnlyTheLocalParameters) {
+  torch::manual_seed(8);
+  PlasticLinear l(PlasticLinearOptions(6, 3).threshold(0.2).alpha_init({0.5, 0.5}).beta_init({0.5, 1.0}));
+  auto split = split_parameters(*l);
+  torch::optim::Adam local(split.local, torch::optim::AdamOptions(1e-2));
+  auto w0 = l->weight.clone(), b0 = l->bias.clone(), a0 = l->alpha.clone();
+  auto x = torch::rand({4, 2, 6});
+  const double mean = meta_phase(local, split.global, 3, [&](int64_t) { return l->forward(x).membrane.pow(2).mean(); });
+  EXPECT_GT(mean, 0);
+  EXPECT_TENSOR_NEAR(l->weight, w0, 0);
+  EXPECT_TENSOR_NEAR(l->bias, b0, 0);
+  EXPECT_GT(max_abs_diff(l->alpha, a0), 0);
+  EXPECT_THROW(meta_phase(local, split.global, 1, [&](int64_t) { return torch::full({}, NAN); }), hnn::Error);
 }
 
 }  // namespace

@@ -41,6 +41,13 @@ std::vector<at::Tensor> bilevel_meta_gradient(const std::vector<at::Tensor>& glo
                                               const std::function<at::Tensor()>& train_loss,
                                               const BilevelOptions& o = {});
 
+// A meta phase of the multitask schedule: `steps` steps of `local_optimizer` (built over the
+// local parameters only) on the losses replay_loss(i), i = 0..steps-1, e.g. batches of earlier
+// tasks. The global parameters' gradients are computed but zeroed, never applied. Returns the
+// mean loss. hnn::Error on a non-finite loss.
+double meta_phase(torch::optim::Optimizer& local_optimizer, const std::vector<at::Tensor>& global, int64_t steps,
+                  const std::function<at::Tensor(int64_t)>& replay_loss);
+
 // Sets p.grad() = g for each pair (replacing, never accumulating into an undefined gradient).
 void assign_gradients(const std::vector<at::Tensor>& params, const std::vector<at::Tensor>& grads);
 
