@@ -118,6 +118,16 @@ void register_hp(CLI::App& app, Globals& g) {
       ->check(non_negative())
       ->capture_default_str();
   f->add_option("--channels", fs.channels, "CNN channels")->check(positive())->capture_default_str();
+  f->add_option("--global-lr", fs.global_lr, "Adam learning rate of the weights")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--meta-lr", fs.meta_lr, "Adam learning rate of the local parameters")
+      ->check(positive())
+      ->capture_default_str();
+  f->add_option("--label-current", fs.label_current,
+                "Current injected into the label slot's unit during the support steps")
+      ->check(positive())
+      ->capture_default_str();
   f->add_flag("--runs", fs.runs, "Also evaluate the 20-way one-shot benchmark of all_runs.zip (needs --way 20)");
   f->add_option("--out", fs.out_dir, "Output folder")->capture_default_str();
   f->callback([&g] {

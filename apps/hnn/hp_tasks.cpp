@@ -306,6 +306,7 @@ void run_hp_few_shot(const HpFewShotExperiment& e) {
     cfg.way = e.way;
     cfg.shots = e.shots;
     cfg.channels = e.channels;
+    cfg.label_current = e.label_current;
     models::hp::FewShotNet net(cfg);
     models::hp::EpisodeSampler train_eps(chars, train_cls, e.seed * 7 + 1), test_eps(chars, test_cls, e.seed * 7 + 2);
     models::hp::FewShotTrainOptions o;
@@ -313,6 +314,8 @@ void run_hp_few_shot(const HpFewShotExperiment& e) {
     o.eval_every = e.eval_every;
     o.eval_episodes = e.eval_episodes;
     o.lr_step = e.lr_step;
+    o.global_lr = e.global_lr;
+    o.meta_lr = e.meta_lr;
     Progress bar(e.iterations, fmt::format("{} fewshot", m));
     Timer t;
     viz::Series s;

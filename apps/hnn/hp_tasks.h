@@ -41,6 +41,7 @@ struct HpFewShotExperiment {
   int64_t test_classes = 60;  // held out of the background zips' 292 characters
   int64_t lr_step = 10000;
   int64_t channels = 128;
+  double global_lr = 8e-5, meta_lr = 3e-5, label_current = 10;
   bool runs = false;  // also the 20-way one-shot benchmark (all_runs.zip); needs way 20
   std::string out_dir = "hp-fewshot";
   uint64_t seed = 42;
