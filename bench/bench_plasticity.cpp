@@ -5,8 +5,6 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include <cmath>
-
 #include "hnn/core/allocator.h"
 #include "hnn/plasticity/plastic_linear.h"
 
@@ -19,8 +17,7 @@ void run(benchmark::State& state, bool scaled) {
   torch::manual_seed(0);
   PlasticLinear layer(PlasticLinearOptions(I, O).threshold(0.35).decay(0.4).trace(TraceOptions{0.95, 4.0}));
   auto x = torch::rand({B, I});
-  std::vector<double> d;
-  for (int64_t t = 0; t < T; ++t) d.push_back(std::exp(-static_cast<double>(t) / 40));
+  const std::vector<double> d = attenuations(T, 40);
   auto seq = torch::stack([&] {
     std::vector<at::Tensor> v;
     for (double s : d) v.push_back(x * s);

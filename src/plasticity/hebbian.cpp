@@ -65,12 +65,9 @@ at::Tensor hebbian_update(const at::Tensor& trace, const at::Tensor& p, const at
       HNN_CHECK(beta.numel() == p.size(1) && eta.numel() == u.size(1),
                 "hebbian_update: beta needs {} values (N_in) and eta {} (N_out), got {} and {}", p.size(1), u.size(1),
                 beta.numel(), eta.numel());
-      at::Tensor b = beta.reshape({1, -1});
-      if (rule == Rule::AntiHebb && o.beta_nonnegative) b = b.clamp_min(0);
-      at::Tensor post = u / theta - eta.reshape({1, -1});
-      if (rule == Rule::TanhHebb) post = post.tanh();
       // (1/B) sum_b (beta * p_b) (x) post_b as one GEMM: [N_in, B] x [B, N_out].
-      delta = (b * p).t().mm(post) * (rule == Rule::AntiHebb ? -inv_b : inv_b);
+      delta = (hebbian_pre_scale(beta, rule, o) * p).t().mm(hebbian_post(u, eta, theta, rule)) *
+              (hebbian_sign(rule) * inv_b);
       break;
     }
     case Rule::SoftmaxHebb: {
@@ -84,6 +81,24 @@ at::Tensor hebbian_update(const at::Tensor& trace, const at::Tensor& p, const at
     default:
       throw Error(fmt::format("hebbian_update: rule {} is not a Hebbian rule", to_string(rule)));
   }
+  return decay_and_clamp(trace, delta, o);
+}
+
+at::Tensor hebbian_pre_scale(const at::Tensor& beta, Rule rule, const TraceOptions& o) {
+  at::Tensor b = beta.reshape({1, -1});
+  return rule == Rule::AntiHebb && o.beta_nonnegative ? b.clamp_min(0) : b;
+}
+
+at::Tensor hebbian_post(const at::Tensor& u, const at::Tensor& eta, double theta, Rule rule) {
+  at::Tensor post = u / theta - eta.reshape({1, -1});
+  return rule == Rule::TanhHebb ? post.tanh() : post;
+}
+
+double hebbian_sign(Rule rule) {
+  return rule == Rule::AntiHebb ? -1.0 : 1.0;
+}
+
+at::Tensor decay_and_clamp(const at::Tensor& trace, const at::Tensor& delta, const TraceOptions& o) {
   at::Tensor h = trace * o.decay + delta;
   return o.clamp > 0 ? h.clamp(-o.clamp, o.clamp) : h;
 }
@@ -126,6 +141,12 @@ double attenuation(int64_t t, double tau_w) {
 at::Tensor membrane_readout(const at::Tensor& u, double theta, double max_value) {
   at::Tensor o = u / theta;
   return max_value > 0 ? o.clamp_max(max_value) : o;
+}
+
+std::vector<double> attenuations(int64_t steps, double tau_w) {
+  std::vector<double> d;
+  for (int64_t t = 0; t < steps; ++t) d.push_back(attenuation(t, tau_w));
+  return d;
 }
 
 bool early_exit(const at::Tensor& u, double theta, double rho) {

@@ -95,8 +95,7 @@ PlasticStep PlasticLinearImpl::step(const at::Tensor& p, const PlasticState& sta
     case Rule::Stdp: {
       StdpStep d = stdp_step(p, n.spikes, state.stdp, o.stdp());
       r.state.stdp = d.traces;
-      r.state.trace = state.trace * o.trace().decay + d.delta;
-      if (o.trace().clamp > 0) r.state.trace = r.state.trace.clamp(-o.trace().clamp, o.trace().clamp);
+      r.state.trace = decay_and_clamp(state.trace, d.delta, o.trace());
       break;
     }
     default:
@@ -150,15 +149,13 @@ PlasticSequence PlasticLinearImpl::forward_scaled(const at::Tensor& x, const std
     return forward(torch::stack(steps), mask);
   }
   const int64_t B = x.size(0);
-  const double sign = rule == Rule::AntiHebb ? -1.0 : 1.0;
-  at::Tensor b = beta.reshape({1, -1});
-  if (rule == Rule::AntiHebb && o.trace().beta_nonnegative) b = b.clamp_min(0);
+  const double sign = hebbian_sign(rule);
   const at::Tensor a = x.mm(weight.t());  // [B, N_out], the global part unscaled
   at::Tensor bx, gram, r, q_sum;
   if (traced) {
-    bx = b * x;                        // [B, N_in]
-    gram = bx.mm(x.t()) * (sign / B);  // [B, B]
-    r = x.mm(st.trace);                // X H_{t-1}
+    bx = hebbian_pre_scale(beta, rule, o.trace()) * x;  // [B, N_in]
+    gram = bx.mm(x.t()) * (sign / B);                   // [B, B]
+    r = x.mm(st.trace);                                 // X H_{t-1}
     q_sum = torch::zeros({B, o.out_features()}, x.options());
   }
   const spike::NeuronSpec spec = neuron_spec(o);
@@ -174,8 +171,7 @@ PlasticSequence PlasticLinearImpl::forward_scaled(const at::Tensor& x, const std
     spikes.push_back(n.spikes);
     membrane.push_back(n.charged);
     if (!traced) continue;
-    at::Tensor post = n.charged / o.threshold() - eta.reshape({1, -1});
-    if (rule == Rule::TanhHebb) post = post.tanh();
+    const at::Tensor post = hebbian_post(n.charged, eta, o.threshold(), rule);
     r = r * k + gram.mm(post) * d;
     q_sum = q_sum * k + post * d;
   }

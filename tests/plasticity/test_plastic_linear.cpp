@@ -288,7 +288,9 @@ void check_scaled(Rule rule, double clamp, bool expect_spikes = true) {
   if (traced) {
     EXPECT_TENSOR_NEAR(fast.state.trace, slow.state.trace, 1e-12);
   }
-  if (expect_spikes) EXPECT_GT(fast.spikes.sum().item<double>(), 0);
+  if (expect_spikes) {
+    EXPECT_GT(fast.spikes.sum().item<double>(), 0);
+  }
   auto w = torch::randn_like(fast.membrane), w2 = torch::randn({I, O}, torch::kDouble);
   auto loss = [&](const PlasticSequence& r) {
     auto v = (r.membrane * w).sum();

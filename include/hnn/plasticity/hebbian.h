@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hnn::plasticity {
 
@@ -45,6 +46,17 @@ struct TraceOptions {
 at::Tensor hebbian_update(const at::Tensor& trace, const at::Tensor& p, const at::Tensor& u, const at::Tensor& beta,
                           const at::Tensor& eta, double theta, Rule rule, const TraceOptions& o);
 
+// The factors of the TanhHebb and AntiHebb updates, dH = sign (1/B) (pre_scale * P)^T post, for
+// the paths that apply them in other forms (PlasticLinear::forward_scaled):
+//   pre_scale [1, N_in]  beta (max(beta, 0) for AntiHebb with beta_nonnegative),
+//   post [B, N_out]      tanh(u / theta - eta) or u / theta - eta,   sign +1 or -1 (AntiHebb).
+at::Tensor hebbian_pre_scale(const at::Tensor& beta, Rule rule, const TraceOptions& o);
+at::Tensor hebbian_post(const at::Tensor& u, const at::Tensor& eta, double theta, Rule rule);
+double hebbian_sign(Rule rule);
+
+// k H + delta, then the clamp: the common end of every trace rule.
+at::Tensor decay_and_clamp(const at::Tensor& trace, const at::Tensor& delta, const TraceOptions& o);
+
 // The input current I [B, N_out] of a plastic layer from p [B, N_in]. weight [N_out, N_in];
 // bias [N_out] or undefined; trace [N_in, N_out] or undefined (GP: no trace term); alpha as in
 // the table above; mask [N_in, N_out] (Masked only).
@@ -53,6 +65,8 @@ at::Tensor plastic_current(const at::Tensor& p, const at::Tensor& weight, const 
 
 // Multiplicative input attenuation of step t: exp(-t / tau_w); 1 when tau_w <= 0 (none).
 double attenuation(int64_t t, double tau_w);
+// attenuation(t, tau_w) for t = 0 .. steps - 1 (the scale of PlasticLinear::forward_scaled).
+std::vector<double> attenuations(int64_t steps, double tau_w);
 
 // Membrane read-out: min(u / theta, max_value) (no clamp when max_value <= 0).
 at::Tensor membrane_readout(const at::Tensor& u, double theta, double max_value);

@@ -80,8 +80,7 @@ at::Tensor HpCnnImpl::forward(const at::Tensor& images) {
   HNN_CHECK(images.dim() == 4 && images.size(1) == 1 && images.size(2) == 28 && images.size(3) == 28,
             "hp.cnn: expected images [B, 1, 28, 28], got {}", shape_str(images.sizes()));
   const int64_t T = c.steps;
-  std::vector<double> scale;
-  for (int64_t t = 0; t < T; ++t) scale.push_back(plasticity::attenuation(t, c.tau_w));
+  const std::vector<double> scale = plasticity::attenuations(T, c.tau_w);
   const at::Tensor d = torch::tensor(scale, images.options()).reshape({T, 1, 1, 1, 1});
   auto pool = [&](const at::Tensor& s) { return nn::unfold_time(torch::avg_pool2d(nn::fold_time(s), 2), T); };
   auto drop = [&](const at::Tensor& x) { return torch::dropout(x, c.dropout, is_training()); };

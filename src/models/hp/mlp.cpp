@@ -78,8 +78,7 @@ at::Tensor HpMlpImpl::forward(const at::Tensor& images) {
   const at::Tensor x = images.reshape({images.size(0), config.inputs});
   // Feed-forward, so each layer runs its whole window in turn: layer 1 sees the same image every
   // step (scaled by exp(-t / tau_w), its fast path), layer 2 the attenuated hidden spikes.
-  std::vector<double> scale;
-  for (int64_t t = 0; t < config.steps; ++t) scale.push_back(plasticity::attenuation(t, config.tau_w));
+  const std::vector<double> scale = plasticity::attenuations(config.steps, config.tau_w);
   auto h = fc1->forward_scaled(x, scale);
   auto d = torch::tensor(scale, x.options()).reshape({-1, 1, 1});
   auto out = fc2->forward(h.spikes * d);

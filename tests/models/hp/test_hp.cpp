@@ -99,7 +99,9 @@ TEST(HpCnn, ShapesExitAndGradients) {
     EXPECT_EQ(o.sizes(), torch::IntArrayRef({6, 10}));
     EXPECT_GE(net->exit_step, 0);
     EXPECT_LT(net->exit_step, cfg.steps);
-    if (cfg.readout_max > 0) EXPECT_LE(o.max().item<double>(), cfg.readout_max + 1e-6);
+    if (cfg.readout_max > 0) {
+      EXPECT_LE(o.max().item<double>(), cfg.readout_max + 1e-6);
+    }
     o.pow(2).sum().backward();
     EXPECT_TRUE(net->conv1->conv->weight.grad().defined());
     EXPECT_GT(net->fc1->weight.grad().abs().sum().item<double>(), 0);
@@ -135,7 +137,9 @@ TEST(HpFewShot, EpisodesAreWellFormed) {
         const int v = int(e->images[p][0][0][0].item<float>());
         EXPECT_LT(v / 10, 6);                // only the sampler's classes
         EXPECT_TRUE(seen.insert(v).second);  // distinct drawings within a sequence
-        if (p < 6 && e->labels[p][e->target].item<double>() == 1) EXPECT_EQ(v / 10, query_class);
+        if (p < 6 && e->labels[p][e->target].item<double>() == 1) {
+          EXPECT_EQ(v / 10, query_class);
+        }
       }
     }
     // Support and query share classes, slots and order.
