@@ -1,5 +1,6 @@
-// hnn hp: hybrid-plasticity spiking networks (Wu et al. 2022): the F-MNIST demo (LP / GP / HP)
-// and the fault-tolerance sweeps. See docs/hp.md.
+// hnn hp: hybrid-plasticity spiking networks (Wu et al. 2022): the F-MNIST demo (LP / GP / HP),
+// the fault-tolerance sweeps, the CNN classifiers, few-shot Omniglot and multitask permuted MNIST.
+// See docs/hp.md.
 #include <fmt/format.h>
 
 #include "cli_util.h"
@@ -135,6 +136,55 @@ void register_hp(CLI::App& app, Globals& g) {
     fs.seed = g.seed;
     Timer t;
     run_hp_few_shot(fs);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+
+  static HpMultitaskExperiment mt;
+  auto* m = hp->add_subcommand(
+      "multitask",
+      "Continual learning on permuted MNIST (the shared 22,699-image training subset): task 0 is MNIST,\n"
+      "task k a fixed pixel permutation; HP (per-task sparse masks, the rest of each weight matrix a\n"
+      "Hebbian trace; meta phases replay old tasks to train the local parameters) against GP (the\n"
+      "sparse masked network alone) and a dense spiking network with EWC. Full size is hours on 2\n"
+      "cores: --tasks, --epochs, --hidden and --train-limit scale it down");
+  m->add_option("--models", mt.models, "hp, gp, ewc")
+      ->check(CLI::IsMember({"hp", "gp", "ewc"}))
+      ->delimiter(',')
+      ->capture_default_str();
+  m->add_option("--tasks", mt.tasks, "Tasks learned in turn")->check(positive())->capture_default_str();
+  m->add_option("--epochs", mt.epochs, "Epochs per task")->check(positive())->capture_default_str();
+  m->add_option("--batch", mt.batch, "Batch size")->check(positive())->capture_default_str();
+  m->add_option("--hidden", mt.hidden, "Neurons in each of the two hidden layers")
+      ->check(positive())
+      ->capture_default_str();
+  m->add_option("--train-limit", mt.train_limit, "Use only the first N training images (0: all)")
+      ->check(non_negative());
+  m->add_option("--test-limit", mt.test_limit, "Use only the first N test images (0: all)")->check(non_negative());
+  m->add_option("--lr", mt.lr, "Adam learning rate of the weights")->check(positive())->capture_default_str();
+  m->add_option("--meta-lr", mt.meta_lr, "Adam learning rate of alpha, beta, eta in the meta phases (hp)")
+      ->check(positive())
+      ->capture_default_str();
+  m->add_option("--meta-tasks", mt.meta_tasks, "Meta phases follow tasks 1 .. N (hp)")
+      ->check(non_negative())
+      ->capture_default_str();
+  m->add_option("--meta-batches", mt.meta_batches, "Replayed batches of earlier tasks per meta phase (hp)")
+      ->check(non_negative())
+      ->capture_default_str();
+  m->add_option("--sparsity", mt.sparsity, "Density of the per-task masks (hp, gp)")
+      ->check(CLI::Range(1e-4, 1.0))
+      ->capture_default_str();
+  m->add_option("--ewc-lambda", mt.ewc_lambda, "Weight of the EWC penalty (ewc)")
+      ->check(non_negative())
+      ->capture_default_str();
+  m->add_option("--fisher-samples", mt.fisher_samples, "Per-sample gradients in each task's Fisher estimate (ewc)")
+      ->check(positive())
+      ->capture_default_str();
+  m->add_option("--out", mt.out_dir, "Output folder")->capture_default_str();
+  m->callback([&g] {
+    apply_globals(g);
+    mt.seed = g.seed;
+    Timer t;
+    run_hp_multitask(mt);
     fmt::print("total {:.1f} s\n", t.seconds());
   });
 

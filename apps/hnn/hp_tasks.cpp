@@ -21,6 +21,7 @@
 #include "hnn/models/hp/corruption.h"
 #include "hnn/models/hp/fewshot.h"
 #include "hnn/models/hp/mlp.h"
+#include "hnn/models/hp/multitask.h"
 #include "hnn/plasticity/meta.h"
 #include "hnn/train/checkpoint.h"
 #include "hnn/train/classify.h"
@@ -363,6 +364,117 @@ void run_hp_few_shot(const HpFewShotExperiment& e) {
   write_file_atomically(base + ".csv", csv.str());
   viz::save_png(panel, base + ".png", 800, 500);
   fmt::print("\n{}wrote {}.{{md,csv,png}}\n", md.str(), base);
+}
+
+void run_hp_multitask(const HpMultitaskExperiment& e) {
+  auto [train, test] = load_data("mnist", e.train_limit, e.test_limit);
+  HNN_CHECK(train.size() >= e.batch, "hp multitask: {} training images, fewer than one batch of {}", train.size(),
+            e.batch);
+  std::vector<models::hp::MultitaskModel> kinds;
+  for (const auto& m : e.models) kinds.push_back(models::hp::parse_multitask_model(m));
+  fmt::print("permuted MNIST: {} training images (the shared subset of the 60,000), {} test images, {} tasks\n",
+             train.size(), test.size(), e.tasks);
+  make_dirs(e.out_dir);
+  const std::string base = e.out_dir + "/multitask";
+  std::ostringstream md, csv;
+  md << fmt::format(
+      "# hnn hp multitask: permuted MNIST ({} tasks, {} epochs each, {} training images, 784-{}-{}, seed {})\n\n",
+      e.tasks, e.epochs, train.size(), e.hidden, e.hidden, e.seed);
+  md << "| model | mean accuracy over all tasks (final) | task 0 (final) | last task | s/task "
+        "|\n|---|---|---|---|---|\n";
+  csv << "model,learned,task,accuracy\n";
+  viz::Panel curve;
+  curve.title = "mean accuracy over the tasks learned";
+  curve.xlabel = "tasks learned";
+  curve.ylabel = "mean test accuracy (%)";
+  curve.legend = "bl";
+  viz::Panel last;
+  last.title = "each task after the last one";
+  last.xlabel = "task";
+  last.ylabel = "test accuracy (%)";
+  last.legend = "bl";
+  for (size_t m = 0; m < kinds.size(); ++m) {
+    seed_everything(e.seed);
+    models::hp::MultitaskConfig cfg;
+    cfg.mode = kinds[m];
+    cfg.hidden = e.hidden;
+    cfg.sparsity = e.sparsity;
+    models::hp::MultitaskNet net(cfg);
+    models::hp::MultitaskOptions o;
+    o.tasks = e.tasks;
+    o.epochs = e.epochs;
+    o.batch = e.batch;
+    o.lr = e.lr;
+    o.meta_lr = e.meta_lr;
+    o.meta_tasks = e.meta_tasks;
+    o.meta_batches = e.meta_batches;
+    o.ewc_lambda = e.ewc_lambda;
+    o.fisher_samples = e.fisher_samples;
+    o.seed = e.seed;
+    const std::string& name = e.models[m];
+    const bool hp = kinds[m] == models::hp::MultitaskModel::HP;
+    fmt::print("\n{}: 784-{}-{} LIF, T {}, theta {}, decay {}, {}; Adam {}{}\n", name, cfg.hidden, cfg.hidden,
+               cfg.steps, cfg.threshold, cfg.decay,
+               kinds[m] == models::hp::MultitaskModel::EWC
+                   ? fmt::format("dense, EWC lambda {} (Fisher of {} samples)", e.ewc_lambda, e.fisher_samples)
+                   : fmt::format("masks of density {}", e.sparsity),
+               e.lr, hp ? fmt::format(", meta phases Adam {} x {} batches", e.meta_lr, e.meta_batches) : "");
+    const int64_t batches = train.size() / e.batch;
+    const int64_t metas = hp ? std::min(e.tasks, e.meta_tasks) * e.meta_batches : 0;
+    Progress bar(e.tasks * e.epochs * batches + metas, name);
+    Timer t;
+    auto log = models::hp::train_multitask(
+        net, train.images, train.labels, test.images, test.labels, o, [&] { bar.update(1); },
+        [&](const models::hp::MultitaskProgress& p) {
+          fmt::print(
+              "{} task {}/{}: loss {:.4f}{} | task 0 {:.2f}% | this task {:.2f}% | mean over {} tasks {:.2f}% | "
+              "{:.1f} s\n",
+              name, p.task + 1, e.tasks, p.train_loss,
+              p.meta_loss >= 0 ? fmt::format(" (meta {:.4f})", p.meta_loss) : "", 100 * p.accuracies.front(),
+              100 * p.accuracies.back(), p.accuracies.size(), 100 * p.mean_accuracy, p.seconds);
+          std::fflush(stdout);
+          for (size_t j = 0; j < p.accuracies.size(); ++j)
+            csv << fmt::format("{},{},{},{:.6f}\n", name, p.task + 1, j, p.accuracies[j]);
+        });
+    bar.finish();
+    const auto& end = log.back();
+    md << fmt::format("| {} | {:.2f}% | {:.2f}% | {:.2f}% | {:.1f} |\n", name, 100 * end.mean_accuracy,
+                      100 * end.accuracies.front(), 100 * end.accuracies.back(), t.seconds() / e.tasks);
+    viz::Series s{{}, {}, name, viz::Style::LinePoints}, f{{}, {}, name, viz::Style::LinePoints};
+    for (const auto& p : log) {
+      s.x.push_back(static_cast<double>(p.task + 1));
+      s.y.push_back(100 * p.mean_accuracy);
+    }
+    for (size_t j = 0; j < end.accuracies.size(); ++j) {
+      f.x.push_back(static_cast<double>(j));
+      f.y.push_back(100 * end.accuracies[j]);
+    }
+    curve.series.push_back(s);
+    last.series.push_back(f);
+    train::CheckpointMeta meta;
+    meta.config = cfg.to_json();
+    meta.epoch = e.tasks;
+    train::save_checkpoint(fmt::format("{}-{}.pt", base, name), *net, meta);
+  }
+  md << "\nMean test accuracy (%) over the tasks learned so far, after each task:\n\n| model |";
+  for (int64_t k = 1; k <= e.tasks; ++k) md << fmt::format(" {} |", k);
+  md << "\n|---|";
+  for (int64_t k = 1; k <= e.tasks; ++k) md << "---|";
+  md << "\n";
+  for (const auto& s : curve.series) {
+    md << fmt::format("| {} |", s.label);
+    for (double a : s.y) md << fmt::format(" {:.1f} |", a);
+    md << "\n";
+  }
+  write_file_atomically(base + ".csv", csv.str());
+  write_file_atomically(base + ".md", md.str());
+  viz::Figure fig;
+  fig.columns = 2;
+  fig.width = 1100;
+  fig.height = 450;
+  fig.panels = {curve, last};
+  viz::save_png(fig, base + ".png");
+  fmt::print("\n{}wrote {}.{{md,csv,png}} and the checkpoints {}-<model>.pt\n", md.str(), base, base);
 }
 
 }  // namespace hnn::cli

@@ -52,6 +52,23 @@ struct HpFewShotExperiment {
 // <out>/fewshot-<way>way.{md,csv,png} and <out>/fewshot-<way>way-<mode>.pt.
 void run_hp_few_shot(const HpFewShotExperiment& e);
 
+struct HpMultitaskExperiment {
+  std::vector<std::string> models = {"hp", "gp", "ewc"};
+  int64_t tasks = 50, epochs = 10, batch = 100, hidden = 1024;
+  int64_t train_limit = 0, test_limit = 0;  // 0: all (22,699 training and 10,000 test images)
+  double lr = 5e-4, meta_lr = 5e-5, sparsity = 0.03;
+  int64_t meta_tasks = 35, meta_batches = 600;
+  double ewc_lambda = 50;
+  int64_t fisher_samples = 600;
+  std::string out_dir = "hp-multitask";
+  uint64_t seed = 42;
+};
+
+// Permuted MNIST (the shared 22,699-image training subset): trains each model on the tasks in
+// turn, printing the accuracy of every learned task after each; writes <out>/multitask.{md,csv,png}
+// (the mean accuracy over the learned tasks after each task) and <out>/multitask-<model>.pt.
+void run_hp_multitask(const HpMultitaskExperiment& e);
+
 // Trains every mode, evaluates each after every epoch and the final model under every corruption
 // level; prints a table and writes <out>/<name>.{md,csv,png} and <out>/<name>-<mode>.pt.
 void run_hp_mlp_experiment(const HpMlpExperiment& e);

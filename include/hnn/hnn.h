@@ -38,6 +38,7 @@
 #include "hnn/plasticity/stdp.h"
 
 #include "hnn/train/classify.h"
+#include "hnn/train/ewc.h"
 
 #include "hnn/events/aedat2.h"
 #include "hnn/events/aedat4.h"

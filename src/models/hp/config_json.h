@@ -8,8 +8,16 @@
 
 #include "hnn/core/error.h"
 #include "hnn/models/hp/mlp.h"
+#include "hnn/models/hp/multitask.h"
 
 namespace hnn::models::hp {
+
+inline void parse_mode_into(Mode& m, const std::string& s) {
+  m = parse_mode(s);
+}
+inline void parse_mode_into(MultitaskModel& m, const std::string& s) {
+  m = parse_multitask_model(s);
+}
 
 template <class Config>
 std::string config_to_json(Config c, const char* model) {
@@ -29,7 +37,7 @@ Config config_from_json(Config c, const std::string& text, const char* model) {
   }
   HNN_CHECK(j.is_object() && j.value("model", "") == model, "{} config: model is '{}', expected '{}'", model,
             j.is_object() ? j.value("model", "") : std::string("?"), model);
-  if (j.contains("mode")) c.mode = parse_mode(j["mode"].get<std::string>());
+  if (j.contains("mode")) parse_mode_into(c.mode, j["mode"].get<std::string>());
   try {
     c.visit([&](const char* name, auto& value) {
       if (j.contains(name)) value = j[name].get<std::decay_t<decltype(value)>>();

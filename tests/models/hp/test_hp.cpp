@@ -9,6 +9,7 @@
 #include "hnn/models/hp/corruption.h"
 #include "hnn/models/hp/fewshot.h"
 #include "hnn/models/hp/mlp.h"
+#include "hnn/models/hp/multitask.h"
 #include "hnn/plasticity/meta.h"
 #include "hnn/train/classify.h"
 #include "test_util.h"
@@ -231,6 +232,118 @@ TEST(HpMlp, LearnsFashionMnistAtToySize) {
   auto m = train::evaluate_classifier(fwd, test.images, test.labels, 50, train::ClassLoss::MseOneHot);
   EXPECT_GT(train::metric(m, "accuracy"), 0.5);
   EXPECT_GT(max_abs_diff(net->fc1->alpha, alpha0), 0);  // the local parameters learn too
+}
+
+}  // namespace
+
+namespace {
+
+MultitaskConfig small_multitask(MultitaskModel m) {
+  MultitaskConfig c;
+  c.mode = m;
+  c.hidden = 24;
+  c.sparsity = 0.3;
+  return c;
+}
+
+TEST(HpMultitask, TasksAreSeededPermutationsWithMasks) {
+  auto c = small_multitask(MultitaskModel::HP);
+  auto t0 = make_task(c, 0, 1), t1 = make_task(c, 1, 1), t1b = make_task(c, 1, 1), t1c = make_task(c, 1, 2);
+  EXPECT_TRUE(torch::equal(t0.permutation, torch::arange(784, torch::kLong)));  // task 0: MNIST itself
+  EXPECT_TRUE(torch::equal(t1.permutation, t1b.permutation));
+  EXPECT_TRUE(torch::equal(std::get<0>(t1.permutation.sort()), torch::arange(784, torch::kLong)));
+  EXPECT_FALSE(torch::equal(t1.permutation, t0.permutation));
+  EXPECT_FALSE(torch::equal(t1.permutation, t1c.permutation));
+  ASSERT_EQ(t1.masks.size(), 3u);
+  EXPECT_EQ(t1.masks[0].sizes(), torch::IntArrayRef({784, 24}));
+  EXPECT_EQ(t1.masks[1].sizes(), torch::IntArrayRef({24, 24}));
+  EXPECT_EQ(t1.masks[2].sizes(), torch::IntArrayRef({24, 10}));
+  EXPECT_NEAR(t1.masks[0].mean().item<double>(), 0.3, 0.02);
+  EXPECT_TRUE(torch::equal(t1.masks[0], t1b.masks[0]));
+  EXPECT_FALSE(torch::equal(t1.masks[0], t0.masks[0]));
+  c.sparsity = 0;
+  EXPECT_THROW(make_task(c, 1, 1), Error);
+  EXPECT_THROW(parse_multitask_model("si"), Error);
+  auto d = MultitaskConfig::from_json(small_multitask(MultitaskModel::EWC).to_json());
+  EXPECT_EQ(d.mode, MultitaskModel::EWC);
+  EXPECT_EQ(d.hidden, 24);
+}
+
+// At alpha = 0 the HP network is the GP network (the trace adds nothing), and the GP network's
+// weights get gradients only where the task's masks are 1.
+TEST(HpMultitask, HpReducesToGpAndGradientsStayInTheMask) {
+  torch::manual_seed(1);
+  auto x = torch::rand({6, 1, 28, 28});
+  auto task = make_task(small_multitask(MultitaskModel::HP), 3, 9);
+  MultitaskNet hp(small_multitask(MultitaskModel::HP)), gp(small_multitask(MultitaskModel::GP));
+  {
+    torch::NoGradGuard ng;
+    for (const auto& item : gp->named_parameters()) hp->named_parameters()[item.key()].copy_(item.value());
+    hp->fc1->alpha.zero_();
+    hp->fc2->alpha.zero_();
+  }
+  auto y = gp->forward(x, task);
+  EXPECT_EQ(y.sizes(), torch::IntArrayRef({6, 10}));
+  EXPECT_TRUE(torch::allclose(hp->forward(x, task), y, 1e-5, 1e-6));
+  y.square().sum().backward();
+  EXPECT_EQ((gp->fc1->weight.grad().t() * (1 - task.masks[0])).abs().sum().item<double>(), 0);
+  EXPECT_EQ((gp->readout.grad().t() * (1 - task.masks[2])).abs().sum().item<double>(), 0);
+  EXPECT_GT(gp->fc1->weight.grad().abs().sum().item<double>(), 0);
+  // With alpha > 0 the trace changes the output and alpha, beta get gradients.
+  {
+    torch::NoGradGuard ng;
+    hp->fc1->alpha.fill_(0.1);
+    hp->fc2->alpha.fill_(0.1);
+    hp->fc1->beta.fill_(0.02);
+    hp->fc2->beta.fill_(0.02);
+    hp->fc1->eta.fill_(-0.5);  // a positive post factor: the trace excites
+    hp->fc2->eta.fill_(-0.5);
+  }
+  auto z = hp->forward(x, task);
+  EXPECT_FALSE(torch::allclose(z, y, 1e-5, 1e-6));
+  z.square().sum().backward();
+  EXPECT_GT(hp->fc1->alpha.grad().abs().item<double>(), 0);
+  EXPECT_GT(hp->fc1->beta.grad().abs().sum().item<double>(), 0);
+  EXPECT_THROW(hp->forward(torch::rand({2, 100}), task), Error);
+  EXPECT_THROW(hp->forward(x, Task{}), Error);
+}
+
+TEST(HpMultitask, TrainsEveryModelAndTestsEveryLearnedTask) {
+  // Two tasks on 200 synthetic "digits" (a class is a bright column band), one epoch each.
+  torch::manual_seed(4);
+  auto labels = torch::randint(10, {200}, torch::kLong);
+  auto images = 0.1 * torch::rand({200, 1, 28, 28});
+  for (int64_t i = 0; i < 200; ++i) images[i][0].narrow(1, 2 * labels[i].item<int64_t>() + 4, 2).fill_(1);
+  for (auto m : {MultitaskModel::HP, MultitaskModel::GP, MultitaskModel::EWC}) {
+    auto c = small_multitask(m);
+    c.hidden = 64;
+    MultitaskNet net(c);
+    MultitaskOptions o;
+    o.tasks = 2;
+    o.epochs = 3;
+    o.batch = 20;
+    o.lr = 3e-3;
+    o.meta_batches = 3;
+    o.fisher_samples = 20;
+    o.seed = 5;
+    int64_t batches = 0, tasks_seen = 0;
+    auto before = net->fc1->alpha.detach().clone();
+    auto log = train_multitask(
+        net, images, labels, images.slice(0, 0, 100), labels.slice(0, 0, 100), o, [&] { ++batches; },
+        [&](const MultitaskProgress& p) { EXPECT_EQ(p.task, tasks_seen++); });
+    ASSERT_EQ(log.size(), 2u);
+    EXPECT_EQ(log[1].accuracies.size(), 2u);
+    EXPECT_NEAR(log[1].mean_accuracy, (log[1].accuracies[0] + log[1].accuracies[1]) / 2, 1e-12);
+    EXPECT_GT(log[0].accuracies[0], 0.3) << to_string(m);  // learned something on task 0
+    const bool hp = m == MultitaskModel::HP;
+    EXPECT_EQ(batches, 2 * 3 * 10 + (hp ? 2 * 3 : 0));
+    EXPECT_EQ(log[0].meta_loss >= 0, hp);
+    EXPECT_EQ(torch::equal(before, net->fc1->alpha.detach()), !hp);  // only the meta phases train alpha
+  }
+  MultitaskNet net(small_multitask(MultitaskModel::GP));
+  MultitaskOptions o;
+  o.batch = 500;
+  EXPECT_THROW(train_multitask(net, images, labels, images, labels, o), Error);
 }
 
 }  // namespace
