@@ -26,5 +26,6 @@ void register_events(CLI::App& app, Globals& g);
 void register_hrn(CLI::App& app, Globals& g);
 void register_hsn(CLI::App& app, Globals& g);
 void register_hp(CLI::App& app, Globals& g);
+void register_hmn(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

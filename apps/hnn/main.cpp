@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_hrn(app, g);
   hnn::cli::register_hsn(app, g);
   hnn::cli::register_hp(app, g);
+  hnn::cli::register_hmn(app, g);
 
   try {
     app.parse(argc, argv);

@@ -91,7 +91,7 @@ EventStream saccade_recording(const uint8_t* image, int height, int width, const
   EventStream out(S, S);
   std::vector<float> frame((size_t)S * S);
   const float bg = o.invert ? 1.0f : o.background;  // the screen around the image
-  const int64_t total = 3 * o.saccade_us;
+  const int64_t total = o.duration_us > 0 ? std::min(3 * o.saccade_us, o.duration_us) : 3 * o.saccade_us;
   for (int64_t t = 0; t <= total; t += o.frame_us) {
     // Smooth start and stop of each saccade (raised-cosine position profile).
     int seg = (int)std::min<int64_t>(t / o.saccade_us, 2);

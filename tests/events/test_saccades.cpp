@@ -32,6 +32,19 @@ double net_correlation(const EventStream& a, const EventStream& b, int64_t t0, i
 }
 }  // namespace
 
+// A recording simulated only up to duration_us has exactly the full recording's events there.
+TEST(Saccades, DurationTruncatesExactly) {
+  auto img = disc(28);
+  EventStream full = saccade_recording(img.data(), 28, 28, SaccadeOptions{}, 3);
+  SaccadeOptions o;
+  o.duration_us = 40000;
+  EventStream part = saccade_recording(img.data(), 28, 28, o, 3);
+  EventStream a = full.slice_time(0, 40000), b = part.slice_time(0, 40000);
+  EXPECT_GT(a.size(), 0u);
+  EXPECT_TRUE(a == b);
+  EXPECT_LE(part.t.back(), 40000);
+}
+
 TEST(Saccades, ShapeAndDeterminism) {
   auto img = disc(28);
   EventStream a = saccade_recording(img.data(), 28, 28, SaccadeOptions{}, 5);

@@ -18,6 +18,7 @@ struct SaccadeOptions {
   int sensor = 34;              // square sensor side (N-MNIST: 34)
   int64_t saccade_us = 102000;  // duration of each of the three saccades (N-MNIST: ~306 ms in all)
   int64_t frame_us = 500;       // rendering step (the simulator interpolates in between)
+  int64_t duration_us = 0;      // simulate only [0, duration_us] (the same events there); 0: all
   double amplitude = 1.0;       // scale of the triangle path (1: the N-MNIST path, about 4 px)
   double jitter_px = 0.3;       // random shift of each path vertex, per recording
   double blur_sigma = 0.6;      // optics: Gaussian blur of the image, pixels

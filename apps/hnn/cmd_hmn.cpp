@@ -1,0 +1,217 @@
+// hnn hmn: the hybrid modulation network (Zhao et al. 2022, meta-continual learning on permuted
+// N-MNIST). `hnn hmn data` makes and caches the event frames and the task permutations and
+// compares the generated recordings with real N-MNIST. See docs/hmn.md.
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "cli_util.h"
+#include "commands.h"
+#include "hnn/core/data_dir.h"
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+#include "hnn/core/progress.h"
+#include "hnn/core/timer.h"
+#include "hnn/data/idx.h"
+#include "hnn/models/hmn/data.h"
+#include "hnn/models/hmn/tasks.h"
+#include "hnn/viz/plot.h"
+
+namespace hnn::cli {
+namespace {
+
+using models::hmn::FrameOptions;
+using models::hmn::FrameSet;
+
+struct DataCommand {
+  std::vector<std::string> datasets = {"mnist"};
+  int64_t bins = 10;
+  double bin_ms = 2;
+  bool binary = false, force = false;
+  int64_t train_limit = 0, test_limit = 0;
+  int64_t tasks = 700, continual = 40;
+  std::string out_dir = "hmn-data";
+  uint64_t seed = 42;
+};
+
+data::ImageSet load_images(const std::string& dataset, const std::string& split, int64_t limit) {
+  if (dataset == "fashion") return data::load_image_set(data::fashion_mnist_dir(), split, limit);
+  const std::string dir = shared_data_path("mnist");
+  HNN_CHECK(!dir.empty(), "hmn data: MNIST needs ../shared/data/mnist (or HNN_DATA_DIR)");
+  if (split == "t10k") return data::load_image_set(dir, "t10k", limit);
+  // The shared copy holds the first 22,699 of the 60,000 training images.
+  return data::load_image_set_files(dir + "/train-images-idx3-ubyte.first22699.gz",
+                                    dir + "/train-labels-idx1-ubyte.first22699.gz", limit);
+}
+
+bool same_options(const FrameOptions& a, const FrameOptions& b) {
+  return a.bins == b.bins && a.bin_us == b.bin_us && a.binary == b.binary && a.sensor == b.sensor;
+}
+
+// The cache at path when it holds `n` samples made with `o`, else a new generated set saved there.
+FrameSet cached_frames(const DataCommand& c, const std::string& dataset, const std::string& split,
+                       const FrameOptions& o, const std::string& path) {
+  if (!c.force && file_exists(path)) {
+    FrameSet s = models::hmn::load_frames(path);
+    if (same_options(s.options, o)) {
+      fmt::print("{}: cached ({} samples; --force regenerates)\n", path, s.size());
+      return s;
+    }
+  }
+  auto images = load_images(dataset, split, split == "t10k" ? c.test_limit : c.train_limit);
+  Progress bar(images.size(), fmt::format("{} {}", dataset, split == "t10k" ? "test" : "train"));
+  int64_t shown = 0;
+  Timer t;
+  FrameSet s = models::hmn::generate_frames(images.images, images.labels, o, {}, c.seed, [&](int64_t done) {
+    bar.update(done - shown);
+    shown = done;
+  });
+  bar.finish();
+  s.source = fmt::format("saccade generator on {} {} ({} images, seed {})", dataset,
+                         split == "t10k" ? "test" : "train subset", images.size(), c.seed);
+  models::hmn::save_frames(path, s);
+  fmt::print("{}: {} samples generated in {:.1f} s\n", path, s.size(), t.seconds());
+  return s;
+}
+
+std::string stats_row(const std::string& name, const models::hmn::FrameStats& s) {
+  std::string bins;
+  for (double b : s.events_per_bin) bins += fmt::format("{:.1f} ", b);
+  return fmt::format("| {} | {} | {:.1f} ± {:.1f} | {:.3f} | {:.4f} | {}|\n", name, s.samples, s.events_mean,
+                     s.events_sd, s.on_fraction, s.active_fraction, bins);
+}
+
+void run_data(const DataCommand& c) {
+  FrameOptions o;
+  o.bins = c.bins;
+  o.bin_us = static_cast<int64_t>(c.bin_ms * 1000 + 0.5);
+  o.binary = c.binary;
+  HNN_CHECK(o.bin_us > 0, "hmn data: --bin-ms {} is below one microsecond", c.bin_ms);
+  make_dirs(c.out_dir);
+  std::ostringstream md;
+  md << fmt::format("# hnn hmn data ({} bins of {} ms, {}, seed {})\n\n", o.bins, c.bin_ms,
+                    o.binary ? "binary" : "counts", c.seed);
+  md << "Per sample, in the window [0, " << o.bins * o.bin_us / 1000.0
+     << " ms): events (mean ± sd), ON fraction, fraction of nonzero inputs, mean events per bin.\n\n"
+     << "| set | samples | events | ON | active | events per bin |\n|---|---|---|---|---|---|\n";
+  viz::Panel per_bin;
+  per_bin.title = "events per bin";
+  per_bin.xlabel = "bin";
+  per_bin.ylabel = "events per sample";
+  per_bin.legend = "tl";
+  auto curve = [&](const std::string& name, const models::hmn::FrameStats& s) {
+    viz::Series series{{}, {}, name, viz::Style::LinePoints};
+    for (size_t b = 0; b < s.events_per_bin.size(); ++b) {
+      series.x.push_back(static_cast<double>(b));
+      series.y.push_back(s.events_per_bin[b]);
+    }
+    per_bin.series.push_back(series);
+  };
+  for (const auto& d : c.datasets) {
+    auto train = cached_frames(c, d, "train", o, fmt::format("{}/{}-train.frames", c.out_dir, d));
+    auto test = cached_frames(c, d, "t10k", o, fmt::format("{}/{}-test.frames", c.out_dir, d));
+    auto st = models::hmn::frame_stats(train.frames);
+    md << stats_row(fmt::format("generated {} train", d), st);
+    md << stats_row(fmt::format("generated {} test", d), models::hmn::frame_stats(test.frames));
+    if (d == "mnist" && train.size() >= 1000) {
+      // The same digits as the real recordings 1-1000 (MNIST training images 0-999).
+      auto first = models::hmn::frame_stats(train.frames.slice(0, 0, 1000));
+      md << stats_row("generated mnist train 0-999", first);
+      curve("generated (MNIST 0-999)", first);
+    }
+  }
+  const std::string real = shared_data_path("nmnist-small");
+  if (!real.empty()) {
+    auto tr = models::hmn::load_nmnist_frames(real, real + "/train1K.txt", o);
+    auto te = models::hmn::load_nmnist_frames(real, real + "/test100.txt", o);
+    auto st = models::hmn::frame_stats(tr.frames);
+    md << stats_row("real N-MNIST 1-1000", st);
+    md << stats_row("real N-MNIST 60001-60100", models::hmn::frame_stats(te.frames));
+    curve("real N-MNIST 1-1000", st);
+    tr.source = "real N-MNIST recordings 1-1000 (train1K.txt)";
+    te.source = "real N-MNIST recordings 60001-60100 (test100.txt)";
+    models::hmn::save_frames(c.out_dir + "/nmnist-real-train.frames", tr);
+    models::hmn::save_frames(c.out_dir + "/nmnist-real-test.frames", te);
+  } else {
+    md << "\n(../shared/data/nmnist-small not found: no comparison with real recordings)\n";
+  }
+  // The tasks.
+  models::hmn::TaskOptions to;
+  to.count = c.tasks;
+  to.continual = std::min(c.continual, c.tasks);
+  auto tasks = models::hmn::make_tasks(to, c.seed);
+  models::hmn::save_tasks(c.out_dir + "/tasks.bin", tasks);
+  const at::Tensor sim = tasks.similarity();
+  double within = 0, across = 0;
+  int64_t nw = 0, na = 0;
+  for (int64_t a = 0; a < tasks.size(); ++a)
+    for (int64_t b = a + 1; b < tasks.size(); ++b) {
+      const double v = sim[a][b].item<double>();
+      if (a / to.group == b / to.group)
+        within += v, ++nw;
+      else
+        across += v, ++na;
+    }
+  md << fmt::format(
+      "\nTasks: {} permutations of {} inputs in groups of {} (seed {}); mean similarity within a group {:.3f}, "
+      "across groups {:.5f} (1/D = {:.5f}); continual sequence: tasks {}-{}; stage 1: {} tasks.\n",
+      tasks.size(), to.dims, to.group, c.seed, nw ? within / nw : 0.0, na ? across / na : 0.0, 1.0 / to.dims,
+      tasks.size() - to.continual, tasks.size() - 1, tasks.stage1_tasks().size());
+  viz::Panel heat;
+  heat.title = "task similarity (first 100 tasks)";
+  heat.xlabel = "task";
+  heat.ylabel = "task";
+  const int64_t shown = std::min<int64_t>(100, tasks.size());
+  for (int64_t a = 0; a < shown; ++a) {
+    heat.heat.emplace_back();
+    for (int64_t b = 0; b < shown; ++b) heat.heat.back().push_back(sim[a][b].item<double>());
+  }
+  viz::Figure fig;
+  fig.columns = 2;
+  fig.width = 1100;
+  fig.height = 480;
+  fig.panels = {per_bin, heat};
+  viz::save_png(fig, c.out_dir + "/data.png");
+  write_file_atomically(c.out_dir + "/data.md", md.str());
+  fmt::print("\n{}\nwrote {}/data.{{md,png}}, tasks.bin and the frame caches\n", md.str(), c.out_dir);
+}
+
+}  // namespace
+
+void register_hmn(CLI::App& app, Globals& g) {
+  auto* hmn = app.add_subcommand("hmn", "The hybrid modulation network: meta-continual learning on permuted N-MNIST");
+  hmn->require_subcommand(1);
+  static DataCommand dc;
+  auto* d = hmn->add_subcommand(
+      "data",
+      "N-MNIST-like event frames [T, 2, 34, 34] from MNIST / Fashion-MNIST by the saccade generator (the\n"
+      "first T bins only), cached in <out>/<dataset>-{train,test}.frames; the real N-MNIST recordings of\n"
+      "../shared/data/nmnist-small binned the same way; their statistics side by side (data.md, data.png);\n"
+      "and the task permutations (tasks.bin). Cached sets are reused unless --force");
+  d->add_option("--datasets", dc.datasets, "mnist (the shared 22,699-image training subset), fashion")
+      ->check(CLI::IsMember({"mnist", "fashion"}))
+      ->delimiter(',')
+      ->capture_default_str();
+  d->add_option("--bins", dc.bins, "Time bins T")->check(CLI::Range(1, 1000))->capture_default_str();
+  d->add_option("--bin-ms", dc.bin_ms, "Bin width (ms)")->check(CLI::PositiveNumber)->capture_default_str();
+  d->add_flag("--binary", dc.binary, "0/1 frames (packed 8 to a byte in the cache) instead of counts");
+  d->add_flag("--force", dc.force, "Regenerate cached sets");
+  d->add_option("--train-limit", dc.train_limit, "Use only the first N training images (0: all)")
+      ->check(non_negative());
+  d->add_option("--test-limit", dc.test_limit, "Use only the first N test images (0: all)")->check(non_negative());
+  d->add_option("--tasks", dc.tasks, "Task permutations (groups of 4)")->check(positive())->capture_default_str();
+  d->add_option("--continual", dc.continual, "The last N tasks form the continual-learning sequence")
+      ->check(non_negative())
+      ->capture_default_str();
+  d->add_option("--out", dc.out_dir, "Output folder (caches, tasks, report)")->capture_default_str();
+  d->callback([&g] {
+    apply_globals(g);
+    dc.seed = g.seed;
+    Timer t;
+    run_data(dc);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+}
+
+}  // namespace hnn::cli
