@@ -132,12 +132,14 @@ void save_frames(const std::string& path, const FrameSet& set) {
   nlohmann::json header = {{"samples", set.size()}, {"bins", o.bins},     {"bin_us", o.bin_us},
                            {"binary", o.binary},    {"sensor", o.sensor}, {"source", set.source}};
   const at::Tensor labels = set.labels.to(torch::kUInt8).contiguous();
-  at::Tensor frames = set.frames.contiguous();
-  std::string payload(reinterpret_cast<const char*>(labels.data_ptr<uint8_t>()), static_cast<size_t>(set.size()));
+  const at::Tensor frames = set.frames.contiguous();
+  std::string bits;
+  std::vector<Chunk> payload = {{labels.data_ptr<uint8_t>(), static_cast<size_t>(set.size())}};
   if (o.binary) {
-    payload += pack_bits(frames.data_ptr<uint8_t>(), frames.numel());
+    bits = pack_bits(frames.data_ptr<uint8_t>(), frames.numel());
+    payload.push_back({bits.data(), bits.size()});
   } else {
-    payload.append(reinterpret_cast<const char*>(frames.data_ptr<uint8_t>()), static_cast<size_t>(frames.numel()));
+    payload.push_back({frames.data_ptr<uint8_t>(), static_cast<size_t>(frames.numel())});
   }
   write_blob(path, "hnn.hmn.frames.v1", header.dump(), payload);
 }
@@ -161,10 +163,10 @@ FrameSet load_frames(const std::string& path) {
   check(o);
   const int64_t values = n * o.bins * 2 * o.sensor * o.sensor;
   const int64_t expected = n + (o.binary ? (values + 7) / 8 : values);
-  HNN_CHECK(n >= 0 && static_cast<int64_t>(blob.payload.size()) == expected,
+  HNN_CHECK(n >= 0 && static_cast<int64_t>(blob.payload_size()) == expected,
             "hmn frames: {}: {} bytes of data, expected {} for {} samples (truncated or corrupt)", path,
-            blob.payload.size(), expected, n);
-  const auto* bytes = reinterpret_cast<const uint8_t*>(blob.payload.data());
+            blob.payload_size(), expected, n);
+  const uint8_t* bytes = blob.payload();
   set.labels = torch::from_blob(const_cast<uint8_t*>(bytes), {n}, torch::kUInt8).to(torch::kLong);
   set.frames = torch::empty({n, o.bins, 2, o.sensor, o.sensor}, torch::kUInt8);
   if (o.binary)
@@ -180,15 +182,24 @@ FrameStats frame_stats(const at::Tensor& frames) {
   FrameStats s;
   s.samples = frames.size(0);
   if (s.samples == 0) return s;
-  const at::Tensor f = frames.to(torch::kDouble);
-  const at::Tensor per_sample = f.sum({1, 2, 3, 4});
+  // In chunks of samples: a double (or int64) copy of a 60,000-sample set would take 11 GB.
+  std::vector<at::Tensor> bins;  // [n, T] per chunk
+  double on = 0, active = 0;
+  for (int64_t i = 0; i < s.samples; i += 1024) {
+    const at::Tensor f = frames.slice(0, i, std::min(s.samples, i + 1024)).to(torch::kDouble);
+    bins.push_back(f.sum({2, 3, 4}));
+    on += f.select(2, 1).sum().item<double>();
+    active += f.gt(0).sum().item<double>();
+  }
+  const at::Tensor per_bin_sample = torch::cat(bins);  // [N, T]
+  const at::Tensor per_sample = per_bin_sample.sum(1);
   s.events_mean = per_sample.mean().item<double>();
   s.events_sd = s.samples > 1 ? per_sample.std().item<double>() : 0;
   const double total = per_sample.sum().item<double>();
-  s.on_fraction = total > 0 ? f.select(2, 1).sum().item<double>() / total : 0;
-  const at::Tensor per_bin = f.sum({2, 3, 4}).mean(0);
+  s.on_fraction = total > 0 ? on / total : 0;
+  const at::Tensor per_bin = per_bin_sample.mean(0);
   for (int64_t t = 0; t < per_bin.size(0); ++t) s.events_per_bin.push_back(per_bin[t].item<double>());
-  s.active_fraction = frames.gt(0).to(torch::kDouble).mean().item<double>();
+  s.active_fraction = active / static_cast<double>(frames.numel());
   return s;
 }
 

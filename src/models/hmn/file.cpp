@@ -10,25 +10,26 @@
 namespace hnn::models::hmn {
 
 void write_blob(const std::string& path, const std::string& magic, const std::string& header,
-                const std::string& payload) {
+                const std::vector<Chunk>& payload) {
   write_atomically(path, [&](const std::string& tmp) {
     std::ofstream out(tmp, std::ios::binary);
     out << magic << '\n' << header << '\n';
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+    for (const auto& c : payload) out.write(static_cast<const char*>(c.data), static_cast<std::streamsize>(c.size));
     HNN_CHECK(out.good(), "cannot write {}", tmp);
   });
 }
 
 Blob read_blob(const std::string& path, const std::string& magic) {
   HNN_CHECK(file_exists(path), "{}: no such file", path);
-  std::string bytes = read_file(path);
+  Blob blob;
+  blob.bytes = read_file(path);
+  const std::string& bytes = blob.bytes;
   const size_t a = bytes.find('\n');
   HNN_CHECK(a != std::string::npos && bytes.compare(0, a, magic) == 0, "{}: not a {} file", path, magic);
   const size_t b = bytes.find('\n', a + 1);
   HNN_CHECK(b != std::string::npos, "{}: truncated header", path);
-  Blob blob;
   blob.header = bytes.substr(a + 1, b - a - 1);
-  blob.payload = bytes.substr(b + 1);
+  blob.offset = b + 1;
   return blob;
 }
 

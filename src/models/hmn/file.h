@@ -2,14 +2,24 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace hnn::models::hmn {
 
 struct Blob {
-  std::string header, payload;
+  std::string header;
+  std::string bytes;  // the whole file
+  size_t offset = 0;  // where the payload starts in bytes
+  const uint8_t* payload() const { return reinterpret_cast<const uint8_t*>(bytes.data()) + offset; }
+  size_t payload_size() const { return bytes.size() - offset; }
 };
+struct Chunk {
+  const void* data;
+  size_t size;
+};
+// The payload is the chunks in order (nothing is copied).
 void write_blob(const std::string& path, const std::string& magic, const std::string& header,
-                const std::string& payload);
+                const std::vector<Chunk>& payload);
 // hnn::Error when the file is missing or does not start with `magic`.
 Blob read_blob(const std::string& path, const std::string& magic);
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <numeric>
 #include <random>
 
@@ -111,8 +112,7 @@ void save_tasks(const std::string& path, const TaskSet& t) {
   HNN_CHECK(t.permutations.defined() && t.permutations.sizes() == torch::IntArrayRef({o.count, o.dims}),
             "hmn tasks: permutations do not match the options");
   const at::Tensor p = t.permutations.to(torch::kInt).contiguous();
-  write_blob(path, "hnn.hmn.tasks.v1", h.dump(),
-             std::string(reinterpret_cast<const char*>(p.data_ptr<int32_t>()), static_cast<size_t>(p.numel()) * 4));
+  write_blob(path, "hnn.hmn.tasks.v1", h.dump(), {{p.data_ptr<int32_t>(), static_cast<size_t>(p.numel()) * 4}});
 }
 
 TaskSet load_tasks(const std::string& path) {
@@ -133,10 +133,12 @@ TaskSet load_tasks(const std::string& path) {
   }
   check(t.options);
   const int64_t n = t.options.count * t.options.dims;
-  HNN_CHECK(static_cast<int64_t>(blob.payload.size()) == n * 4, "hmn tasks: {}: {} bytes of data, expected {}", path,
-            blob.payload.size(), n * 4);
-  t.permutations =
-      torch::from_blob(blob.payload.data(), {t.options.count, t.options.dims}, torch::kInt).to(torch::kLong);
+  HNN_CHECK(static_cast<int64_t>(blob.payload_size()) == n * 4, "hmn tasks: {}: {} bytes of data, expected {}", path,
+            blob.payload_size(), n * 4);
+  // The payload need not be 4-byte aligned: copy it out first.
+  at::Tensor raw = torch::empty({t.options.count, t.options.dims}, torch::kInt);
+  std::memcpy(raw.data_ptr<int32_t>(), blob.payload(), static_cast<size_t>(n) * 4);
+  t.permutations = raw.to(torch::kLong);
   // Each row must be a permutation.
   const at::Tensor sorted = std::get<0>(t.permutations.sort(1));
   HNN_CHECK(torch::equal(sorted, torch::arange(t.options.dims, torch::kLong).expand_as(sorted)),
