@@ -35,16 +35,6 @@ struct DataCommand {
   uint64_t seed = 42;
 };
 
-data::ImageSet load_images(const std::string& dataset, const std::string& split, int64_t limit) {
-  if (dataset == "fashion") return data::load_image_set(data::fashion_mnist_dir(), split, limit);
-  const std::string dir = shared_data_path("mnist");
-  HNN_CHECK(!dir.empty(), "hmn data: MNIST needs ../shared/data/mnist (or HNN_DATA_DIR)");
-  if (split == "t10k") return data::load_image_set(dir, "t10k", limit);
-  // The shared copy holds the first 22,699 of the 60,000 training images.
-  return data::load_image_set_files(dir + "/train-images-idx3-ubyte.first22699.gz",
-                                    dir + "/train-labels-idx1-ubyte.first22699.gz", limit);
-}
-
 bool same_options(const FrameOptions& a, const FrameOptions& b) {
   return a.bins == b.bins && a.bin_us == b.bin_us && a.binary == b.binary && a.sensor == b.sensor;
 }
@@ -59,7 +49,7 @@ FrameSet cached_frames(const DataCommand& c, const std::string& dataset, const s
       return s;
     }
   }
-  auto images = load_images(dataset, split, split == "t10k" ? c.test_limit : c.train_limit);
+  auto images = data::load_digits(dataset, split, split == "t10k" ? c.test_limit : c.train_limit);
   Progress bar(images.size(), fmt::format("{} {}", dataset, split == "t10k" ? "test" : "train"));
   int64_t shown = 0;
   Timer t;

@@ -151,38 +151,39 @@ void register_hp(CLI::App& app, Globals& g) {
       ->check(CLI::IsMember({"hp", "gp", "ewc"}))
       ->delimiter(',')
       ->capture_default_str();
-  m->add_option("--tasks", mt.tasks, "Tasks learned in turn")->check(positive())->capture_default_str();
-  m->add_option("--epochs", mt.epochs, "Epochs per task")->check(positive())->capture_default_str();
-  m->add_option("--batch", mt.batch, "Batch size")->check(positive())->capture_default_str();
+  m->add_option("--tasks", mt.train.tasks, "Tasks learned in turn")->check(positive())->capture_default_str();
+  m->add_option("--epochs", mt.train.epochs, "Epochs per task")->check(positive())->capture_default_str();
+  m->add_option("--batch", mt.train.batch, "Batch size")->check(positive())->capture_default_str();
   m->add_option("--hidden", mt.hidden, "Neurons in each of the two hidden layers")
       ->check(positive())
       ->capture_default_str();
   m->add_option("--train-limit", mt.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   m->add_option("--test-limit", mt.test_limit, "Use only the first N test images (0: all)")->check(non_negative());
-  m->add_option("--lr", mt.lr, "Adam learning rate of the weights")->check(positive())->capture_default_str();
-  m->add_option("--meta-lr", mt.meta_lr, "Adam learning rate of alpha, beta, eta in the meta phases (hp)")
+  m->add_option("--lr", mt.train.lr, "Adam learning rate of the weights")->check(positive())->capture_default_str();
+  m->add_option("--meta-lr", mt.train.meta_lr, "Adam learning rate of alpha, beta, eta in the meta phases (hp)")
       ->check(positive())
       ->capture_default_str();
-  m->add_option("--meta-tasks", mt.meta_tasks, "Meta phases follow tasks 1 .. N (hp)")
+  m->add_option("--meta-tasks", mt.train.meta_tasks, "Meta phases follow tasks 1 .. N (hp)")
       ->check(non_negative())
       ->capture_default_str();
-  m->add_option("--meta-batches", mt.meta_batches, "Replayed batches of earlier tasks per meta phase (hp)")
+  m->add_option("--meta-batches", mt.train.meta_batches, "Replayed batches of earlier tasks per meta phase (hp)")
       ->check(non_negative())
       ->capture_default_str();
   m->add_option("--sparsity", mt.sparsity, "Density of the per-task masks (hp, gp)")
       ->check(CLI::Range(1e-4, 1.0))
       ->capture_default_str();
-  m->add_option("--ewc-lambda", mt.ewc_lambda, "Weight of the EWC penalty (ewc)")
+  m->add_option("--ewc-lambda", mt.train.ewc_lambda, "Weight of the EWC penalty (ewc)")
       ->check(non_negative())
       ->capture_default_str();
-  m->add_option("--fisher-samples", mt.fisher_samples, "Per-sample gradients in each task's Fisher estimate (ewc)")
+  m->add_option("--fisher-samples", mt.train.fisher_samples,
+                "Per-sample gradients in each task's Fisher estimate (ewc)")
       ->check(positive())
       ->capture_default_str();
   m->add_option("--out", mt.out_dir, "Output folder")->capture_default_str();
   m->callback([&g] {
     apply_globals(g);
-    mt.seed = g.seed;
+    mt.train.seed = g.seed;
     Timer t;
     run_hp_multitask(mt);
     fmt::print("total {:.1f} s\n", t.seconds());

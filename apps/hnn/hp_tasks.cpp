@@ -42,17 +42,7 @@ struct ModeResult {
 
 std::pair<data::ImageSet, data::ImageSet> load_data(const std::string& dataset, int64_t train_limit,
                                                     int64_t test_limit) {
-  if (dataset == "fashion") {
-    const std::string dir = data::fashion_mnist_dir();
-    return {data::load_image_set(dir, "train", train_limit), data::load_image_set(dir, "t10k", test_limit)};
-  }
-  HNN_CHECK(dataset == "mnist", "hp: unknown dataset '{}' (fashion or mnist)", dataset);
-  const std::string dir = shared_data_path("mnist");
-  HNN_CHECK(!dir.empty(), "hp: MNIST needs ../shared/data/mnist (or HNN_DATA_DIR)");
-  // The shared copy holds the first 22,699 of the 60,000 training images (and the full test set).
-  return {data::load_image_set_files(dir + "/train-images-idx3-ubyte.first22699.gz",
-                                     dir + "/train-labels-idx1-ubyte.first22699.gz", train_limit),
-          data::load_image_set(dir, "t10k", test_limit)};
+  return {data::load_digits(dataset, "train", train_limit), data::load_digits(dataset, "t10k", test_limit)};
 }
 
 // One line per epoch on stdout (flushed, for logs of long runs).
@@ -367,19 +357,20 @@ void run_hp_few_shot(const HpFewShotExperiment& e) {
 }
 
 void run_hp_multitask(const HpMultitaskExperiment& e) {
+  const models::hp::MultitaskOptions& o = e.train;
   auto [train, test] = load_data("mnist", e.train_limit, e.test_limit);
-  HNN_CHECK(train.size() >= e.batch, "hp multitask: {} training images, fewer than one batch of {}", train.size(),
-            e.batch);
+  HNN_CHECK(train.size() >= o.batch, "hp multitask: {} training images, fewer than one batch of {}", train.size(),
+            o.batch);
   std::vector<models::hp::MultitaskModel> kinds;
   for (const auto& m : e.models) kinds.push_back(models::hp::parse_multitask_model(m));
   fmt::print("permuted MNIST: {} training images (the shared subset of the 60,000), {} test images, {} tasks\n",
-             train.size(), test.size(), e.tasks);
+             train.size(), test.size(), o.tasks);
   make_dirs(e.out_dir);
   const std::string base = e.out_dir + "/multitask";
   std::ostringstream md, csv;
   md << fmt::format(
       "# hnn hp multitask: permuted MNIST ({} tasks, {} epochs each, {} training images, 784-{}-{}, seed {})\n\n",
-      e.tasks, e.epochs, train.size(), e.hidden, e.hidden, e.seed);
+      o.tasks, o.epochs, train.size(), e.hidden, e.hidden, o.seed);
   md << "| model | mean accuracy over all tasks (final) | task 0 (final) | last task | s/task "
         "|\n|---|---|---|---|---|\n";
   csv << "model,learned,task,accuracy\n";
@@ -394,34 +385,23 @@ void run_hp_multitask(const HpMultitaskExperiment& e) {
   last.ylabel = "test accuracy (%)";
   last.legend = "bl";
   for (size_t m = 0; m < kinds.size(); ++m) {
-    seed_everything(e.seed);
+    seed_everything(o.seed);
     models::hp::MultitaskConfig cfg;
     cfg.mode = kinds[m];
     cfg.hidden = e.hidden;
     cfg.sparsity = e.sparsity;
     models::hp::MultitaskNet net(cfg);
-    models::hp::MultitaskOptions o;
-    o.tasks = e.tasks;
-    o.epochs = e.epochs;
-    o.batch = e.batch;
-    o.lr = e.lr;
-    o.meta_lr = e.meta_lr;
-    o.meta_tasks = e.meta_tasks;
-    o.meta_batches = e.meta_batches;
-    o.ewc_lambda = e.ewc_lambda;
-    o.fisher_samples = e.fisher_samples;
-    o.seed = e.seed;
     const std::string& name = e.models[m];
     const bool hp = kinds[m] == models::hp::MultitaskModel::HP;
     fmt::print("\n{}: 784-{}-{} LIF, T {}, theta {}, decay {}, {}; Adam {}{}\n", name, cfg.hidden, cfg.hidden,
                cfg.steps, cfg.threshold, cfg.decay,
                kinds[m] == models::hp::MultitaskModel::EWC
-                   ? fmt::format("dense, EWC lambda {} (Fisher of {} samples)", e.ewc_lambda, e.fisher_samples)
+                   ? fmt::format("dense, EWC lambda {} (Fisher of {} samples)", o.ewc_lambda, o.fisher_samples)
                    : fmt::format("masks of density {}", e.sparsity),
-               e.lr, hp ? fmt::format(", meta phases Adam {} x {} batches", e.meta_lr, e.meta_batches) : "");
-    const int64_t batches = train.size() / e.batch;
-    const int64_t metas = hp ? std::min(e.tasks, e.meta_tasks) * e.meta_batches : 0;
-    Progress bar(e.tasks * e.epochs * batches + metas, name);
+               o.lr, hp ? fmt::format(", meta phases Adam {} x {} batches", o.meta_lr, o.meta_batches) : "");
+    const int64_t batches = train.size() / o.batch;
+    const int64_t metas = hp ? std::min(o.tasks, o.meta_tasks) * o.meta_batches : 0;
+    Progress bar(o.tasks * o.epochs * batches + metas, name);
     Timer t;
     auto log = models::hp::train_multitask(
         net, train.images, train.labels, test.images, test.labels, o, [&] { bar.update(1); },
@@ -429,7 +409,7 @@ void run_hp_multitask(const HpMultitaskExperiment& e) {
           fmt::print(
               "{} task {}/{}: loss {:.4f}{} | task 0 {:.2f}% | this task {:.2f}% | mean over {} tasks {:.2f}% | "
               "{:.1f} s\n",
-              name, p.task + 1, e.tasks, p.train_loss,
+              name, p.task + 1, o.tasks, p.train_loss,
               p.meta_loss >= 0 ? fmt::format(" (meta {:.4f})", p.meta_loss) : "", 100 * p.accuracies.front(),
               100 * p.accuracies.back(), p.accuracies.size(), 100 * p.mean_accuracy, p.seconds);
           std::fflush(stdout);
@@ -439,7 +419,7 @@ void run_hp_multitask(const HpMultitaskExperiment& e) {
     bar.finish();
     const auto& end = log.back();
     md << fmt::format("| {} | {:.2f}% | {:.2f}% | {:.2f}% | {:.1f} |\n", name, 100 * end.mean_accuracy,
-                      100 * end.accuracies.front(), 100 * end.accuracies.back(), t.seconds() / e.tasks);
+                      100 * end.accuracies.front(), 100 * end.accuracies.back(), t.seconds() / o.tasks);
     viz::Series s{{}, {}, name, viz::Style::LinePoints}, f{{}, {}, name, viz::Style::LinePoints};
     for (const auto& p : log) {
       s.x.push_back(static_cast<double>(p.task + 1));
@@ -453,13 +433,13 @@ void run_hp_multitask(const HpMultitaskExperiment& e) {
     last.series.push_back(f);
     train::CheckpointMeta meta;
     meta.config = cfg.to_json();
-    meta.epoch = e.tasks;
+    meta.epoch = o.tasks;
     train::save_checkpoint(fmt::format("{}-{}.pt", base, name), *net, meta);
   }
   md << "\nMean test accuracy (%) over the tasks learned so far, after each task:\n\n| model |";
-  for (int64_t k = 1; k <= e.tasks; ++k) md << fmt::format(" {} |", k);
+  for (int64_t k = 1; k <= o.tasks; ++k) md << fmt::format(" {} |", k);
   md << "\n|---|";
-  for (int64_t k = 1; k <= e.tasks; ++k) md << "---|";
+  for (int64_t k = 1; k <= o.tasks; ++k) md << "---|";
   md << "\n";
   for (const auto& s : curve.series) {
     md << fmt::format("| {} |", s.label);

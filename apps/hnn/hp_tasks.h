@@ -1,9 +1,11 @@
-// The hybrid-plasticity MLP experiments behind `hnn hp demo`, `hnn hp robustness` and
-// `hnn demo hp`: train LP / GP / HP models on Fashion-MNIST (or MNIST), then sweep corruptions.
+// The hybrid-plasticity experiments behind `hnn hp ...` and `hnn demo hp`: the LP / GP / HP MLPs
+// with their corruption sweeps, the CNN classifiers, few-shot Omniglot and multitask permuted MNIST.
 #pragma once
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "hnn/models/hp/multitask.h"
 
 namespace hnn::cli {
 
@@ -54,14 +56,11 @@ void run_hp_few_shot(const HpFewShotExperiment& e);
 
 struct HpMultitaskExperiment {
   std::vector<std::string> models = {"hp", "gp", "ewc"};
-  int64_t tasks = 50, epochs = 10, batch = 100, hidden = 1024;
+  int64_t hidden = 1024;
+  double sparsity = 0.03;
   int64_t train_limit = 0, test_limit = 0;  // 0: all (22,699 training and 10,000 test images)
-  double lr = 5e-4, meta_lr = 5e-5, sparsity = 0.03;
-  int64_t meta_tasks = 35, meta_batches = 600;
-  double ewc_lambda = 50;
-  int64_t fisher_samples = 600;
+  models::hp::MultitaskOptions train;       // tasks, epochs, learning rates, meta phases, EWC
   std::string out_dir = "hp-multitask";
-  uint64_t seed = 42;
 };
 
 // Permuted MNIST (the shared 22,699-image training subset): trains each model on the tasks in

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "hnn/core/data_dir.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 
@@ -131,6 +132,18 @@ std::string fashion_mnist_dir() {
             "HNN_FASHION_MNIST)",
             dir);
   return dir;
+}
+
+ImageSet load_digits(const std::string& dataset, const std::string& split, int64_t max_items) {
+  HNN_CHECK(split == "train" || split == "t10k", "load_digits: split '{}' is neither train nor t10k", split);
+  if (dataset == "fashion") return load_image_set(fashion_mnist_dir(), split, max_items);
+  HNN_CHECK(dataset == "mnist", "unknown dataset '{}' (mnist or fashion)", dataset);
+  const std::string dir = shared_data_path("mnist");
+  HNN_CHECK(!dir.empty(), "MNIST needs ../shared/data/mnist (or $HNN_DATA_DIR/mnist)");
+  if (split == "t10k") return load_image_set(dir, "t10k", max_items);
+  // The shared copy holds the first 22,699 of the 60,000 training images.
+  return load_image_set_files(dir + "/train-images-idx3-ubyte.first22699.gz",
+                              dir + "/train-labels-idx1-ubyte.first22699.gz", max_items);
 }
 
 }  // namespace hnn::data

@@ -32,4 +32,9 @@ ImageSet load_image_set_files(const std::string& images, const std::string& labe
 // package dataset-fashion-mnist). hnn::Error with the install hint when absent.
 std::string fashion_mnist_dir();
 
+// "mnist" or "fashion", split "train" or "t10k". MNIST comes from ../shared/data/mnist (or
+// $HNN_DATA_DIR/mnist), whose training set is the first 22,699 of the 60,000 images; Fashion-MNIST
+// from fashion_mnist_dir(). hnn::Error naming what is missing.
+ImageSet load_digits(const std::string& dataset, const std::string& split, int64_t max_items = 0);
+
 }  // namespace hnn::data
