@@ -452,6 +452,14 @@ void run_hp_multitask(const HpMultitaskExperiment& e) {
   fig.columns = 2;
   fig.width = 1100;
   fig.height = 450;
+  // Room below the curves for the legend.
+  for (viz::Panel* p : {&curve, &last}) {
+    double lo = 100, hi = 0;
+    for (const auto& series : p->series)
+      for (double y : series.y) lo = std::min(lo, y), hi = std::max(hi, y);
+    p->ymin = std::max(0.0, lo - 0.45 * std::max(hi - lo, 4.0));
+    p->ymax = std::min(100.0, hi + 1);
+  }
   fig.panels = {curve, last};
   viz::save_png(fig, base + ".png");
   fmt::print("\n{}wrote {}.{{md,csv,png}} and the checkpoints {}-<model>.pt\n", md.str(), base, base);
