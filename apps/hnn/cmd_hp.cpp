@@ -63,15 +63,18 @@ void register_hp(CLI::App& app, Globals& g) {
   auto* c = hp->add_subcommand(
       "classify",
       "The spiking CNN classifiers (plastic fc layer, early-exit read-out): MNIST (the shared\n"
-      "22,699-image training subset; 100 epochs, batch 100) or Fashion-MNIST (101 epochs, batch 50)");
-  c->add_option("--dataset", cls.dataset, "mnist or fashion")
-      ->check(CLI::IsMember({"mnist", "fashion"}))
+      "22,699-image training subset; 100 epochs, batch 100), Fashion-MNIST (101 epochs, batch 50) or\n"
+      "CIFAR-10 (120 epochs, batch 50; not in ../shared/data: --data-dir with the binary version)");
+  c->add_option("--dataset", cls.dataset, "mnist, fashion or cifar10")
+      ->check(CLI::IsMember({"mnist", "fashion", "cifar10"}))
       ->capture_default_str();
+  c->add_option("--data-dir", cls.data_dir, "CIFAR-10: the folder of data_batch_1..5.bin and test_batch.bin");
   c->add_option("--mode", cls.mode, "hp or gp")->check(CLI::IsMember({"hp", "gp"}))->capture_default_str();
   auto* c_epochs =
-      c->add_option("--epochs", cls.epochs, "Training epochs (mnist 100, fashion 101 unless given)")->check(positive());
-  auto* c_batch =
-      c->add_option("--batch", cls.batch, "Batch size (mnist 100, fashion 50 unless given)")->check(positive());
+      c->add_option("--epochs", cls.epochs, "Training epochs (mnist 100, fashion 101, cifar10 120 unless given)")
+          ->check(positive());
+  auto* c_batch = c->add_option("--batch", cls.batch, "Batch size (mnist 100, fashion and cifar10 50 unless given)")
+                      ->check(positive());
   c->add_option("--lr", cls.lr, "Adam learning rate")->check(positive())->capture_default_str();
   c->add_option("--train-limit", cls.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
@@ -80,9 +83,9 @@ void register_hp(CLI::App& app, Globals& g) {
   c->callback([&g, c_epochs, c_batch] {
     apply_globals(g);
     cls.seed = g.seed;
-    const bool fashion = cls.dataset == "fashion";
-    if (!c_epochs->count()) cls.epochs = fashion ? 101 : 100;
-    if (!c_batch->count()) cls.batch = fashion ? 50 : 100;
+    const bool fashion = cls.dataset == "fashion", cifar = cls.dataset == "cifar10";
+    if (!c_epochs->count()) cls.epochs = cifar ? 120 : fashion ? 101 : 100;
+    if (!c_batch->count()) cls.batch = fashion || cifar ? 50 : 100;
     Timer t;
     run_hp_cnn_experiment(cls);
     fmt::print("total {:.1f} s\n", t.seconds());

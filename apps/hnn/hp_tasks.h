@@ -23,7 +23,8 @@ struct HpMlpExperiment {
 };
 
 struct HpCnnExperiment {
-  std::string dataset = "mnist";  // "mnist" (spec §3.2) or "fashion" (§3.3)
+  std::string dataset = "mnist";  // "mnist" (spec §3.2), "fashion" (§3.3) or "cifar10" (§3.4)
+  std::string data_dir;           // CIFAR-10's binary files (not in ../shared/data)
   std::string mode = "hp";        // "hp" or "gp"
   int64_t epochs = 100, batch = 100;
   int64_t train_limit = 0, test_limit = 0;

@@ -4,7 +4,9 @@
 #include <set>
 
 #include "hnn/core/error.h"
+#include "hnn/core/fs.h"
 #include "hnn/data/idx.h"
+#include "hnn/models/hp/cifar.h"
 #include "hnn/models/hp/cnn.h"
 #include "hnn/models/hp/corruption.h"
 #include "hnn/models/hp/fewshot.h"
@@ -344,6 +346,85 @@ TEST(HpMultitask, TrainsEveryModelAndTestsEveryLearnedTask) {
   MultitaskOptions o;
   o.batch = 500;
   EXPECT_THROW(train_multitask(net, images, labels, images, labels, o), Error);
+}
+
+}  // namespace
+
+namespace {
+
+CifarConfig tiny_cifar(Mode m) {
+  CifarConfig c;
+  c.mode = m;
+  c.image = 8;
+  c.channels = {4, 4, 6, 6, 4};
+  c.fc1 = 16;
+  c.fc2 = 8;
+  c.steps = 3;
+  c.exit_rho = 0;
+  c.threshold = 0.2;
+  return c;
+}
+
+TEST(HpCifar, ToySizeForwardGradientsAndConfig) {
+  torch::manual_seed(3);
+  for (auto m : {Mode::HP, Mode::GP}) {
+    HpCifarNet net(tiny_cifar(m));
+    auto x = torch::randn({4, 3, 8, 8}) * 2;
+    auto y = net->forward(x);
+    EXPECT_EQ(y.sizes(), torch::IntArrayRef({4, 10}));
+    EXPECT_LE(y.max().item<double>(), 0.55 / 0.2 + 1e-6);
+    y.sum().backward();
+    EXPECT_TRUE(net->convs[0]->conv->weight.grad().defined());
+    EXPECT_TRUE(net->fc3->weight.grad().defined());
+    EXPECT_EQ(net->fc2->trace.defined() && net->fc2->trace.abs().sum().item<double>() > 0, m == Mode::HP);
+  }
+  auto c = CifarConfig::from_json(tiny_cifar(Mode::GP).to_json());
+  EXPECT_EQ(c.mode, Mode::GP);
+  EXPECT_EQ(c.channels, (std::vector<int64_t>{4, 4, 6, 6, 4}));
+  EXPECT_EQ(c.image, 8);
+  HpCifarNet net(tiny_cifar(Mode::HP));
+  EXPECT_THROW(net->forward(torch::rand({2, 3, 32, 32})), Error);
+  auto bad = tiny_cifar(Mode::HP);
+  bad.channels = {4, 4};
+  EXPECT_THROW(HpCifarNet{bad}, Error);
+  // The paper's size: 45,003,018 weights and biases besides the local parameters.
+  HpCifarNet full(CifarConfig{});
+  int64_t base = 0;
+  for (const auto& p : plasticity::split_parameters(*full).global) base += p.numel();
+  EXPECT_EQ(base, 45003018);
+}
+
+TEST(HpCifar, BinaryFilesAndAugmentation) {
+  const std::string dir = testing::TempDir() + "/cifar";
+  make_dirs(dir);
+  auto write = [&](const std::string& name, int records, int label0) {
+    std::string bytes;
+    for (int r = 0; r < records; ++r) {
+      bytes.push_back(static_cast<char>((label0 + r) % 10));
+      for (int i = 0; i < 3072; ++i) bytes.push_back(static_cast<char>(i < 1024 ? 255 : 0));
+    }
+    write_file_atomically(dir + "/" + name, bytes);
+  };
+  for (int i = 1; i <= 5; ++i) write(fmt::format("data_batch_{}.bin", i), 2, i);
+  write("test_batch.bin", 3, 7);
+  auto train = load_cifar10(dir, "train");
+  EXPECT_EQ(train.images.sizes(), torch::IntArrayRef({10, 3, 32, 32}));
+  EXPECT_EQ(train.labels[2].item<int64_t>(), 2);
+  EXPECT_NEAR(train.images[0][0][0][0].item<double>(), (1 - 0.4914) / 0.2023, 1e-5);
+  EXPECT_NEAR(train.images[0][1][0][0].item<double>(), -0.4822 / 0.1994, 1e-5);
+  EXPECT_EQ(load_cifar10(dir, "train", 3).size(), 3);
+  auto test = load_cifar10(dir, "test");
+  EXPECT_EQ(test.size(), 3);
+  EXPECT_EQ(test.labels[0].item<int64_t>(), 7);
+  write_file_atomically(dir + "/test_batch.bin", "short");
+  EXPECT_THROW(load_cifar10(dir, "test"), Error);
+  EXPECT_THROW(load_cifar10(dir + "/none", "train"), Error);
+  EXPECT_THROW(load_cifar10(dir, "val"), Error);
+  torch::manual_seed(1);
+  auto x = torch::rand({6, 3, 8, 8});
+  auto same = random_crop_flip(x, 0);
+  for (int64_t b = 0; b < 6; ++b) EXPECT_TRUE(torch::equal(same[b], x[b]) || torch::equal(same[b], x[b].flip({2})));
+  EXPECT_EQ(random_crop_flip(x, 4).sizes(), x.sizes());
 }
 
 }  // namespace
