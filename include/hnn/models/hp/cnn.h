@@ -32,7 +32,8 @@ struct CnnConfig {
   double readout_max = 0;            // 0: no clamp
   double exit_rho = 0.8;             // early exit when more than this fraction of the batch has fired; 0: never
   double fc2_scale = 1.0;            // the initial fc2 weight is multiplied by this
-  static CnnConfig mnist(Mode m);    // §3.2: theta 0.3, decay 0.6, soft reset, kappa 0.95, clamp 2, rho 0.8
+  static CnnConfig mnist(Mode m);    // §3.2: theta 0.3, decay 0.6, soft reset, kappa 0.95, clamp 2, rho 0.8,
+                                     //        read-out clamp 1.1 (the reference has none; see docs/hp.md)
   static CnnConfig fashion(Mode m);  // §3.3: theta 0.45, decay 0.75, hard reset, kappa 0.9, clamp 4, beta >= 0,
                                      //        tau_w 30, rho 0.9, read-out clamp 1.1, fc2 x 0.5
   std::string to_json() const;
