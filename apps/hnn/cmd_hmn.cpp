@@ -133,11 +133,12 @@ void run_data(const DataCommand& c) {
   auto tasks = models::hmn::make_tasks(to, c.seed);
   models::hmn::save_tasks(c.out_dir + "/tasks.bin", tasks);
   const at::Tensor sim = tasks.similarity();
+  const auto s = sim.accessor<float, 2>();
   double within = 0, across = 0;
   int64_t nw = 0, na = 0;
   for (int64_t a = 0; a < tasks.size(); ++a)
     for (int64_t b = a + 1; b < tasks.size(); ++b) {
-      const double v = sim[a][b].item<double>();
+      const double v = s[a][b];
       if (a / to.group == b / to.group)
         within += v, ++nw;
       else
@@ -155,7 +156,7 @@ void run_data(const DataCommand& c) {
   const int64_t shown = std::min<int64_t>(100, tasks.size());
   for (int64_t a = 0; a < shown; ++a) {
     heat.heat.emplace_back();
-    for (int64_t b = 0; b < shown; ++b) heat.heat.back().push_back(sim[a][b].item<double>());
+    for (int64_t b = 0; b < shown; ++b) heat.heat.back().push_back(s[a][b]);
   }
   viz::Figure fig;
   fig.columns = 2;

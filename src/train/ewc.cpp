@@ -36,8 +36,6 @@ std::vector<at::Tensor> fisher_diagonal(const std::vector<at::Tensor>& params,
   std::vector<at::Tensor> fisher;
   for (const auto& p : params) fisher.push_back(torch::zeros_like(p));
   auto gen = at::detail::createCPUGenerator(o.seed);
-  for (auto& p : params)
-    if (p.grad().defined()) p.mutable_grad().zero_();
   for (int64_t i = 0; i < n; ++i) {
     const at::Tensor logp = torch::log_softmax(model(inputs.slice(0, i, i + 1)), 1);
     HNN_CHECK(logp.dim() == 2 && logp.size(0) == 1, "fisher_diagonal: the model must give scores [B, C], got {}",

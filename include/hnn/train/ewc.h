@@ -34,7 +34,7 @@ struct FisherOptions {
 
 // diag F = mean over samples of (d log softmax(model(x_n))[y_n] / d theta)^2, one tensor per
 // parameter. model maps a batch [B, ...] to logits (or any scores read through log_softmax) [B, C];
-// labels [N] int64 (needed for FisherLabel::True). Leaves the parameters' gradients zeroed.
+// labels [N] int64 (needed for FisherLabel::True). The parameters' .grad() are not touched.
 std::vector<at::Tensor> fisher_diagonal(const std::vector<at::Tensor>& params,
                                         const std::function<at::Tensor(const at::Tensor&)>& model,
                                         const at::Tensor& inputs, const at::Tensor& labels, const FisherOptions& o);

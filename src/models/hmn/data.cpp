@@ -14,6 +14,7 @@
 #include "hnn/core/fs.h"
 #include "hnn/core/shape.h"
 #include "hnn/events/nmnist.h"
+#include "hnn/events/representation.h"
 #include "models/hmn/file.h"
 
 namespace hnn::models::hmn {
@@ -26,27 +27,25 @@ void check(const FrameOptions& o) {
             o.bin_us, o.sensor);
 }
 
-// Bins ev into out (uint8 [bins, 2, S, S], zeroed).
+// ev binned by events::represent (counts or 0/1, OFF and ON channels) into out (uint8 [bins, 2, S,
+// S]), counts saturated at 255.
 void bin_into(const events::EventStream& ev, const FrameOptions& o, uint8_t* out) {
-  const int64_t S = o.sensor, end = o.bins * o.bin_us;
-  for (size_t i = 0; i < ev.size(); ++i) {
-    const int64_t t = ev.t[i];
-    if (t < 0 || t >= end) continue;
-    HNN_CHECK(ev.x[i] >= 0 && ev.x[i] < S && ev.y[i] >= 0 && ev.y[i] < S,
-              "hmn frames: event ({}, {}) outside the {}x{} sensor", ev.x[i], ev.y[i], S, S);
-    uint8_t& c = out[(((t / o.bin_us) * 2 + (ev.p[i] ? 1 : 0)) * S + ev.y[i]) * S + ev.x[i]];
-    if (o.binary)
-      c = 1;
-    else if (c < 255)
-      ++c;
-  }
+  HNN_CHECK(ev.width == o.sensor && ev.height == o.sensor, "hmn frames: a {}x{} recording for the {}x{} sensor",
+            ev.width, ev.height, o.sensor, o.sensor);
+  events::BinOptions b;
+  b.bins = o.bins;
+  b.t_begin = 0;
+  b.t_end = o.bins * o.bin_us;
+  const at::Tensor f =
+      events::represent(ev, o.binary ? events::Kind::Binary : events::Kind::Counts, b).clamp_max(255).to(torch::kUInt8);
+  std::memcpy(out, f.data_ptr<uint8_t>(), static_cast<size_t>(f.numel()));
 }
 
 }  // namespace
 
 at::Tensor bin_recording(const events::EventStream& ev, const FrameOptions& o) {
   check(o);
-  at::Tensor out = torch::zeros({o.bins, 2, o.sensor, o.sensor}, torch::kUInt8);
+  at::Tensor out = torch::empty({o.bins, 2, o.sensor, o.sensor}, torch::kUInt8);
   bin_into(ev, o, out.data_ptr<uint8_t>());
   return out;
 }

@@ -188,7 +188,6 @@ std::vector<MultitaskProgress> train_multitask(MultitaskNet& net, const at::Tens
         if (on_batch) on_batch();
         return loss;
       });
-      opt.zero_grad();
     }
     if (ewc) {
       const int64_t m = std::min(n, o.fisher_samples);
@@ -198,7 +197,6 @@ std::vector<MultitaskProgress> train_multitask(MultitaskNet& net, const at::Tens
       fo.seed = rng();
       auto model = [&](const at::Tensor& x) { return net->forward(x, task); };
       ewc->consolidate(train::fisher_diagonal(split.global, model, x_train.index_select(0, pick), {}, fo));
-      opt.zero_grad();
     }
     double total = 0;
     for (const auto& t : tasks) {
