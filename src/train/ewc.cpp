@@ -97,4 +97,27 @@ at::Tensor Ewc::penalty(double lambda) const {
   return 0.5 * lambda * (total + offset_);
 }
 
+std::vector<at::Tensor> Ewc::state() const {
+  std::vector<at::Tensor> s;
+  for (const auto& t : precision_) s.push_back(t.clone());
+  for (const auto& t : anchor_) s.push_back(t.clone());
+  s.push_back(torch::tensor({offset_, static_cast<double>(tasks_)}, torch::kDouble));
+  return s;
+}
+
+void Ewc::load_state(const std::vector<at::Tensor>& s) {
+  const size_t n = params_.size();
+  HNN_CHECK(s.size() == 2 * n + 1 && s.back().numel() == 2,
+            "Ewc::load_state: {} tensors for {} parameters (expected {})", s.size(), n, 2 * n + 1);
+  for (size_t k = 0; k < 2 * n; ++k) {
+    const at::Tensor& p = params_[k % n];
+    HNN_CHECK(s[k].sizes() == p.sizes(), "Ewc::load_state: tensor {} is {}, parameter {} is {}", k,
+              shape_str(s[k].sizes()), k % n, shape_str(p.sizes()));
+    (k < n ? precision_[k] : anchor_[k - n]) = s[k].to(p.options().requires_grad(false)).clone();
+  }
+  const at::Tensor tail = s.back().to(torch::kDouble);
+  offset_ = tail[0].item<double>();
+  tasks_ = static_cast<int64_t>(tail[1].item<double>());
+}
+
 }  // namespace hnn::train

@@ -139,7 +139,7 @@ void Trainer::add_callback(std::shared_ptr<Callback> cb) {
   if (cb) callbacks_.push_back(std::move(cb));
 }
 
-void Trainer::set_optimizer(std::unique_ptr<torch::optim::Optimizer> opt) {
+void Trainer::set_optimizer(std::shared_ptr<torch::optim::Optimizer> opt) {
   HNN_CHECK(opt != nullptr, "trainer: set_optimizer needs an optimiser");
   optimizer_ = std::move(opt);
 }

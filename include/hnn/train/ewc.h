@@ -51,6 +51,10 @@ class Ewc {
   at::Tensor penalty(double lambda) const;
   int64_t tasks() const { return tasks_; }
 
+  // Everything needed to continue later (checkpoints): A and m per parameter, then [c, tasks].
+  std::vector<at::Tensor> state() const;
+  void load_state(const std::vector<at::Tensor>& state);
+
  private:
   std::vector<at::Tensor> params_, precision_, anchor_;  // theta; A; m
   double offset_ = 0;                                    // c, summed over the parameters

@@ -114,8 +114,11 @@ class Trainer {
   ~Trainer();
 
   void add_callback(std::shared_ptr<Callback> cb);
-  // Replaces the optimiser built from the options (it must hold the model's parameters).
-  void set_optimizer(std::unique_ptr<torch::optim::Optimizer> opt);
+  // Replaces the optimiser built from the options (it must hold the model's parameters). A
+  // shared optimiser can be handed to several trainers in turn, e.g. one SGD-momentum across a
+  // sequence of tasks, each fitted by its own Trainer: the state (momentum) carries over, and each
+  // fit applies its schedule to the learning rates the optimiser has when the fit starts.
+  void set_optimizer(std::shared_ptr<torch::optim::Optimizer> opt);
   torch::optim::Optimizer& optimizer();
   const TrainerOptions& options() const { return options_; }
 
@@ -131,7 +134,7 @@ class Trainer {
 
   torch::nn::Module& model_;
   TrainerOptions options_;
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::shared_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
 };
 

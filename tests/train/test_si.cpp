@@ -1,0 +1,90 @@
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "hnn/core/error.h"
+#include "hnn/train/ewc.h"
+#include "hnn/train/si.h"
+
+using namespace hnn;
+
+namespace {
+
+// Two SGD steps on sum(a p^2): omega = sum over steps of -g * delta, by hand; Omega after the task
+// = omega / (Delta^2 + xi); the penalty and its gradient from their definitions.
+TEST(SynapticIntelligence, PathIntegralImportanceAndPenaltyByHand) {
+  auto p = torch::tensor({1.0, -2.0, 0.5}, torch::kDouble).requires_grad_(true);
+  const auto a = torch::tensor({1.0, 0.5, 3.0}, torch::kDouble);
+  const double lr = 0.1, xi = 0.01;
+  train::SynapticIntelligence si({p}, xi);
+  torch::optim::SGD opt({p}, torch::optim::SGDOptions(lr));
+  auto expected = torch::zeros({3}, torch::kDouble);
+  const auto start = p.detach().clone();
+  for (int step = 0; step < 2; ++step) {
+    const auto before = p.detach().clone();
+    opt.zero_grad();
+    (a * p.square()).sum().backward();
+    const auto g = p.grad().clone();
+    opt.step();
+    si.update();
+    expected -= g * (p.detach() - before);
+  }
+  EXPECT_TRUE(torch::allclose(si.running()[0], expected, 1e-12, 1e-12));
+  EXPECT_EQ(si.penalty(1.0).item<double>(), 0.0);  // nothing consolidated yet
+  si.consolidate();
+  const auto omega = expected / ((p.detach() - start).square() + xi);
+  EXPECT_TRUE(torch::allclose(si.importance()[0], omega, 1e-12, 1e-12));
+  EXPECT_EQ(si.running()[0].abs().sum().item<double>(), 0.0);
+  EXPECT_EQ(si.tasks(), 1);
+  // Move away from the anchor: penalty c * sum Omega (p - anchor)^2 and gradient 2 c Omega (p - anchor).
+  const auto anchor = p.detach().clone();
+  {
+    torch::NoGradGuard ng;
+    p.add_(torch::tensor({0.3, -0.1, 0.2}, torch::kDouble));
+  }
+  const double c = 0.7;
+  auto pen = si.penalty(c);
+  EXPECT_NEAR(pen.item<double>(), (c * omega * (p.detach() - anchor).square()).sum().item<double>(), 1e-12);
+  auto grad = torch::autograd::grad({pen}, {p})[0];
+  EXPECT_TRUE(torch::allclose(grad, 2 * c * omega * (p.detach() - anchor), 1e-12, 1e-12));
+}
+
+TEST(SynapticIntelligence, StateRoundTripAndErrors) {
+  auto p = torch::randn({2, 3}, torch::kDouble).requires_grad_(true);
+  train::SynapticIntelligence si({p});
+  torch::optim::SGD opt({p}, torch::optim::SGDOptions(0.1));
+  opt.zero_grad();
+  p.square().sum().backward();
+  opt.step();
+  si.update();
+  si.consolidate();
+  train::SynapticIntelligence other({p});
+  other.load_state(si.state());
+  EXPECT_EQ(other.tasks(), 1);
+  EXPECT_NEAR(other.penalty(2.0).item<double>(), si.penalty(2.0).item<double>(), 1e-12);
+  EXPECT_TRUE(torch::equal(other.importance()[0], si.importance()[0]));
+  EXPECT_THROW(other.load_state({}), Error);
+  EXPECT_THROW(train::SynapticIntelligence({}), Error);
+  EXPECT_THROW(train::SynapticIntelligence({p}, 0.0), Error);
+}
+
+TEST(Ewc, StateRoundTrip) {
+  auto p = torch::randn({4}, torch::kDouble).requires_grad_(true);
+  train::Ewc ewc({p});
+  ewc.consolidate({torch::rand({4}, torch::kDouble)});
+  {
+    torch::NoGradGuard ng;
+    p.add_(0.5);
+  }
+  ewc.consolidate({torch::rand({4}, torch::kDouble)});
+  {
+    torch::NoGradGuard ng;
+    p.add_(-0.2);
+  }
+  train::Ewc other({p});
+  other.load_state(ewc.state());
+  EXPECT_EQ(other.tasks(), 2);
+  EXPECT_NEAR(other.penalty(3.0).item<double>(), ewc.penalty(3.0).item<double>(), 1e-12);
+  EXPECT_THROW(other.load_state({torch::zeros({4})}), Error);
+}
+
+}  // namespace
