@@ -7,6 +7,7 @@
 #include "cli_util.h"
 #include "commands.h"
 #include "demos.h"
+#include "hmn_tasks.h"
 #include "hnn/core/timer.h"
 #include "hnn/spike/surrogate.h"
 #include "hp_tasks.h"
@@ -24,11 +25,14 @@ void register_demo(CLI::App& app, Globals& g) {
                          "  hybrid   ANN -> learnable A2S HU -> SNN -> S2A HU -> ANN on Fashion-MNIST,\n"
                          "           against the same model with fixed rate-coding HUs\n"
                          "  hp       hybrid plasticity: LP, GP and HP spiking MLPs on Fashion-MNIST (3 epochs each),\n"
-                         "           then under Gaussian noise (the full run: 'hnn hp demo')");
+                         "           then under Gaussian noise (the full run: 'hnn hp demo')\n"
+                         "  hmn      hybrid modulation network: N-MNIST-like recordings of 4,000 MNIST digits, the\n"
+                         "           backbone, then 8 permuted tasks learned in turn by the HMN, the HMN with EWC\n"
+                         "           and one plain SNN (the full runs: 'hnn hmn train')");
   // The demos are subcommands of `demo`, not a positional: a positional "hsn" would be taken for
   // the top-level `hsn` command (global options fall through to the parent).
   std::vector<CLI::App*> which;
-  for (const char* name : {"hsn", "snn-mlp", "hybrid", "hp"}) {
+  for (const char* name : {"hsn", "snn-mlp", "hybrid", "hp", "hmn"}) {
     auto* w = cmd->add_subcommand(name, std::string("the ") + name + " demo (options: see 'hnn demo --help')");
     w->fallthrough();
     which.push_back(w);
@@ -48,8 +52,9 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--train-limit", o.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   cmd->add_flag("--skip-baseline", o.skip_baseline, "hybrid: train only the learnable-HU model");
-  cmd->add_option("--out-dir", o.out_dir,
-                  "hsn, hp: output folder (recordings, checkpoints, plots, video; hp writes to <dir>/hp)")
+  cmd->add_option(
+         "--out-dir", o.out_dir,
+         "hsn, hp, hmn: output folder (recordings, checkpoints, plots, video; hp and hmn write to <dir>/hp, <dir>/hmn)")
       ->capture_default_str();
   cmd->add_option("--width", o.width, "hsn: channel width factor of the models")
       ->check(positive())
@@ -77,6 +82,8 @@ void register_demo(CLI::App& app, Globals& g) {
       run_hsn(o, g.seed);
     } else if (o.which == "hybrid") {
       run_hybrid(o);
+    } else if (o.which == "hmn") {
+      run_hmn_demo(o.out_dir + "/hmn", g.seed);
     } else if (o.which == "hp") {
       HpMlpExperiment e;
       e.epochs = epochs->count() ? o.epochs : 3;

@@ -8,6 +8,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "hmn_tasks.h"
 #include "hnn/core/data_dir.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -16,6 +17,7 @@
 #include "hnn/data/idx.h"
 #include "hnn/models/hmn/data.h"
 #include "hnn/models/hmn/tasks.h"
+#include "hnn/models/hmn/train.h"
 #include "hnn/viz/plot.h"
 
 namespace hnn::cli {
@@ -24,24 +26,13 @@ namespace {
 using models::hmn::FrameOptions;
 using models::hmn::FrameSet;
 
-struct DataCommand {
-  std::vector<std::string> datasets = {"mnist"};
-  int64_t bins = 10;
-  double bin_ms = 2;
-  bool binary = false, force = false;
-  int64_t train_limit = 0, test_limit = 0;
-  int64_t tasks = 700, continual = 40;
-  std::string out_dir = "hmn-data";
-  uint64_t seed = 42;
-};
-
 bool same_options(const FrameOptions& a, const FrameOptions& b) {
   return a.bins == b.bins && a.bin_us == b.bin_us && a.binary == b.binary && a.sensor == b.sensor;
 }
 
 // The cache at path when it holds `n` samples made with `o`, else a new generated set saved there.
-FrameSet cached_frames(const DataCommand& c, const std::string& dataset, const std::string& split,
-                       const FrameOptions& o, const std::string& path) {
+FrameSet cached_frames(const HmnData& c, const std::string& dataset, const std::string& split, const FrameOptions& o,
+                       const std::string& path) {
   if (!c.force && file_exists(path)) {
     FrameSet s = models::hmn::load_frames(path);
     if (same_options(s.options, o)) {
@@ -72,7 +63,9 @@ std::string stats_row(const std::string& name, const models::hmn::FrameStats& s)
                      s.events_sd, s.on_fraction, s.active_fraction, bins);
 }
 
-void run_data(const DataCommand& c) {
+}  // namespace
+
+void run_hmn_data(const HmnData& c) {
   FrameOptions o;
   o.bins = c.bins;
   o.bin_us = static_cast<int64_t>(c.bin_ms * 1000 + 0.5);
@@ -168,12 +161,10 @@ void run_data(const DataCommand& c) {
   fmt::print("\n{}\nwrote {}/data.{{md,png}}, tasks.bin and the frame caches\n", md.str(), c.out_dir);
 }
 
-}  // namespace
-
 void register_hmn(CLI::App& app, Globals& g) {
   auto* hmn = app.add_subcommand("hmn", "The hybrid modulation network: meta-continual learning on permuted N-MNIST");
   hmn->require_subcommand(1);
-  static DataCommand dc;
+  static HmnData dc;
   auto* d = hmn->add_subcommand(
       "data",
       "N-MNIST-like event frames [T, 2, 34, 34] from MNIST / Fashion-MNIST by the saccade generator (the\n"
@@ -200,8 +191,145 @@ void register_hmn(CLI::App& app, Globals& g) {
     apply_globals(g);
     dc.seed = g.seed;
     Timer t;
-    run_data(dc);
+    run_hmn_data(dc);
     fmt::print("total {:.1f} s\n", t.seconds());
+  });
+
+  static HmnRun run;
+  static bool spiking_backbone = false;
+  auto common = [](CLI::App* c) {
+    c->add_option("--data", run.data_dir, "The folder 'hnn hmn data' wrote")->capture_default_str();
+    c->add_option("--dataset", run.dataset, "mnist or fashion")
+        ->check(CLI::IsMember({"mnist", "fashion"}))
+        ->capture_default_str();
+    c->add_option("--out", run.out_dir, "Output folder (backbone, signals, runs, results, plots)")
+        ->capture_default_str();
+    c->add_option("--device", run.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}))->capture_default_str();
+    c->add_option("--channels", run.channels, "C: modulation signals per head = hidden neurons of the branch")
+        ->check(positive())
+        ->capture_default_str();
+    c->add_option("--tasks", run.tasks, "Learn only the first N tasks of the continual sequence (0: all)")
+        ->check(non_negative())
+        ->capture_default_str();
+    c->add_option("--test-samples", run.test_samples, "Test on the first N test recordings of each task (0: all)")
+        ->check(non_negative())
+        ->capture_default_str();
+  };
+  auto stage1 = [](CLI::App* c) {
+    c->add_option("--hidden", run.hidden, "Backbone hidden width H (D -> H -> H -> heads); 0: the merge variant")
+        ->check(non_negative())
+        ->capture_default_str();
+    c->add_option("--backbone-epochs", run.backbone_epochs, "Stage-1 epochs")->check(positive())->capture_default_str();
+    c->add_option("--backbone-batch", run.backbone_batch, "Stage-1 batch size")
+        ->check(positive())
+        ->capture_default_str();
+    c->add_option("--backbone-lr", run.backbone_lr, "Stage-1 SGD learning rate")
+        ->check(positive())
+        ->capture_default_str();
+    c->add_option("--backbone-milestone", run.backbone_milestone, "Stage-1 lr x 0.1 from this epoch")
+        ->check(non_negative())
+        ->capture_default_str();
+    c->add_option("--gate-floor", run.gate_floor,
+                  "Stage-1 sparsity floor: the conjugate loss keeps at least this fraction of the gates on")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    c->add_option("--backbone-samples", run.backbone_samples, "Stage-1 training samples (0: all)")
+        ->check(non_negative())
+        ->capture_default_str();
+    c->add_option("--signals-from", run.signals_from,
+                  "Task signals from the training inputs, or from the test inputs (as the reference did)")
+        ->check(CLI::IsMember({"train", "test"}))
+        ->capture_default_str();
+    c->add_option("--signal-samples", run.signal_samples, "Samples averaged per task signal (0: all)")
+        ->check(non_negative())
+        ->capture_default_str();
+  };
+  auto* b = hmn->add_subcommand(
+      "backbone",
+      "Stage 1: trains the backbone ANN and its modulation HUs with the conjugate loss (two random stage-1 tasks per\n"
+      "batch, no labels), then writes the continual tasks' binary signals (<out>/signals.pt), backbone.md and\n"
+      "signals.png (PCA of the signals, their first 128 dimensions)");
+  common(b);
+  stage1(b);
+  b->add_flag("--spiking", spiking_backbone, "The SNN-only ablation's spiking backbone (writes backbone-snn.pt)");
+  b->callback([&g] {
+    apply_globals(g);
+    run.seed = g.seed;
+    Timer t;
+    run_hmn_backbone(run, spiking_backbone);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+  auto* tr = hmn->add_subcommand(
+      "train",
+      "Stage 2: learns the continual tasks one after the other with every method (the backbone first when the\n"
+      "methods need it and it is not done yet), testing every learned task after every --eval-every tasks;\n"
+      "a checkpoint per run at every task boundary (<out>/runs, --resume continues), results.json, accuracy.csv,\n"
+      "results.md and curves.png. Methods: hmn, hmn+ewc, plain (one SNN), xdg (random signals), ewc, si,\n"
+      "ann-only (an ANN branch), snn-only (signals from a spiking backbone)");
+  common(tr);
+  stage1(tr);
+  tr->add_option("--methods", run.methods, "Methods to run")
+      ->delimiter(',')
+      ->check(CLI::IsMember(models::hmn::method_names()))
+      ->capture_default_str();
+  tr->add_option("--seeds", run.seeds, "Runs per method (seeds --seed, --seed + 1, ...)")
+      ->check(positive())
+      ->capture_default_str();
+  tr->add_option("--epochs", run.epochs, "Epochs per task")->check(positive())->capture_default_str();
+  tr->add_option("--batch", run.batch, "Batch size")->check(positive())->capture_default_str();
+  tr->add_option("--lr", run.lr, "SGD learning rate (one optimiser for the whole sequence)")
+      ->check(positive())
+      ->capture_default_str();
+  tr->add_option("--momentum", run.momentum, "SGD momentum")->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  tr->add_option("--milestone", run.milestone, "lr x 0.1 from this epoch of every task")
+      ->check(non_negative())
+      ->capture_default_str();
+  tr->add_option("--train-samples", run.train_samples, "Training recordings per task (the first N; 0: all)")
+      ->check(non_negative())
+      ->capture_default_str();
+  tr->add_option("--eval-every", run.eval_every, "Test all learned tasks after every N tasks")
+      ->check(positive())
+      ->capture_default_str();
+  tr->add_option("--vt", run.vt, "v_T: the threshold rise of a switched-off neuron")
+      ->check(non_negative())
+      ->capture_default_str();
+  tr->add_option("--xdg-keep", run.xdg_keep, "xdg: fraction of neurons each task keeps")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  tr->add_option("--ewc-lambda", run.ewc_lambda, "ewc, hmn+ewc: penalty strength")
+      ->check(non_negative())
+      ->capture_default_str();
+  tr->add_option("--fisher-samples", run.fisher_samples, "ewc: samples of the Fisher estimate")
+      ->check(positive())
+      ->capture_default_str();
+  tr->add_option("--si-c", run.si_c, "si: penalty strength c")->check(non_negative())->capture_default_str();
+  tr->add_flag("--retrain-backbone", run.retrain_backbone, "Train the backbone again even if it is done");
+  tr->add_flag("--resume", run.resume, "Continue runs from their checkpoints (finished runs are only reported)");
+  tr->callback([&g] {
+    apply_globals(g);
+    run.seed = g.seed;
+    run_hmn_train(run);
+  });
+  auto* ev = hmn->add_subcommand(
+      "eval",
+      "Evaluates the runs of 'hnn hmn train': every learned task on the generated test set and on the real\n"
+      "N-MNIST recordings, the accuracy on re-shuffled (less similar) tasks with the learned signals (Fig. 3f,\n"
+      "similarity.png) and the correlation of hidden activity between tasks for hmn and plain (Fig. 3c/d,\n"
+      "correlation.png); eval.md, eval.csv");
+  common(ev);
+  ev->callback([&g] {
+    apply_globals(g);
+    run.seed = g.seed;
+    Timer t;
+    run_hmn_eval(run);
+    fmt::print("total {:.1f} s\n", t.seconds());
+  });
+  static std::string plot_dir = "hmn-run";
+  auto* pl = hmn->add_subcommand("plot", "Writes results.md and curves.png (Fig. 3i) again from <out>/results.json");
+  pl->add_option("--out", plot_dir, "The folder of 'hnn hmn train'")->capture_default_str();
+  pl->callback([&g] {
+    apply_globals(g);
+    run_hmn_plot(plot_dir);
   });
 }
 

@@ -29,6 +29,8 @@ void apply_globals(const Globals& g) {
 }  // namespace hnn::cli
 
 int main(int argc, char** argv) {
+  // Line-buffered stdout, so progress lines reach a log file (or a pipe) as they are printed.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   hnn::install_caching_allocator();
   CLI::App app{
       "hnn: hybrid neural networks (ANN + SNN joined by hybrid units) on LibTorch.\n"

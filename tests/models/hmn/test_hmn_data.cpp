@@ -71,7 +71,9 @@ TEST(HmnFrames, GeneratedSetIsDeterministicAndRoundTripsThroughTheCache) {
     EXPECT_TRUE(torch::equal(r.labels, labels));
     EXPECT_EQ(r.options.binary, binary);
     EXPECT_EQ(r.source, "test");
-    if (binary) EXPECT_LE(r.frames.max().item<int>(), 1);
+    if (binary) {
+      EXPECT_LE(r.frames.max().item<int>(), 1);
+    }
   }
   // A truncated or foreign file is an error naming it.
   std::string bytes = read_file(tmp("frames.bin"));
