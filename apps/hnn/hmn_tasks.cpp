@@ -89,6 +89,18 @@ std::string signals_key(const HmnRun& e, const Loaded& d, bool spiking) {
   return j.dump();
 }
 
+// An empty panel with its labels; accuracy panels span [0, 1].
+viz::Panel panel(const std::string& title, const std::string& xlabel, const std::string& ylabel,
+                 const std::string& legend, bool unit_range) {
+  viz::Panel p;
+  p.title = title;
+  p.xlabel = xlabel;
+  p.ylabel = ylabel;
+  p.legend = legend;
+  if (unit_range) p.ymin = 0, p.ymax = 1;
+  return p;
+}
+
 // Mean cosine similarity of the signals [K, 2C] of task pairs in one group and across groups.
 std::pair<double, double> signal_similarity(const at::Tensor& s, int64_t group) {
   const at::Tensor f = s.reshape({s.size(0), -1}).to(torch::kDouble);
@@ -115,11 +127,7 @@ void plot_signals(const at::Tensor& signals, const std::vector<int64_t>& sequenc
   const at::Tensor centred = f - f.mean(0, true);
   auto svd = at::linalg_svd(centred, false);
   const at::Tensor xy = centred.mm(std::get<2>(svd).slice(0, 0, 2).t());  // [K, 2]
-  viz::Panel pca;
-  pca.title = title + ": signals (PCA)";
-  pca.xlabel = "PC 1";
-  pca.ylabel = "PC 2";
-  pca.legend = "right";
+  viz::Panel pca = panel(title + ": signals (PCA)", "PC 1", "PC 2", "right", false);
   std::map<int64_t, size_t> series_of;
   for (size_t i = 0; i < sequence.size(); ++i) {
     const int64_t g = sequence[i] / group;
@@ -136,10 +144,7 @@ void plot_signals(const at::Tensor& signals, const std::vector<int64_t>& sequenc
   const double y0 = xy.select(1, 1).min().item<double>(), y1 = xy.select(1, 1).max().item<double>();
   const double px = 0.1 * std::max(x1 - x0, 1e-3), py = 0.1 * std::max(y1 - y0, 1e-3);
   pca.xmin = x0 - px, pca.xmax = x1 + px, pca.ymin = y0 - py, pca.ymax = y1 + py;
-  viz::Panel heat;
-  heat.title = "head 1, first 128 signals";
-  heat.xlabel = "neuron";
-  heat.ylabel = "task";
+  viz::Panel heat = panel("head 1, first 128 signals", "neuron", "task", "none", false);
   const int64_t shown = std::min<int64_t>(128, signals.size(2));
   for (int64_t k = 0; k < signals.size(0); ++k) {
     heat.heat.emplace_back();
@@ -301,20 +306,10 @@ void summarise(const std::string& out, const std::vector<RunResult>& runs) {
         "first task's accuracy at the end; time per run.\n\n"
      << "| method | seeds | tasks | mean accuracy at the end | first task at the end | minutes per run |\n"
      << "|---|---|---|---|---|---|\n";
-  viz::Panel curve;
-  curve.title = "mean accuracy over the tasks learned (Fig. 3i)";
-  curve.xlabel = "tasks learned";
-  curve.ylabel = "mean test accuracy";
-  curve.legend = "bl";
-  curve.ymin = 0;
-  curve.ymax = 1;
-  viz::Panel last;
-  last.title = "accuracy of every task at the end";
-  last.xlabel = "task (position in the sequence)";
-  last.ylabel = "test accuracy";
-  last.legend = "bl";
-  last.ymin = 0;
-  last.ymax = 1;
+  viz::Panel curve =
+      panel("mean accuracy over the tasks learned (Fig. 3i)", "tasks learned", "mean test accuracy", "bl", true);
+  viz::Panel last =
+      panel("accuracy of every task at the end", "task (position in the sequence)", "test accuracy", "bl", true);
   int color = 0;
   std::vector<std::string> table_rows;
   for (const auto& m : methods_in(runs)) {
@@ -508,13 +503,8 @@ void run_hmn_eval(const HmnRun& e) {
   for (size_t i = 0; i < ratios.size(); ++i) md << "---|";
   md << "\n";
   csv << "method,seed,rho,similarity,accuracy\n";
-  viz::Panel sim;
-  sim.title = "accuracy on less similar (unlearned) tasks (Fig. 3f)";
-  sim.xlabel = "similarity to the learned task";
-  sim.ylabel = "mean test accuracy";
-  sim.legend = "tl";
-  sim.ymin = 0;
-  sim.ymax = 1;
+  viz::Panel sim = panel("accuracy on less similar (unlearned) tasks (Fig. 3f)", "similarity to the learned task",
+                         "mean test accuracy", "tl", true);
   std::vector<viz::Panel> corr;
   for (const auto& r : runs) {
     const hmn::Method m = hmn::parse_method(r.method);
@@ -570,10 +560,8 @@ void run_hmn_eval(const HmnRun& e) {
       const at::Tensor c = h - h.mean(1, true);
       const at::Tensor nrm = c.norm(2, 1, true).clamp_min(1e-12);
       const at::Tensor cc = (c / nrm).mm((c / nrm).t());
-      viz::Panel p;
-      p.title = fmt::format("{}: correlation of hidden activity between tasks", r.method);
-      p.xlabel = "task";
-      p.ylabel = "task";
+      viz::Panel p = panel(fmt::format("{}: correlation of hidden activity between tasks", r.method), "task", "task",
+                           "none", false);
       for (int64_t a = 0; a < K; ++a) {
         p.heat.emplace_back();
         for (int64_t b = 0; b < K; ++b) p.heat.back().push_back(cc[a][b].item<double>());

@@ -56,6 +56,27 @@ torch::Device device_of(const Net& net) {
   return params.empty() ? torch::Device(torch::kCPU) : params[0].device();
 }
 
+// Eval mode and no gradients for a scope; the training flag is restored at its end.
+template <class Net>
+class Inference {
+ public:
+  explicit Inference(Net& net) : net_(net), training_(net->is_training()) { net_->eval(); }
+  ~Inference() { net_->train(training_); }
+  Inference(const Inference&) = delete;
+  Inference& operator=(const Inference&) = delete;
+
+ private:
+  Net& net_;
+  bool training_;
+  torch::NoGradGuard no_grad_;
+};
+
+// fn(indices) for consecutive batches of 0 .. n-1.
+template <class Fn>
+void for_batches(int64_t n, int64_t batch, Fn&& fn) {
+  for (int64_t i = 0; i < n; i += batch) fn(torch::arange(i, std::min(n, i + batch), torch::kLong));
+}
+
 at::Generator generator(uint64_t seed, uint64_t stream) {
   std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), static_cast<uint32_t>(stream),
                     static_cast<uint32_t>(stream >> 32), 0x686du};
@@ -122,22 +143,18 @@ at::Tensor task_signals(Backbone& net, const FrameSet& set, const TaskSet& tasks
   HNN_CHECK(batch > 0, "hmn signals: batch must be positive");
   const int64_t n = first_n(samples, set.size());
   HNN_CHECK(n > 0, "hmn signals: no samples");
-  torch::NoGradGuard no_grad;
-  const bool training = net->is_training();
-  net->eval();
+  Inference<Backbone> inference(net);
   const torch::Device dev = device_of(net);
   std::vector<at::Tensor> out;
   for (int64_t k : ids) {
     at::Tensor sum;
-    for (int64_t i = 0; i < n; i += batch) {
-      const at::Tensor idx = torch::arange(i, std::min(n, i + batch), torch::kLong);
+    for_batches(n, batch, [&](const at::Tensor& idx) {
       const at::Tensor g = net->forward(task_batch(set, idx, tasks, k).to(dev)).sum(1).cpu();  // [2, C]
       sum = sum.defined() ? sum + g : g;
-    }
+    });
     const at::Tensor mean = sum / static_cast<double>(n);
     out.push_back(torch::stack({task_signal(mean[0].unsqueeze(0)), task_signal(mean[1].unsqueeze(0))}));
   }
-  net->train(training);
   return torch::stack(out);
 }
 
@@ -215,18 +232,14 @@ double permutation_accuracy(Branch& net, const FrameSet& test, const at::Tensor&
   HNN_CHECK(batch > 0, "hmn accuracy: batch must be positive");
   const int64_t n = first_n(samples, test.size());
   HNN_CHECK(n > 0, "hmn accuracy: no test samples");
-  torch::NoGradGuard no_grad;
-  const bool training = net->is_training();
-  net->eval();
+  Inference<Branch> inference(net);
   const torch::Device dev = device_of(net);
   const at::Tensor g = signals.defined() ? signals.to(dev) : at::Tensor();
   int64_t correct = 0;
-  for (int64_t i = 0; i < n; i += batch) {
-    const at::Tensor idx = torch::arange(i, std::min(n, i + batch), torch::kLong);
+  for_batches(n, batch, [&](const at::Tensor& idx) {
     const at::Tensor out = net->forward(permuted_batch(test, idx, permutation).to(dev), g).out.cpu();
     correct += out.argmax(1).eq(test.labels.index_select(0, idx)).sum().item<int64_t>();
-  }
-  net->train(training);
+  });
   return static_cast<double>(correct) / static_cast<double>(n);
 }
 
@@ -240,22 +253,18 @@ at::Tensor hidden_profile(Branch& net, const FrameSet& test, const TaskSet& task
                           const at::Tensor& signals, int64_t samples, int64_t batch) {
   const int64_t n = first_n(samples, test.size());
   HNN_CHECK(n > 0 && batch > 0, "hmn hidden profile: no samples");
-  torch::NoGradGuard no_grad;
-  const bool training = net->is_training();
-  net->eval();
+  Inference<Branch> inference(net);
   const torch::Device dev = device_of(net);
   std::vector<at::Tensor> rows;
   for (size_t j = 0; j < ids.size(); ++j) {
     const at::Tensor g = signals.defined() ? signals[static_cast<int64_t>(j)].to(dev) : at::Tensor();
     at::Tensor sum;
-    for (int64_t i = 0; i < n; i += batch) {
-      const at::Tensor idx = torch::arange(i, std::min(n, i + batch), torch::kLong);
+    for_batches(n, batch, [&](const at::Tensor& idx) {
       const at::Tensor h = net->forward(task_batch(test, idx, tasks, ids[j]).to(dev), g).hidden2.sum(0).cpu();
       sum = sum.defined() ? sum + h : h;
-    }
+    });
     rows.push_back(sum / static_cast<double>(n));
   }
-  net->train(training);
   return torch::stack(rows);
 }
 
