@@ -40,7 +40,9 @@ void SynapticIntelligence::consolidate() {
   torch::NoGradGuard no_grad;
   for (size_t k = 0; k < params_.size(); ++k) {
     const at::Tensor now = params_[k].detach();
-    big_omega_[k].add_(omega_[k] / ((now - start_[k]).square() + xi_));
+    // Negative path integrals (momentum can take steps against the gradient) would make the penalty
+    // unbounded below; they count as no importance.
+    big_omega_[k].add_((omega_[k] / ((now - start_[k]).square() + xi_)).clamp_min(0));
     omega_[k].zero_();
     anchor_[k] = now.clone();
     start_[k] = now.clone();

@@ -48,6 +48,23 @@ TEST(SynapticIntelligence, PathIntegralImportanceAndPenaltyByHand) {
   EXPECT_TRUE(torch::allclose(grad, 2 * c * omega * (p.detach() - anchor), 1e-12, 1e-12));
 }
 
+// A step against the gradient gives a negative path integral: no importance, not a negative one
+// (which would make the penalty unbounded below).
+TEST(SynapticIntelligence, NegativePathIntegralsCountAsNoImportance) {
+  auto p = torch::tensor({1.0, 1.0}, torch::kDouble).requires_grad_(true);
+  train::SynapticIntelligence si({p}, 0.1);
+  p.mutable_grad() = torch::tensor({1.0, 1.0}, torch::kDouble);
+  {
+    torch::NoGradGuard ng;
+    p.add_(torch::tensor({-0.5, 0.5}, torch::kDouble));  // with, then against the gradient
+  }
+  si.update();
+  si.consolidate();
+  EXPECT_NEAR(si.importance()[0][0].item<double>(), 0.5 / (0.25 + 0.1), 1e-12);
+  EXPECT_EQ(si.importance()[0][1].item<double>(), 0.0);
+  EXPECT_GE(si.penalty(1.0).item<double>(), 0.0);
+}
+
 TEST(SynapticIntelligence, StateRoundTripAndErrors) {
   auto p = torch::randn({2, 3}, torch::kDouble).requires_grad_(true);
   train::SynapticIntelligence si({p});

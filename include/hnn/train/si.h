@@ -1,7 +1,7 @@
 // Synaptic intelligence (Zenke, Poole & Ganguli 2017), the continual-learning baseline that
 // estimates each parameter's importance online, from the training trajectory itself:
 //   during a task   omega += -g * delta_theta        (after every optimiser step)
-//   after the task  Omega += omega / (Delta^2 + xi),  Delta = theta_end - theta_start;  omega = 0
+//   after the task  Omega += max(0, omega / (Delta^2 + xi)),  Delta = theta_end - theta_start;  omega = 0
 //   penalty         c * sum Omega (theta - theta_end_of_last_task)^2
 //
 //   train::SynapticIntelligence si(params);
@@ -26,7 +26,9 @@ class SynapticIntelligence {
   // After each optimiser step: omega += -grad * (theta - theta_before_the_step). Parameters
   // without a gradient are skipped (their reference point still moves with them).
   void update();
-  // Ends a task: Omega += omega / (Delta^2 + xi); omega = 0; the anchor becomes theta.
+  // Ends a task: Omega += max(0, omega / (Delta^2 + xi)); omega = 0; the anchor becomes theta. A
+  // negative path integral (momentum can step against the gradient) would make the penalty
+  // unbounded below, so it counts as no importance.
   void consolidate();
   // c * sum Omega (theta - anchor)^2 (0 before the first task), differentiable in theta.
   at::Tensor penalty(double c) const;
