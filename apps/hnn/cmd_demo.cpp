@@ -27,7 +27,7 @@ void register_demo(CLI::App& app, Globals& g) {
                          "  hp       hybrid plasticity: LP, GP and HP spiking MLPs on Fashion-MNIST (3 epochs each),\n"
                          "           then under Gaussian noise (the full run: 'hnn hp demo')\n"
                          "  hmn      hybrid modulation network: N-MNIST-like recordings of 4,000 MNIST digits, the\n"
-                         "           backbone, then 8 permuted tasks learned in turn by the HMN, the HMN with EWC\n"
+                         "           backbone, then 16 permuted tasks learned in turn by the HMN, the HMN with EWC\n"
                          "           and one plain SNN (the full runs: 'hnn hmn train')");
   // The demos are subcommands of `demo`, not a positional: a positional "hsn" would be taken for
   // the top-level `hsn` command (global options fall through to the parent).

@@ -325,7 +325,8 @@ void register_hmn(CLI::App& app, Globals& g) {
     fmt::print("total {:.1f} s\n", t.seconds());
   });
   static std::string plot_dir = "hmn-run";
-  auto* pl = hmn->add_subcommand("plot", "Writes results.md and curves.png (Fig. 3i) again from <out>/results.json");
+  auto* pl = hmn->add_subcommand(
+      "plot", "Writes accuracy.csv, results.md and curves.png (Fig. 3i) again from <out>/results.json");
   pl->add_option("--out", plot_dir, "The folder of 'hnn hmn train'")->capture_default_str();
   pl->callback([&g] {
     apply_globals(g);

@@ -253,7 +253,8 @@ std::vector<RunResult> read_results(const std::string& out) {
   HNN_CHECK(file_exists(path), "{} not found: run 'hnn hmn train --out {}' first", path, out);
   std::vector<RunResult> r;
   try {
-    for (const auto& j : json::parse(read_file(path)).at("runs"))
+    const json all = json::parse(read_file(path));  // kept alive: the loop runs over a part of it
+    for (const auto& j : all.at("runs"))
       r.push_back({j.at("method").get<std::string>(), j.at("seed").get<int64_t>(),
                    hmn::ContinualLog::from_json(j.at("log").dump()), j.value("options", json::object())});
   } catch (const json::exception& e) {
@@ -309,7 +310,7 @@ void summarise(const std::string& out, const std::vector<RunResult>& runs) {
   viz::Panel curve =
       panel("mean accuracy over the tasks learned (Fig. 3i)", "tasks learned", "mean test accuracy", "bl", true);
   viz::Panel last =
-      panel("accuracy of every task at the end", "task (position in the sequence)", "test accuracy", "bl", true);
+      panel("accuracy of every task at the end", "task (position in the sequence)", "test accuracy", "right", true);
   int color = 0;
   std::vector<std::string> table_rows;
   for (const auto& m : methods_in(runs)) {
@@ -463,8 +464,10 @@ void run_hmn_train(const HmnRun& e) {
 }
 
 void run_hmn_plot(const std::string& out) {
-  summarise(out, read_results(out));
-  fmt::print("wrote {}/results.md and {}/curves.png\n", out, out);
+  const auto runs = read_results(out);
+  write_results(out, runs);
+  summarise(out, runs);
+  fmt::print("wrote {0}/accuracy.csv, {0}/results.md and {0}/curves.png\n", out);
 }
 
 void run_hmn_eval(const HmnRun& e) {
@@ -613,7 +616,7 @@ void run_hmn_demo(const std::string& out_dir, uint64_t seed) {
   e.gate_floor = 0.2;
   e.signal_samples = 1000;
   e.methods = {"hmn", "hmn+ewc", "plain"};
-  e.tasks = 8;
+  e.tasks = 16;
   e.epochs = 5;
   e.milestone = 3;
   e.batch = 50;

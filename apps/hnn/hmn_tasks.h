@@ -58,7 +58,8 @@ void run_hmn_train(const HmnRun& e);
 // tasks and the correlation of hidden activity between tasks; eval.md, similarity.png,
 // correlation.png.
 void run_hmn_eval(const HmnRun& e);
-// `hnn hmn plot`: results.md and curves.png again from results.json.
+// `hnn hmn plot`: accuracy.csv, results.md and curves.png again from results.json (e.g. after runs
+// of separate commands were merged into it).
 void run_hmn_plot(const std::string& out_dir);
 // `hnn demo hmn`: a reduced preset of all of the above.
 void run_hmn_demo(const std::string& out_dir, uint64_t seed);
