@@ -563,8 +563,7 @@ void run_hmn_eval(const HmnRun& e) {
       const at::Tensor c = h - h.mean(1, true);
       const at::Tensor nrm = c.norm(2, 1, true).clamp_min(1e-12);
       const at::Tensor cc = (c / nrm).mm((c / nrm).t());
-      viz::Panel p = panel(fmt::format("{}: correlation of hidden activity between tasks", r.method), "task", "task",
-                           "none", false);
+      viz::Panel p = panel(fmt::format("{}: hidden activity, correlation", r.method), "task", "task", "none", false);
       for (int64_t a = 0; a < K; ++a) {
         p.heat.emplace_back();
         for (int64_t b = 0; b < K; ++b) p.heat.back().push_back(cc[a][b].item<double>());
