@@ -7,6 +7,7 @@
 #   HNN_WITH_PLOTS   PNG plots: PLplot with its cairo driver
 #   HNN_WITH_VIDEO   frames, overlays and video: OpenCV (core, imgproc, imgcodecs, videoio);
 #                    and giflib (animated GIF output; OpenCV 4.6 has no GIF writer)
+#   HNN_WITH_HDF5    HDF5 files (hnn::io: NIR graphs, DASBE datasets): libhdf5 (C library)
 # Without a component, the functions that need it throw hnn::Error saying what is missing.
 find_package(Torch REQUIRED)
 find_package(Threads REQUIRED)
@@ -24,7 +25,7 @@ else()
 endif()
 
 set(_hnn_tristate AUTO ON OFF)
-foreach(c AEDAT4 PLOTS VIDEO)
+foreach(c AEDAT4 PLOTS VIDEO HDF5)
   set(HNN_WITH_${c} AUTO CACHE STRING "Optional component ${c}: AUTO, ON or OFF")
   set_property(CACHE HNN_WITH_${c} PROPERTY STRINGS ${_hnn_tristate})
   if(NOT HNN_WITH_${c} IN_LIST _hnn_tristate)
@@ -71,8 +72,13 @@ if(NOT HNN_WITH_VIDEO STREQUAL "OFF")
   find_package(GIF QUIET)
 endif()
 hnn_component_found(VIDEO OpenCV_FOUND GIF_FOUND)
-message(STATUS "hnn: components AEDAT4=${HNN_HAVE_AEDAT4} PLOTS=${HNN_HAVE_PLOTS} VIDEO=${HNN_HAVE_VIDEO}")
-foreach(c AEDAT4 PLOTS VIDEO)
+
+if(NOT HNN_WITH_HDF5 STREQUAL "OFF")
+  find_package(HDF5 QUIET COMPONENTS C)
+endif()
+hnn_component_found(HDF5 HDF5_FOUND)
+message(STATUS "hnn: components AEDAT4=${HNN_HAVE_AEDAT4} PLOTS=${HNN_HAVE_PLOTS} VIDEO=${HNN_HAVE_VIDEO} HDF5=${HNN_HAVE_HDF5}")
+foreach(c AEDAT4 PLOTS VIDEO HDF5)
   if(HNN_HAVE_${c})
     set(HNN_HAVE_${c}_01 1)
   else()

@@ -1,6 +1,6 @@
-# The installed CMake package: find_package(hnn [COMPONENTS aedat4 plots video]) gives the targets
-# hnn::core, hnn::spike, hnn::hu, hnn::nn, hnn::plasticity, hnn::train, hnn::events, hnn::data, hnn::viz,
-# hnn::models and hnn::hnn (everything). Components name the optional parts; asking for one this
+# The installed CMake package: find_package(hnn [COMPONENTS aedat4 plots video hdf5]) gives the targets
+# hnn::core, hnn::spike, hnn::hu, hnn::nn, hnn::plasticity, hnn::train, hnn::events, hnn::data, hnn::io,
+# hnn::viz, hnn::models and hnn::hnn (everything). Components name the optional parts; asking for one this
 # installation lacks fails find_package.
 include(CMakePackageConfigHelpers)
 set(HNN_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/hnn)

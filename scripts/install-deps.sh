@@ -12,6 +12,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler liblz4-dev libzstd-dev   # event files (AEDAT 4)
   python3 lz4 zstd           # scripts/check_aedat4.py, the independent AEDAT 4 check in the tests
   libopencv-dev libgif-dev   # frames, overlays, video and GIF for the events layer
+  libhdf5-dev hdf5-tools     # HDF5: NIR graphs, DASBE datasets; h5dump for the tests
   dataset-fashion-mnist
 )
 

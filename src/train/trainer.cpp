@@ -113,8 +113,14 @@ Trainer::Trainer(torch::nn::Module& model, TrainerOptions o) : model_(model), op
   HNN_CHECK(op.batch_size() > 0, "trainer: batch size must be positive, got {}", op.batch_size());
   HNN_CHECK(op.lr() > 0 && std::isfinite(op.lr()), "trainer: learning rate must be positive, got {}", op.lr());
   HNN_CHECK(op.clip_grad_norm() >= 0, "trainer: clip_grad_norm must be >= 0, got {}", op.clip_grad_norm());
-  HNN_CHECK(op.schedule() == "constant" || op.schedule() == "cosine" || op.schedule() == "step",
-            "trainer: unknown schedule '{}' (expected constant, cosine or step)", op.schedule());
+  HNN_CHECK(op.schedule() == "constant" || op.schedule() == "cosine" || op.schedule() == "step" ||
+                op.schedule() == "multistep",
+            "trainer: unknown schedule '{}' (expected constant, cosine, step or multistep)", op.schedule());
+  HNN_CHECK(op.gammas().empty() || op.gammas().size() == op.milestones().size(),
+            "trainer: {} gammas for {} milestones (give one per milestone, or none to use gamma)", op.gammas().size(),
+            op.milestones().size());
+  HNN_CHECK(op.schedule() != "multistep" || !op.milestones().empty(),
+            "trainer: the multistep schedule needs milestones");
   HNN_CHECK(op.milestone() >= 0 && op.milestone() <= 1, "trainer: milestone must be in [0, 1], got {}", op.milestone());
   HNN_CHECK(op.validate_every() > 0, "trainer: validate_every must be positive");
   auto params = trainable(model_);
@@ -153,6 +159,14 @@ double Trainer::lr_factor(double progress) const {
   if (options_.schedule() == "cosine") return 0.5 * (1 + std::cos(M_PI * std::min(1.0, progress / E)));
   if (options_.schedule() == "step")
     return std::floor(progress) >= std::llround(options_.milestone() * E) ? options_.gamma() : 1.0;
+  if (options_.schedule() == "multistep") {
+    double f = 1.0;
+    const auto& ms = options_.milestones();
+    for (size_t i = 0; i < ms.size(); ++i)
+      if (std::floor(progress) >= (double)ms[i])
+        f *= options_.gammas().empty() ? options_.gamma() : options_.gammas()[i];
+    return f;
+  }
   return 1.0;
 }
 

@@ -75,6 +75,20 @@ TEST(Trainer, Schedules) {
   Trainer step(*net, TrainerOptions().epochs(10).schedule("step").milestone(0.5).gamma(0.1));
   EXPECT_DOUBLE_EQ(step.lr_factor(4.9), 1.0);
   EXPECT_DOUBLE_EQ(step.lr_factor(5), 0.1);
+  // DASBE's recipe: x0.5 after epochs 60, 100, 130, 150 and x0.1 after 170.
+  Trainer multi(*net, TrainerOptions()
+                          .epochs(300)
+                          .schedule("multistep")
+                          .milestones({60, 100, 130, 150, 170})
+                          .gammas({0.5, 0.5, 0.5, 0.5, 0.1}));
+  EXPECT_DOUBLE_EQ(multi.lr_factor(59.5), 1.0);
+  EXPECT_DOUBLE_EQ(multi.lr_factor(60), 0.5);
+  EXPECT_DOUBLE_EQ(multi.lr_factor(149), 0.125);
+  EXPECT_DOUBLE_EQ(multi.lr_factor(170), 0.00625);
+  Trainer same(*net, TrainerOptions().schedule("multistep").milestones({2, 4}).gamma(0.1));
+  EXPECT_NEAR(same.lr_factor(4), 0.01, 1e-15);
+  EXPECT_THROW(Trainer(*net, TrainerOptions().schedule("multistep")), hnn::Error);
+  EXPECT_THROW(Trainer(*net, TrainerOptions().schedule("multistep").milestones({1, 2}).gammas({0.5})), hnn::Error);
   EXPECT_THROW(Trainer(*net, TrainerOptions().schedule("linear")), hnn::Error);
   EXPECT_THROW(Trainer(*net, TrainerOptions().optimizer("lbfgs")), hnn::Error);
   EXPECT_THROW(Trainer(*net, TrainerOptions().epochs(0)), hnn::Error);

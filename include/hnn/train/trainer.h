@@ -51,10 +51,14 @@ struct TrainerOptions {
   TORCH_ARG(double, weight_decay) = 0.0;
   TORCH_ARG(double, momentum) = 0.9;
   // Learning-rate schedule, a factor on lr: "constant"; "cosine" (0.5 (1 + cos(pi p)) over the
-  // run, updated every batch); "step" (gamma after `milestone` of the epochs, per epoch).
+  // run, updated every batch); "step" (gamma after `milestone` of the epochs, per epoch);
+  // "multistep" (after epoch milestones[i] the factor is multiplied by gammas[i], or by gamma
+  // when gammas is empty: PyTorch's MultiStepLR with per-milestone factors).
   TORCH_ARG(std::string, schedule) = "constant";
   TORCH_ARG(double, milestone) = 0.5;
   TORCH_ARG(double, gamma) = 0.1;
+  TORCH_ARG(std::vector<int64_t>, milestones) = {};
+  TORCH_ARG(std::vector<double>, gammas) = {};
   TORCH_ARG(double, clip_grad_norm) = 0.0;  // 0: no clipping
   // Validation metric that decides the best epoch and early stopping, and whether larger is
   // better. Without a validation function the training loss (smaller is better) is used.

@@ -1,0 +1,570 @@
+#include "hnn/io/h5.h"
+
+#include <hdf5.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+
+namespace hnn::io {
+
+namespace {
+
+// Owns one HDF5 identifier of any kind (file, group, dataset, space, type, property list,
+// attribute) and releases it when it goes out of scope.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  ~Handle() { reset(); }
+  Handle(Handle&& o) noexcept : id_(o.release()) {}
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = o.release();
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  hid_t release() {
+    hid_t r = id_;
+    id_ = -1;
+    return r;
+  }
+  void reset() {
+    if (id_ >= 0) H5Idec_ref(id_);
+    id_ = -1;
+  }
+
+ private:
+  hid_t id_ = -1;
+};
+
+// HDF5 reports errors on a stack and, by default, prints them to stderr: we turn the printing off
+// once and turn failures into hnn::Error with the innermost message of the stack.
+void init_hdf5() {
+  static const bool done = [] {
+    H5open();
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)done;
+}
+
+// The serial HDF5 library is not thread-safe: every call of ours holds this lock.
+std::recursive_mutex& h5_mutex() {
+  static std::recursive_mutex m;
+  return m;
+}
+
+#define HNN_H5_LOCK std::lock_guard<std::recursive_mutex> h5_lock_(h5_mutex())
+
+herr_t innermost_error(unsigned n, const H5E_error2_t* e, void* data) {
+  if (n == 0 && e && e->desc) *static_cast<std::string*>(data) = e->desc;
+  return 0;
+}
+
+// ": <innermost HDF5 message>" (or "") and clears the error stack.
+std::string h5_detail() {
+  std::string s;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost_error, &s);
+  H5Eclear2(H5E_DEFAULT);
+  return s.empty() ? std::string() : ": " + s;
+}
+
+// A file access property list: file locking where the file system supports it.
+Handle file_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+#if H5_VERSION_GE(1, 10, 7)
+  H5Pset_file_locking(fapl.get(), true, true);
+#endif
+  return fapl;
+}
+
+struct TypePair {
+  hid_t memory;  // native type of the tensor's elements
+  hid_t file;    // little-endian type stored in the file
+};
+
+TypePair types_of(at::ScalarType s, const std::string& file, const std::string& dataset) {
+  switch (s) {
+    case at::kByte:
+      return {H5T_NATIVE_UINT8, H5T_STD_U8LE};
+    case at::kChar:
+      return {H5T_NATIVE_INT8, H5T_STD_I8LE};
+    case at::kShort:
+      return {H5T_NATIVE_INT16, H5T_STD_I16LE};
+    case at::kInt:
+      return {H5T_NATIVE_INT32, H5T_STD_I32LE};
+    case at::kLong:
+      return {H5T_NATIVE_INT64, H5T_STD_I64LE};
+    case at::kFloat:
+      return {H5T_NATIVE_FLOAT, H5T_IEEE_F32LE};
+    case at::kDouble:
+      return {H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE};
+    default:
+      fail("HDF5 file '{}': dataset '{}' of dtype {} (supported: uint8, int8, int16, int32, int64, float32, float64)",
+           file, dataset, c10::toString(s));
+  }
+}
+
+const char* class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER:
+      return "integer";
+    case H5T_FLOAT:
+      return "float";
+    case H5T_STRING:
+      return "string";
+    case H5T_BITFIELD:
+      return "bitfield";
+    case H5T_OPAQUE:
+      return "opaque";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_REFERENCE:
+      return "reference";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_VLEN:
+      return "variable-length";
+    case H5T_ARRAY:
+      return "array";
+    default:
+      return "unknown";
+  }
+}
+
+// The torch dtype a stored type is read into (HDF5 converts byte order and width).
+at::ScalarType dtype_of(hid_t type, const std::string& file, const std::string& dataset) {
+  const H5T_class_t cls = H5Tget_class(type);
+  const size_t size = H5Tget_size(type);
+  if (cls == H5T_INTEGER) {
+    const bool is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    if (is_signed) {
+      if (size == 1) return at::kChar;
+      if (size == 2) return at::kShort;
+      if (size == 4) return at::kInt;
+      if (size == 8) return at::kLong;
+    } else {
+      if (size == 1) return at::kByte;
+      if (size == 2) return at::kInt;
+      if (size == 4) return at::kLong;
+    }
+  } else if (cls == H5T_FLOAT) {
+    if (size <= 4) return at::kFloat;
+    if (size == 8) return at::kDouble;
+  }
+  fail("HDF5 file '{}': dataset '{}' has an unsupported type ({}{}, {} bytes)", file, dataset,
+       cls == H5T_INTEGER ? (H5Tget_sign(type) == H5T_SGN_2 ? "signed " : "unsigned ") : "", class_name(cls), size);
+}
+
+std::string clean(const std::string& name) {
+  std::string s = name;
+  while (s.size() > 1 && s.back() == '/') s.pop_back();
+  return s.empty() ? "/" : s;
+}
+
+std::vector<int64_t> dims_of(hid_t space) {
+  const int rank = H5Sget_simple_extent_ndims(space);
+  std::vector<hsize_t> d(rank > 0 ? rank : 0);
+  if (rank > 0) H5Sget_simple_extent_dims(space, d.data(), nullptr);
+  return std::vector<int64_t>(d.begin(), d.end());
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------------
+// Writer
+
+struct H5Writer::Impl {
+  std::string path, tmp;
+  Handle file;
+  struct Extendable {
+    Handle dataset;
+    at::ScalarType dtype;
+    std::vector<int64_t> row_shape;
+    int64_t rows = 0;
+  };
+  std::map<std::string, Extendable> extendable;
+  bool committed = false;
+
+  void check_open() const { HNN_CHECK(file.valid(), "HDF5 file '{}': the writer was already committed", path); }
+
+  // Creates a dataset with dims/maxdims; chunks of chunk_rows along dim 0 when chunk_rows > 0.
+  Handle create(const std::string& name, hid_t ftype, const std::vector<hsize_t>& dims,
+                const std::vector<hsize_t>& maxdims, int64_t chunk_rows, int gzip) {
+    check_open();
+    HNN_CHECK(name != "/" && !name.empty(), "HDF5 file '{}': empty dataset name", path);
+    HNN_CHECK(gzip >= 0 && gzip <= 9, "HDF5 file '{}': dataset '{}': gzip level {} (expected 0..9)", path, name, gzip);
+    const int rank = (int)dims.size();
+    Handle space(rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(rank, dims.data(), maxdims.data()));
+    Handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    Handle lcpl(H5Pcreate(H5P_LINK_CREATE));
+    HNN_CHECK(space.valid() && dcpl.valid() && lcpl.valid(), "HDF5 file '{}': dataset '{}'{}", path, name, h5_detail());
+    H5Pset_create_intermediate_group(lcpl.get(), 1);
+    if (chunk_rows > 0) {
+      std::vector<hsize_t> chunk(dims.begin(), dims.end());
+      uint64_t row_bytes = H5Tget_size(ftype);
+      for (int i = 1; i < rank; ++i) row_bytes *= maxdims[i];
+      const uint64_t max_rows = ((1ull << 32) - 1) / row_bytes;  // HDF5 chunks are below 4 GiB
+      HNN_CHECK(max_rows > 0, "HDF5 file '{}': dataset '{}': one row of {} bytes is too large for a chunk", path, name,
+                row_bytes);
+      chunk[0] = (hsize_t)std::min<uint64_t>((uint64_t)chunk_rows, max_rows);
+      for (int i = 1; i < rank; ++i) chunk[i] = maxdims[i];
+      H5Pset_chunk(dcpl.get(), rank, chunk.data());
+      if (gzip > 0) {
+        HNN_CHECK(H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0, "HDF5 file '{}': this libhdf5 has no gzip filter", path);
+        H5Pset_deflate(dcpl.get(), (unsigned)gzip);
+      }
+    }
+    Handle d(H5Dcreate2(file.get(), name.c_str(), ftype, space.get(), lcpl.get(), dcpl.get(), H5P_DEFAULT));
+    HNN_CHECK(d.valid(), "HDF5 file '{}': cannot create dataset '{}'{}", path, name, h5_detail());
+    return d;
+  }
+
+  void close_all() {
+    extendable.clear();
+    file.reset();
+  }
+};
+
+H5Writer::H5Writer(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  HNN_H5_LOCK;
+  init_hdf5();
+  impl_->path = path;
+  impl_->tmp = path + ".tmp-" + std::to_string(getpid());
+  Handle fapl = file_access();
+  impl_->file = Handle(H5Fcreate(impl_->tmp.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()));
+  if (!impl_->file.valid()) {
+    const std::string why = h5_detail();
+    std::remove(impl_->tmp.c_str());
+    fail("cannot create the HDF5 file '{}'{}", path, why);
+  }
+}
+
+H5Writer::~H5Writer() {
+  HNN_H5_LOCK;
+  if (!impl_ || impl_->committed) return;
+  impl_->close_all();
+  std::remove(impl_->tmp.c_str());
+}
+
+void H5Writer::write(const std::string& dataset, const at::Tensor& t, int64_t chunk_rows, int gzip) {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  HNN_CHECK(t.defined(), "HDF5 file '{}': dataset '{}': undefined tensor", impl_->path, name);
+  const TypePair tp = types_of(t.scalar_type(), impl_->path, name);
+  const at::Tensor c = t.cpu().contiguous();
+  std::vector<hsize_t> dims(c.sizes().begin(), c.sizes().end());
+  bool chunked = c.dim() > 0 && c.numel() > 0;
+  const int64_t rows = c.dim() > 0 ? c.size(0) : 0;
+  Handle d = impl_->create(name, tp.file, dims, dims, chunked ? std::clamp<int64_t>(chunk_rows, 1, rows) : 0, gzip);
+  if (c.numel() == 0) return;
+  HNN_CHECK(H5Dwrite(d.get(), tp.memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, c.data_ptr()) >= 0,
+            "HDF5 file '{}': cannot write dataset '{}'{}", impl_->path, name, h5_detail());
+}
+
+void H5Writer::create_extendable(const std::string& dataset, at::ScalarType dtype, at::IntArrayRef row_shape,
+                                 int64_t chunk_rows, int gzip) {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  const TypePair tp = types_of(dtype, impl_->path, name);
+  HNN_CHECK(!impl_->extendable.count(name), "HDF5 file '{}': dataset '{}' already exists", impl_->path, name);
+  std::vector<hsize_t> dims{0}, maxdims{H5S_UNLIMITED};
+  for (int64_t s : row_shape) {
+    HNN_CHECK(s > 0, "HDF5 file '{}': extendable dataset '{}' needs a positive row shape", impl_->path, name);
+    dims.push_back((hsize_t)s);
+    maxdims.push_back((hsize_t)s);
+  }
+  Impl::Extendable e;
+  e.dataset = impl_->create(name, tp.file, dims, maxdims, std::max<int64_t>(chunk_rows, 1), gzip);
+  e.dtype = dtype;
+  e.row_shape = row_shape.vec();
+  impl_->extendable.emplace(name, std::move(e));
+}
+
+void H5Writer::append(const std::string& dataset, const at::Tensor& rows) {
+  HNN_H5_LOCK;
+  impl_->check_open();
+  const std::string name = clean(dataset);
+  auto it = impl_->extendable.find(name);
+  HNN_CHECK(it != impl_->extendable.end(), "HDF5 file '{}': append to '{}', which create_extendable did not make",
+            impl_->path, name);
+  Impl::Extendable& e = it->second;
+  HNN_CHECK(rows.defined() && rows.scalar_type() == e.dtype, "HDF5 file '{}': append to '{}': dtype {} (expected {})",
+            impl_->path, name, rows.defined() ? c10::toString(rows.scalar_type()) : "undefined",
+            c10::toString(e.dtype));
+  std::vector<int64_t> want{rows.dim() > 0 ? rows.size(0) : -1};
+  want.insert(want.end(), e.row_shape.begin(), e.row_shape.end());
+  HNN_CHECK(rows.sizes().vec() == want, "HDF5 file '{}': append to '{}': shape [{}] (expected [n, {}])", impl_->path,
+            name, fmt::join(rows.sizes(), ", "), fmt::join(e.row_shape, ", "));
+  const int64_t n = rows.size(0);
+  if (n == 0) return;
+  const at::Tensor c = rows.cpu().contiguous();
+  const int rank = (int)want.size();
+  std::vector<hsize_t> extent(want.begin(), want.end()), start(rank, 0), count(want.begin(), want.end());
+  extent[0] = (hsize_t)(e.rows + n);
+  start[0] = (hsize_t)e.rows;
+  bool ok = H5Dset_extent(e.dataset.get(), extent.data()) >= 0;
+  Handle fspace(ok ? H5Dget_space(e.dataset.get()) : -1);
+  ok = ok && fspace.valid() &&
+       H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) >= 0;
+  Handle mspace(ok ? H5Screate_simple(rank, count.data(), nullptr) : -1);
+  ok = ok && mspace.valid() &&
+       H5Dwrite(e.dataset.get(), types_of(e.dtype, impl_->path, name).memory, mspace.get(), fspace.get(), H5P_DEFAULT,
+                c.data_ptr()) >= 0;
+  HNN_CHECK(ok, "HDF5 file '{}': cannot append {} rows to '{}'{}", impl_->path, n, name, h5_detail());
+  e.rows += n;
+}
+
+void H5Writer::set_attribute(const std::string& object, const std::string& name, const std::string& value) {
+  HNN_H5_LOCK;
+  impl_->check_open();
+  const std::string obj_name = clean(object);
+  Handle obj(H5Oopen(impl_->file.get(), obj_name.c_str(), H5P_DEFAULT));
+  HNN_CHECK(obj.valid(), "HDF5 file '{}': no object '{}' for the attribute '{}'{}", impl_->path, obj_name, name,
+            h5_detail());
+  if (H5Aexists(obj.get(), name.c_str()) > 0) H5Adelete(obj.get(), name.c_str());
+  Handle type(H5Tcopy(H5T_C_S1));
+  Handle space(H5Screate(H5S_SCALAR));
+  bool ok = type.valid() && space.valid() && H5Tset_size(type.get(), value.size() + 1) >= 0 &&
+            H5Tset_strpad(type.get(), H5T_STR_NULLTERM) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0;
+  Handle attr(ok ? H5Acreate2(obj.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT) : -1);
+  ok = ok && attr.valid() && H5Awrite(attr.get(), type.get(), value.c_str()) >= 0;
+  HNN_CHECK(ok, "HDF5 file '{}': cannot write the attribute '{}' of '{}'{}", impl_->path, name, obj_name, h5_detail());
+}
+
+void H5Writer::commit() {
+  HNN_H5_LOCK;
+  impl_->check_open();
+  impl_->extendable.clear();
+  const herr_t closed = H5Fclose(impl_->file.release());
+  if (closed < 0) {
+    const std::string why = h5_detail();
+    std::remove(impl_->tmp.c_str());
+    impl_->committed = true;
+    fail("HDF5 file '{}': cannot close{}", impl_->path, why);
+  }
+  impl_->committed = true;
+  if (std::rename(impl_->tmp.c_str(), impl_->path.c_str()) != 0) {
+    const int err = errno;
+    std::remove(impl_->tmp.c_str());
+    fail("cannot write '{}': {}", impl_->path, std::strerror(err));
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Reader
+
+struct H5Reader::Impl {
+  std::string path;
+  Handle file;
+  mutable std::map<std::string, Handle> datasets;  // open datasets, each with its chunk cache
+
+  hid_t open(const std::string& name) const {
+    auto it = datasets.find(name);
+    if (it != datasets.end()) return it->second.get();
+    HNN_CHECK(exists(name), "HDF5 file '{}': no dataset '{}'", path, name);
+    // A chunk cache large enough for a few chunks of video, so reading rows in order
+    // decompresses each chunk once.
+    Handle dapl(H5Pcreate(H5P_DATASET_ACCESS));
+    H5Pset_chunk_cache(dapl.get(), 12421, 32u << 20, 0.75);
+    Handle d(H5Dopen2(file.get(), name.c_str(), dapl.get()));
+    HNN_CHECK(d.valid(), "HDF5 file '{}': cannot open dataset '{}'{}", path, name, h5_detail());
+    const hid_t id = d.get();
+    datasets.emplace(name, std::move(d));
+    return id;
+  }
+
+  // Whether every link of the path exists (H5Lexists needs each parent to exist).
+  bool exists(const std::string& name) const {
+    if (name == "/") return true;
+    size_t pos = name[0] == '/' ? 1 : 0;
+    while (true) {
+      pos = name.find('/', pos);
+      const std::string prefix = name.substr(0, pos);
+      if (!prefix.empty() && prefix != "/" && H5Lexists(file.get(), prefix.c_str(), H5P_DEFAULT) <= 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return false;
+      }
+      if (pos == std::string::npos) return true;
+      ++pos;
+    }
+  }
+
+  Handle open_object(const std::string& name) const {
+    HNN_CHECK(exists(name), "HDF5 file '{}': no object '{}'", path, name);
+    Handle obj(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
+    HNN_CHECK(obj.valid(), "HDF5 file '{}': cannot open '{}'{}", path, name, h5_detail());
+    return obj;
+  }
+};
+
+H5Reader::H5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
+  HNN_H5_LOCK;
+  init_hdf5();
+  impl_->path = path;
+  HNN_CHECK(file_exists(path), "cannot open '{}': no such file", path);
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+  if (is_hdf5 <= 0) {
+    const std::string why = h5_detail();
+    fail("'{}' is not an HDF5 file{}", path, why);
+  }
+  Handle fapl = file_access();
+  impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+  HNN_CHECK(impl_->file.valid(), "cannot open the HDF5 file '{}'{}", path, h5_detail());
+}
+
+H5Reader::~H5Reader() {
+  HNN_H5_LOCK;
+  impl_.reset();
+}
+
+bool H5Reader::has(const std::string& dataset) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  if (!impl_->exists(name)) return false;
+  Handle obj(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT));
+  const bool is = obj.valid() && H5Iget_type(obj.get()) == H5I_DATASET;
+  H5Eclear2(H5E_DEFAULT);
+  return is;
+}
+
+std::vector<int64_t> H5Reader::shape(const std::string& dataset) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  Handle space(H5Dget_space(impl_->open(name)));
+  HNN_CHECK(space.valid(), "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
+  return dims_of(space.get());
+}
+
+std::vector<std::string> H5Reader::list(const std::string& group) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(group);
+  HNN_CHECK(impl_->exists(name), "HDF5 file '{}': no group '{}'", impl_->path, name);
+  Handle g(H5Gopen2(impl_->file.get(), name.c_str(), H5P_DEFAULT));
+  HNN_CHECK(g.valid(), "HDF5 file '{}': '{}' is not a group{}", impl_->path, name, h5_detail());
+  H5G_info_t info;
+  HNN_CHECK(H5Gget_info(g.get(), &info) >= 0, "HDF5 file '{}': group '{}'{}", impl_->path, name, h5_detail());
+  std::vector<std::string> names;
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    const ssize_t n = H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT);
+    HNN_CHECK(n >= 0, "HDF5 file '{}': group '{}': link {}{}", impl_->path, name, i, h5_detail());
+    std::vector<char> buf((size_t)n + 1, '\0');
+    H5Lget_name_by_idx(g.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, buf.data(), buf.size(), H5P_DEFAULT);
+    names.emplace_back(buf.data());
+  }
+  return names;
+}
+
+at::Tensor H5Reader::read(const std::string& dataset) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  const hid_t d = impl_->open(name);
+  Handle space(H5Dget_space(d));
+  Handle type(H5Dget_type(d));
+  HNN_CHECK(space.valid() && type.valid(), "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
+  const at::ScalarType dtype = dtype_of(type.get(), impl_->path, name);
+  if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) return at::empty({0}, at::TensorOptions().dtype(dtype));
+  at::Tensor t = at::empty(dims_of(space.get()), at::TensorOptions().dtype(dtype));
+  if (t.numel() == 0) return t;
+  HNN_CHECK(H5Dread(d, types_of(dtype, impl_->path, name).memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data_ptr()) >= 0,
+            "HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail());
+  return t;
+}
+
+at::Tensor H5Reader::read_rows(const std::string& dataset, int64_t first, int64_t count) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  const hid_t d = impl_->open(name);
+  Handle fspace(H5Dget_space(d));
+  Handle type(H5Dget_type(d));
+  HNN_CHECK(fspace.valid() && type.valid(), "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
+  const at::ScalarType dtype = dtype_of(type.get(), impl_->path, name);
+  std::vector<int64_t> dims = dims_of(fspace.get());
+  HNN_CHECK(!dims.empty(), "HDF5 file '{}': dataset '{}' is a scalar (no rows)", impl_->path, name);
+  HNN_CHECK(first >= 0 && count >= 0 && first + count <= dims[0],
+            "HDF5 file '{}': rows [{}, {}) of dataset '{}', which has {} rows", impl_->path, first, first + count, name,
+            dims[0]);
+  dims[0] = count;
+  at::Tensor t = at::empty(dims, at::TensorOptions().dtype(dtype));
+  if (t.numel() == 0) return t;
+  const int rank = (int)dims.size();
+  std::vector<hsize_t> start(rank, 0), cnt(dims.begin(), dims.end());
+  start[0] = (hsize_t)first;
+  bool ok = H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, cnt.data(), nullptr) >= 0;
+  Handle mspace(ok ? H5Screate_simple(rank, cnt.data(), nullptr) : -1);
+  ok =
+      ok && mspace.valid() &&
+      H5Dread(d, types_of(dtype, impl_->path, name).memory, mspace.get(), fspace.get(), H5P_DEFAULT, t.data_ptr()) >= 0;
+  HNN_CHECK(ok, "HDF5 file '{}': cannot read rows [{}, {}) of dataset '{}'{}", impl_->path, first, first + count, name,
+            h5_detail());
+  return t;
+}
+
+std::string H5Reader::attribute(const std::string& object, const std::string& name) const {
+  HNN_H5_LOCK;
+  const std::string obj_name = clean(object);
+  Handle obj = impl_->open_object(obj_name);
+  if (H5Aexists(obj.get(), name.c_str()) <= 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return "";
+  }
+  Handle attr(H5Aopen(obj.get(), name.c_str(), H5P_DEFAULT));
+  Handle type(attr.valid() ? H5Aget_type(attr.get()) : -1);
+  Handle space(attr.valid() ? H5Aget_space(attr.get()) : -1);
+  HNN_CHECK(type.valid() && space.valid(), "HDF5 file '{}': attribute '{}' of '{}'{}", impl_->path, name, obj_name,
+            h5_detail());
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  const H5T_class_t cls = H5Tget_class(type.get());
+  auto bad = [&] {
+    return fmt::format("HDF5 file '{}': cannot read the attribute '{}' of '{}'{}", impl_->path, name, obj_name,
+                       h5_detail());
+  };
+  if (n <= 0) return "";
+  std::vector<std::string> parts;
+  if (cls == H5T_STRING && H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    std::vector<char*> strs((size_t)n, nullptr);
+    if (H5Aread(attr.get(), mem.get(), strs.data()) < 0) throw Error(bad());
+    for (char* s : strs) {
+      parts.emplace_back(s ? s : "");
+      if (s) H5free_memory(s);
+    }
+  } else if (cls == H5T_STRING) {
+    const size_t size = H5Tget_size(type.get());
+    std::vector<char> buf(size * (size_t)n + 1, '\0');
+    if (H5Aread(attr.get(), type.get(), buf.data()) < 0) throw Error(bad());
+    for (hssize_t i = 0; i < n; ++i) {
+      const char* s = buf.data() + i * size;
+      parts.emplace_back(s, strnlen(s, size));
+    }
+  } else if (cls == H5T_INTEGER) {
+    std::vector<long long> v((size_t)n);
+    if (H5Aread(attr.get(), H5T_NATIVE_LLONG, v.data()) < 0) throw Error(bad());
+    for (long long x : v) parts.push_back(std::to_string(x));
+  } else if (cls == H5T_FLOAT) {
+    std::vector<double> v((size_t)n);
+    if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, v.data()) < 0) throw Error(bad());
+    for (double x : v) parts.push_back(fmt::format("{}", x));
+  } else {
+    fail("HDF5 file '{}': the attribute '{}' of '{}' is of an unsupported type ({})", impl_->path, name, obj_name,
+         class_name(cls));
+  }
+  return fmt::format("{}", fmt::join(parts, " "));
+}
+
+}  // namespace hnn::io

@@ -1,0 +1,410 @@
+#include "hnn/io/h5.h"
+
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "hnn/core/error.h"
+#include "hnn/core/fs.h"
+#include "test_util.h"
+
+namespace {
+
+using hnn::io::H5Reader;
+using hnn::io::H5Writer;
+
+std::string temp_path(const std::string& name) {
+  return ::testing::TempDir() + "hnn_h5_" + std::to_string(getpid()) + "_" + name;
+}
+
+bool have_tool(const std::string& tool) {
+  return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+at::Tensor sample(at::ScalarType dtype, at::IntArrayRef shape) {
+  if (dtype == at::kFloat || dtype == at::kDouble) return torch::randn(shape, torch::dtype(dtype));
+  const int64_t lo = dtype == at::kByte ? 0 : -100;
+  return torch::randint(lo, 100, shape, torch::dtype(dtype));
+}
+
+TEST(H5, RoundTripEveryDtype) {
+  const std::string path = temp_path("dtypes.h5");
+  const std::vector<at::ScalarType> dtypes{at::kByte, at::kChar,  at::kShort, at::kInt,
+                                           at::kLong, at::kFloat, at::kDouble};
+  std::vector<at::Tensor> tensors;
+  {
+    H5Writer w(path);
+    for (size_t i = 0; i < dtypes.size(); ++i) {
+      tensors.push_back(sample(dtypes[i], {7, 3, 5}));
+      w.write("types/t" + std::to_string(i), tensors.back(), 2, (int)i % 10);
+    }
+    w.write("scalar", torch::tensor(3.5, torch::kDouble));
+    w.write("empty", torch::zeros({0, 4}, torch::kFloat));
+    w.write("/flat", torch::arange(10, torch::kLong), 100, 0);
+    // Non-contiguous input is written in its logical order.
+    w.write("transposed", torch::arange(12, torch::kFloat).view({3, 4}).t());
+    w.commit();
+  }
+  H5Reader r(path);
+  for (size_t i = 0; i < dtypes.size(); ++i) {
+    at::Tensor back = r.read("types/t" + std::to_string(i));
+    EXPECT_EQ(back.scalar_type(), dtypes[i]);
+    EXPECT_TRUE(back.equal(tensors[i])) << c10::toString(dtypes[i]);
+  }
+  EXPECT_EQ(r.read("scalar").dim(), 0);
+  EXPECT_DOUBLE_EQ(r.read("scalar").item<double>(), 3.5);
+  EXPECT_EQ(r.read("empty").sizes(), (std::vector<int64_t>{0, 4}));
+  EXPECT_TRUE(r.read("flat").equal(torch::arange(10, torch::kLong)));
+  EXPECT_TRUE(r.read("/transposed").equal(torch::arange(12, torch::kFloat).view({3, 4}).t().contiguous()));
+  std::remove(path.c_str());
+}
+
+TEST(H5, UnsupportedDtypeIsAnError) {
+  const std::string path = temp_path("bool.h5");
+  H5Writer w(path);
+  EXPECT_THROW(w.write("b", torch::ones({3}, torch::kBool)), hnn::Error);
+  EXPECT_THROW(w.write("g", torch::ones({3}), 1, 11), hnn::Error);
+}
+
+TEST(H5, ExtendableAppendInSlices) {
+  const std::string path = temp_path("ext.h5");
+  const at::Tensor all = torch::randint(0, 255, {14, 4, 5}, torch::kByte);
+  {
+    H5Writer w(path);
+    w.create_extendable("split/default", at::kByte, {4, 5}, 3, 4);
+    w.append("split/default", all.slice(0, 0, 5));
+    w.append("split/default", all.slice(0, 5, 5));  // empty slice
+    w.append("split/default", all.slice(0, 5, 12));
+    w.append("split/default", all.slice(0, 12, 14));
+    EXPECT_THROW(w.append("split/default", torch::zeros({2, 4, 6}, torch::kByte)), hnn::Error);
+    EXPECT_THROW(w.append("split/default", torch::zeros({2, 4, 5}, torch::kFloat)), hnn::Error);
+    EXPECT_THROW(w.append("split/other", all), hnn::Error);
+    w.create_extendable("split/never", at::kDouble, {2});
+    w.commit();
+  }
+  H5Reader r(path);
+  EXPECT_EQ(r.shape("split/default"), (std::vector<int64_t>{14, 4, 5}));
+  EXPECT_TRUE(r.read("split/default").equal(all));
+  EXPECT_EQ(r.shape("split/never"), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(r.read("split/never").scalar_type(), at::kDouble);
+  std::remove(path.c_str());
+}
+
+TEST(H5, ReadRows) {
+  const std::string path = temp_path("rows.h5");
+  const at::Tensor x = torch::randn({20, 3, 2});
+  {
+    H5Writer w(path);
+    w.write("x", x, 6);
+    w.commit();
+  }
+  H5Reader r(path);
+  EXPECT_TRUE(r.read_rows("x", 3, 4).equal(x.slice(0, 3, 7)));
+  EXPECT_TRUE(r.read_rows("x", 0, 20).equal(x));
+  EXPECT_TRUE(r.read_rows("x", 19, 1).equal(x.slice(0, 19, 20)));
+  EXPECT_EQ(r.read_rows("x", 20, 0).size(0), 0);
+  EXPECT_THROW(r.read_rows("x", 18, 3), hnn::Error);
+  EXPECT_THROW(r.read_rows("x", -1, 2), hnn::Error);
+  EXPECT_THROW(r.read_rows("y", 0, 1), hnn::Error);
+  std::remove(path.c_str());
+}
+
+TEST(H5, Attributes) {
+  const std::string path = temp_path("attrs.h5");
+  {
+    H5Writer w(path);
+    w.write("g/d", torch::zeros({2}));
+    w.set_attribute("/", "name", "bars");
+    w.set_attribute("/", "seed", "1");
+    w.set_attribute("/", "seed", "471958");  // replaced
+    w.set_attribute("g", "empty", "");
+    w.set_attribute("g/d", "unit", "pixels, µm");
+    EXPECT_THROW(w.set_attribute("nope", "x", "y"), hnn::Error);
+    w.commit();
+  }
+  H5Reader r(path);
+  EXPECT_EQ(r.attribute("/", "name"), "bars");
+  EXPECT_EQ(r.attribute("/", "seed"), "471958");
+  EXPECT_EQ(r.attribute("g", "empty"), "");
+  EXPECT_EQ(r.attribute("/g/d", "unit"), "pixels, µm");
+  EXPECT_EQ(r.attribute("/", "absent"), "");
+  EXPECT_THROW(r.attribute("nope", "x"), hnn::Error);
+  std::remove(path.c_str());
+}
+
+TEST(H5, ListHasShape) {
+  const std::string path = temp_path("list.h5");
+  {
+    H5Writer w(path);
+    w.write("train/default", torch::zeros({5, 2, 2}, torch::kByte));
+    w.write("train/groups", torch::zeros({5, 2, 2}, torch::kByte));
+    w.write("test/default", torch::zeros({3, 2, 2}, torch::kByte));
+    w.write("top", torch::zeros({1}));
+    EXPECT_THROW(w.write("top", torch::zeros({1})), hnn::Error);  // exists
+    w.commit();
+  }
+  H5Reader r(path);
+  EXPECT_EQ(r.list(), (std::vector<std::string>{"test", "top", "train"}));
+  EXPECT_EQ(r.list("train"), (std::vector<std::string>{"default", "groups"}));
+  EXPECT_EQ(r.list("/test/"), (std::vector<std::string>{"default"}));
+  EXPECT_TRUE(r.has("train/default"));
+  EXPECT_TRUE(r.has("/top"));
+  EXPECT_FALSE(r.has("train"));  // a group
+  EXPECT_FALSE(r.has("train/missing"));
+  EXPECT_FALSE(r.has("missing/default"));
+  EXPECT_FALSE(r.has("top/x"));
+  EXPECT_EQ(r.shape("test/default"), (std::vector<int64_t>{3, 2, 2}));
+  EXPECT_THROW(r.list("missing"), hnn::Error);
+  EXPECT_THROW(r.list("top"), hnn::Error);
+  EXPECT_THROW(r.shape("train"), hnn::Error);
+  try {
+    r.read("train/nothing");
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("train/nothing"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+  std::remove(path.c_str());
+}
+
+TEST(H5, UncommittedWriterLeavesNoFile) {
+  const std::string path = temp_path("uncommitted.h5");
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  {
+    H5Writer w(path);
+    w.write("x", torch::zeros({3}));
+    EXPECT_TRUE(hnn::file_exists(tmp));
+    EXPECT_FALSE(hnn::file_exists(path));
+  }
+  EXPECT_FALSE(hnn::file_exists(tmp));
+  EXPECT_FALSE(hnn::file_exists(path));
+  // An error half-way: the exception leaves the scope, the writer removes its file.
+  EXPECT_THROW(
+      {
+        H5Writer w(path);
+        w.write("x", torch::zeros({3}));
+        w.write("x/y", torch::zeros({3}));  // "x" is a dataset
+        w.commit();
+      },
+      hnn::Error);
+  EXPECT_FALSE(hnn::file_exists(tmp));
+  EXPECT_FALSE(hnn::file_exists(path));
+  EXPECT_THROW(H5Writer("/nonexistent-folder/x.h5"), hnn::Error);
+  // After commit the writer is closed.
+  H5Writer w(path);
+  w.commit();
+  EXPECT_THROW(w.write("x", torch::zeros({1})), hnn::Error);
+  EXPECT_TRUE(hnn::file_exists(path));
+  std::remove(path.c_str());
+}
+
+std::string file_bytes(const std::string& path) {
+  return hnn::read_file(path);
+}
+
+void put_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), (std::streamsize)bytes.size());
+}
+
+// Opens and reads every dataset; true when all went through, false on hnn::Error (any other
+// exception or a crash fails the test).
+bool read_everything(const std::string& path) {
+  try {
+    H5Reader r(path);
+    for (const auto& g : r.list()) {
+      for (const auto& d : r.list(g)) r.read(g + "/" + d);
+    }
+    return true;
+  } catch (const hnn::Error&) {
+    return false;
+  }
+}
+
+TEST(H5, CorruptFilesGiveErrors) {
+  const std::string good = temp_path("good.h5");
+  {
+    H5Writer w(good);
+    w.write("g/a", torch::randn({300, 8}), 50, 4);
+    w.write("g/b", torch::randint(0, 255, {300, 8}, torch::kByte), 50, 0);
+    w.commit();
+  }
+  ASSERT_TRUE(read_everything(good));
+  const std::string bytes = file_bytes(good);
+  const std::string bad = temp_path("bad.h5");
+
+  EXPECT_THROW(H5Reader(temp_path("missing.h5")), hnn::Error);
+  put_bytes(bad, "");
+  EXPECT_THROW(H5Reader r(bad), hnn::Error);
+  put_bytes(bad, "this is plain text, not an HDF5 file\n");
+  try {
+    H5Reader r(bad);
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+  }
+  // Truncated: the superblock's end-of-file address is past the end.
+  for (size_t keep : {size_t(8), size_t(100), bytes.size() / 2, bytes.size() - 10}) {
+    put_bytes(bad, bytes.substr(0, keep));
+    EXPECT_FALSE(read_everything(bad)) << "truncated to " << keep;
+  }
+  // Flipped bytes in the data region: an error or (for raw data) other values, never a crash.
+  for (size_t at = bytes.size() / 2; at < bytes.size(); at += bytes.size() / 17) {
+    std::string flipped = bytes;
+    for (size_t k = at; k < std::min(flipped.size(), at + 16); ++k) flipped[k] = (char)~flipped[k];
+    put_bytes(bad, flipped);
+    read_everything(bad);
+  }
+  std::remove(bad.c_str());
+  std::remove(good.c_str());
+}
+
+// Files written by other tools (h5py, the reference): big-endian doubles, contiguous and compact
+// float32, float16, variable-length string and numeric attributes, and types we do not read.
+TEST(H5, ReadsForeignLayoutsAndTypes) {
+  const std::string path = temp_path("foreign.h5");
+  {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    auto put = [&](const char* name, hid_t ftype, hid_t mtype, std::vector<hsize_t> dims, const void* data,
+                   hid_t dcpl) {
+      hid_t s = H5Screate_simple((int)dims.size(), dims.data(), nullptr);
+      hid_t d = H5Dcreate2(f, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+      ASSERT_GE(d, 0) << name;
+      ASSERT_GE(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0) << name;
+      H5Dclose(d);
+      H5Sclose(s);
+    };
+    std::vector<double> dv(12);
+    std::vector<float> fv(12);
+    std::vector<int32_t> iv(12);
+    for (int i = 0; i < 12; ++i) {
+      dv[i] = i * 0.25 - 1;
+      fv[i] = (float)(i * 0.5);
+      iv[i] = i;
+    }
+    put("be_double", H5T_IEEE_F64BE, H5T_NATIVE_DOUBLE, {3, 4}, dv.data(), H5P_DEFAULT);
+    put("contiguous_float", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {4, 3}, fv.data(), H5P_DEFAULT);
+    hid_t compact = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_layout(compact, H5D_COMPACT);
+    put("compact_float", H5T_IEEE_F32BE, H5T_NATIVE_FLOAT, {12}, fv.data(), compact);
+    H5Pclose(compact);
+    hid_t half = H5Tcopy(H5T_IEEE_F32LE);  // IEEE binary16, as numpy float16
+    H5Tset_fields(half, 15, 10, 5, 0, 10);
+    H5Tset_size(half, 2);
+    H5Tset_ebias(half, 15);
+    put("half", half, H5T_NATIVE_FLOAT, {12}, fv.data(), H5P_DEFAULT);
+    H5Tclose(half);
+    put("uint16", H5T_STD_U16BE, H5T_NATIVE_INT32, {12}, iv.data(), H5P_DEFAULT);
+    hid_t str = H5Tcopy(H5T_C_S1);
+    H5Tset_size(str, 4);
+    std::string sv(48, 'a');
+    put("strings", str, str, {12}, sv.data(), H5P_DEFAULT);
+    H5Tclose(str);
+    // A variable-length UTF-8 string attribute (h5py's default) and a numeric one.
+    hid_t vstr = H5Tcopy(H5T_C_S1);
+    H5Tset_size(vstr, H5T_VARIABLE);
+    H5Tset_cset(vstr, H5T_CSET_UTF8);
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(f, "vname", vstr, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    const char* value = "shapes";
+    H5Awrite(a, vstr, &value);
+    H5Aclose(a);
+    a = H5Acreate2(f, "count", H5T_STD_I64LE, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    int64_t count = 60000;
+    H5Awrite(a, H5T_NATIVE_INT64, &count);
+    H5Aclose(a);
+    H5Sclose(scalar);
+    H5Tclose(vstr);
+    H5Fclose(f);
+  }
+  H5Reader r(path);
+  at::Tensor d = r.read("be_double");
+  EXPECT_EQ(d.scalar_type(), at::kDouble);
+  EXPECT_TRUE(d.equal(torch::arange(12, torch::kDouble).mul(0.25).sub(1).view({3, 4})));
+  EXPECT_TRUE(r.read("contiguous_float").equal(torch::arange(12, torch::kFloat).mul(0.5).view({4, 3})));
+  EXPECT_TRUE(r.read("compact_float").equal(torch::arange(12, torch::kFloat).mul(0.5)));
+  EXPECT_TRUE(r.read_rows("be_double", 1, 1).equal(d.slice(0, 1, 2)));
+  at::Tensor h = r.read("half");
+  EXPECT_EQ(h.scalar_type(), at::kFloat);
+  EXPECT_TRUE(h.equal(torch::arange(12, torch::kFloat).mul(0.5)));
+  at::Tensor u = r.read("uint16");
+  EXPECT_EQ(u.scalar_type(), at::kInt);
+  EXPECT_TRUE(u.equal(torch::arange(12, torch::kInt)));
+  try {
+    r.read("strings");
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("strings"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("string"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r.attribute("/", "vname"), "shapes");
+  EXPECT_EQ(r.attribute("/", "count"), "60000");
+  std::remove(path.c_str());
+}
+
+// The serial library is not thread-safe; our calls are serialised, so threads may share files.
+TEST(H5, ReadersInThreads) {
+  const std::string path = temp_path("threads.h5");
+  const at::Tensor x = torch::randn({64, 16});
+  {
+    H5Writer w(path);
+    w.write("x", x, 8);
+    w.commit();
+  }
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      H5Reader r(path);
+      bool good = true;
+      for (int64_t i = 0; i < 64; ++i) good = good && r.read_rows("x", i, 1).equal(x.slice(0, i, i + 1));
+      // A writer per thread too.
+      H5Writer w(path + "." + std::to_string(t));
+      w.write("y", x.slice(0, t, t + 4));
+      w.commit();
+      ok[(size_t)t] = good;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_TRUE(ok[(size_t)t]) << "thread " << t;
+    const std::string out = path + "." + std::to_string(t);
+    EXPECT_TRUE(H5Reader(out).read("y").equal(x.slice(0, t, t + 4)));
+    std::remove(out.c_str());
+  }
+  std::remove(path.c_str());
+}
+
+TEST(H5, H5dumpReadsOurFiles) {
+  if (!have_tool("h5dump")) GTEST_SKIP() << "h5dump not installed (package hdf5-tools)";
+  const std::string path = temp_path("dump.h5");
+  const std::string out = temp_path("dump.txt");
+  {
+    H5Writer w(path);
+    w.write("train_multi/default", torch::ones({250, 20, 20}, torch::kByte));
+    w.create_extendable("train_single/default", at::kFloat, {20, 20});
+    w.append("train_single/default", torch::ones({30, 20, 20}));
+    w.set_attribute("/", "dataset", "bars");
+    w.commit();
+  }
+  ASSERT_EQ(std::system(("h5dump -H '" + path + "' > '" + out + "' 2>&1").c_str()), 0);
+  const std::string text = hnn::read_file(out);
+  EXPECT_NE(text.find("DATASET \"default\""), std::string::npos) << text;
+  EXPECT_NE(text.find("( 250, 20, 20 )"), std::string::npos) << text;
+  EXPECT_NE(text.find("( 30, 20, 20 ) / ( H5S_UNLIMITED, 20, 20 )"), std::string::npos) << text;
+  EXPECT_NE(text.find("H5T_STD_U8LE"), std::string::npos) << text;
+  EXPECT_NE(text.find("ATTRIBUTE \"dataset\""), std::string::npos) << text;
+  std::remove(out.c_str());
+  std::remove(path.c_str());
+}
+
+}  // namespace
