@@ -6,6 +6,7 @@
 
 #include "cli_util.h"
 #include "commands.h"
+#include "dasbe_tasks.h"
 #include "demos.h"
 #include "hmn_tasks.h"
 #include "hnn/core/timer.h"
@@ -28,11 +29,14 @@ void register_demo(CLI::App& app, Globals& g) {
                          "           then under Gaussian noise (the full run: 'hnn hp demo')\n"
                          "  hmn      hybrid modulation network: N-MNIST-like recordings of 4,000 MNIST digits, the\n"
                          "           backbone, then 16 permuted tasks learned in turn by the HMN, the HMN with EWC\n"
-                         "           and one plain SNN (the full runs: 'hnn hmn train')");
+                         "           and one plain SNN (the full runs: 'hnn hmn train')\n"
+                         "  dasbe    binding by spike timing: the bars set, its autoencoder trained on single bars,\n"
+                         "           100 twelve-bar images bound by DASBE and by the pure-ANN loop, 3 pictures\n"
+                         "           (the full runs: 'hnn dasbe table')");
   // The demos are subcommands of `demo`, not a positional: a positional "hsn" would be taken for
   // the top-level `hsn` command (global options fall through to the parent).
   std::vector<CLI::App*> which;
-  for (const char* name : {"hsn", "snn-mlp", "hybrid", "hp", "hmn"}) {
+  for (const char* name : {"hsn", "snn-mlp", "hybrid", "hp", "hmn", "dasbe"}) {
     auto* w = cmd->add_subcommand(name, std::string("the ") + name + " demo (options: see 'hnn demo --help')");
     w->fallthrough();
     which.push_back(w);
@@ -52,9 +56,9 @@ void register_demo(CLI::App& app, Globals& g) {
   cmd->add_option("--train-limit", o.train_limit, "Use only the first N training images (0: all)")
       ->check(non_negative());
   cmd->add_flag("--skip-baseline", o.skip_baseline, "hybrid: train only the learnable-HU model");
-  cmd->add_option(
-         "--out-dir", o.out_dir,
-         "hsn, hp, hmn: output folder (recordings, checkpoints, plots, video; hp and hmn write to <dir>/hp, <dir>/hmn)")
+  cmd->add_option("--out-dir", o.out_dir,
+                  "hsn, hp, hmn, dasbe: output folder (recordings, checkpoints, plots, video; hp, hmn and dasbe write "
+                  "to <dir>/<name>)")
       ->capture_default_str();
   cmd->add_option("--width", o.width, "hsn: channel width factor of the models")
       ->check(positive())
@@ -84,6 +88,8 @@ void register_demo(CLI::App& app, Globals& g) {
       run_hybrid(o);
     } else if (o.which == "hmn") {
       run_hmn_demo(o.out_dir + "/hmn", g.seed);
+    } else if (o.which == "dasbe") {
+      run_dasbe_demo(o.out_dir + "/dasbe", g.seed);
     } else if (o.which == "hp") {
       HpMlpExperiment e;
       e.epochs = epochs->count() ? o.epochs : 3;

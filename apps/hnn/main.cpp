@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_hsn(app, g);
   hnn::cli::register_hp(app, g);
   hnn::cli::register_hmn(app, g);
+  hnn::cli::register_dasbe(app, g);
 
   try {
     app.parse(argc, argv);

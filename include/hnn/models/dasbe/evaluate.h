@@ -1,0 +1,60 @@
+// Reading groups out of spike timing (spec §4): smoothing, k-means on each pixel's train, AMI on
+// the labelled foreground, the synchrony / rate / clustering scores of Figure 3, and the per-image
+// evaluation of a whole method (DASBE, pure-ANN, PCNN) behind Table I.
+// Trains are [T, N] for one image (T steps, N pixels) or [B, T, N] for a batch.
+#pragma once
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hnn/models/dasbe/loop.h"
+#include "hnn/models/dasbe/model.h"
+
+namespace hnn::models::dasbe {
+
+// S~[t] = sum_{i < smooth} 0.5^i S[t - i] along dim -2 (time); smooth 1: unchanged.
+at::Tensor smooth_trains(const at::Tensor& trains, int64_t smooth);
+
+struct Grouping {
+  at::Tensor labels;  // int64 [N]: the k-means cluster of each pixel
+  double ami = 0;     // on the pixels whose true label is not 0
+  double inertia = 0;
+};
+// Clusters the pixels (all of them, background included) of one image by their smoothed trains
+// into k groups (k-means++, n_init restarts) and scores them against groups [N] (0 ignored).
+Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_t k, int64_t smooth, uint64_t seed,
+                      int64_t n_init = 10);
+
+// Figure 3's scores of one image's spikes [T, N]: k-means (smooth 2, k = max label + 1), then on
+// the foreground the Victor-Purpura silhouettes with q_sync (synchrony) and q = 0 (rate) under the
+// predicted labels, and the Euclidean silhouette of the smoothed trains (clustering).
+struct Scores {
+  double synchrony = 0, rate = 0, clustering = 0, inertia = 0, ami = 0;
+};
+Scores syn_rate_scores(const at::Tensor& spikes, const at::Tensor& groups, double q_sync = 1.0 / 6, int64_t smooth = 2,
+                       uint64_t seed = 0);
+
+enum class Method { Dasbe, PureAnn, Pcnn };
+Method parse_method(const std::string& name);  // "dasbe", "pure-ann", "pcnn"
+std::string method_name(Method m);
+
+struct EvalOptions {
+  Method method = Method::Dasbe;
+  LoopOptions loop;  // DASBE and pure-ANN
+  PcnnOptions pcnn;  // PCNN
+  int64_t smooth = 2;
+  int64_t batch = 200;  // images per loop batch
+  int64_t n_init = 10;  // k-means restarts
+  uint64_t seed = 111;  // the run's seed: loop streams and k-means
+};
+// Runs the method on images [B, H, W] and returns each image's AMI (k = that image's max label
+// + 1). ids: the images' indices in their split (their random streams). ae may be null for the PCNN.
+// on_batch(done, total) after every batch.
+std::vector<double> evaluate_images(const Autoencoder* ae, const at::Tensor& images, const at::Tensor& groups,
+                                    const EvalOptions& opt, const at::Tensor& ids = {},
+                                    const std::function<void(int64_t, int64_t)>& on_batch = {});
+
+}  // namespace hnn::models::dasbe

@@ -1,0 +1,128 @@
+#include "hnn/models/dasbe/evaluate.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include "hnn/core/error.h"
+#include "hnn/core/shape.h"
+#include "hnn/train/clustering.h"
+
+namespace hnn::models::dasbe {
+
+at::Tensor smooth_trains(const at::Tensor& trains, int64_t smooth) {
+  HNN_CHECK(smooth >= 1, "dasbe: smooth must be >= 1, got {}", smooth);
+  HNN_CHECK(trains.dim() >= 2, "dasbe: trains must be [T, N] or [B, T, N], got {}", shape_str(trains.sizes()));
+  auto s = trains.to(torch::kFloat).clone();
+  const int64_t T = trains.size(-2);
+  auto src = trains.to(torch::kFloat);
+  double w = 1.0;
+  for (int64_t i = 1; i < smooth && i < T; ++i) {
+    w *= 0.5;
+    s.narrow(-2, i, T - i).add_(src.narrow(-2, 0, T - i), w);
+  }
+  return s;
+}
+
+namespace {
+at::Tensor foreground(const at::Tensor& groups) {
+  return groups.reshape({-1}).ne(0).nonzero().reshape({-1});
+}
+int64_t clusters_of(const at::Tensor& groups) {
+  return groups.max().item<int64_t>() + 1;
+}
+}  // namespace
+
+Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_t k, int64_t smooth, uint64_t seed,
+                      int64_t n_init) {
+  HNN_CHECK(trains.dim() == 2, "dasbe: one image's trains must be [T, N], got {}", shape_str(trains.sizes()));
+  HNN_CHECK(groups.numel() == trains.size(1), "dasbe: {} labels for {} pixels", groups.numel(), trains.size(1));
+  auto features = smooth_trains(trains, smooth).t().contiguous();  // [N, T]
+  train::KMeansOptions ko;
+  ko.k = std::min<int64_t>(k, features.size(0)), ko.n_init = n_init, ko.seed = seed;
+  auto km = train::kmeans(features, ko);
+  Grouping g;
+  g.labels = km.labels;
+  g.inertia = km.inertia;
+  auto fg = foreground(groups);
+  if (fg.numel() > 0) {
+    auto truth = groups.reshape({-1}).to(torch::kLong).index_select(0, fg);
+    g.ami = train::adjusted_mutual_info(truth, km.labels.index_select(0, fg));
+  }
+  return g;
+}
+
+Scores syn_rate_scores(const at::Tensor& spikes, const at::Tensor& groups, double q_sync, int64_t smooth,
+                       uint64_t seed) {
+  auto g = group_pixels(spikes, groups, clusters_of(groups), smooth, seed);
+  Scores s;
+  s.ami = g.ami;
+  s.inertia = g.inertia;
+  auto fg = foreground(groups);
+  if (fg.numel() < 2) return s;
+  auto labels = g.labels.index_select(0, fg);
+  auto raw = spikes.index_select(1, fg);  // [T, n_fg]
+  s.synchrony = train::silhouette_score(train::victor_purpura_matrix(raw, q_sync), labels);
+  s.rate = train::silhouette_score(train::victor_purpura_matrix(raw, 0.0), labels);
+  s.clustering = train::silhouette_euclidean(smooth_trains(raw, smooth).t().contiguous(), labels);
+  return s;
+}
+
+Method parse_method(const std::string& name) {
+  if (name == "dasbe") return Method::Dasbe;
+  if (name == "pure-ann" || name == "pure_ann") return Method::PureAnn;
+  if (name == "pcnn" || name == "pure-snn") return Method::Pcnn;
+  fail("dasbe: unknown method '{}' (expected dasbe, pure-ann or pcnn)", name);
+}
+
+std::string method_name(Method m) {
+  switch (m) {
+    case Method::Dasbe:
+      return "dasbe";
+    case Method::PureAnn:
+      return "pure-ann";
+    case Method::Pcnn:
+      return "pcnn";
+  }
+  return "?";
+}
+
+std::vector<double> evaluate_images(const Autoencoder* ae, const at::Tensor& images, const at::Tensor& groups,
+                                    const EvalOptions& opt, const at::Tensor& ids_in,
+                                    const std::function<void(int64_t, int64_t)>& on_batch) {
+  HNN_CHECK(images.dim() == 3 && groups.sizes() == images.sizes(),
+            "dasbe: evaluation needs images and groups [B, H, W] of one shape, got {} and {}", shape_str(images.sizes()),
+            shape_str(groups.sizes()));
+  HNN_CHECK(opt.method == Method::Pcnn || ae != nullptr, "dasbe: {} needs an autoencoder", method_name(opt.method));
+  HNN_CHECK(opt.batch > 0, "dasbe: batch must be positive");
+  const int64_t n = images.size(0), N = images.size(1) * images.size(2);
+  auto ids = ids_in.defined() ? ids_in.to(torch::kLong) : torch::arange(n, torch::kLong);
+  std::vector<double> ami(n, 0.0);
+  for (int64_t b0 = 0; b0 < n; b0 += opt.batch) {
+    const int64_t bn = std::min(opt.batch, n - b0);
+    auto x = images.narrow(0, b0, bn);
+    auto bid = ids.narrow(0, b0, bn);
+    at::Tensor trains;  // [bn, T, N]
+    if (opt.method == Method::Pcnn) {
+      PcnnOptions po = opt.pcnn;
+      po.seed = opt.seed;
+      trains = run_pcnn(x, po, bid);
+    } else {
+      LoopOptions lo = opt.loop;
+      lo.seed = opt.seed;
+      auto r = opt.method == Method::Dasbe ? run_dasbe(*ae, x, lo, bid) : run_pure_ann(*ae, x, lo, bid);
+      trains = r.spikes.reshape({bn, -1, N});
+    }
+    auto g = groups.narrow(0, b0, bn).reshape({bn, N});
+    at::parallel_for(0, bn, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        auto gi = g[i];
+        const uint64_t kseed = opt.seed * 1000003ULL + (uint64_t)bid[i].item<int64_t>();
+        ami[b0 + i] = group_pixels(trains[i], gi, clusters_of(gi), opt.smooth, kseed, opt.n_init).ami;
+      }
+    });
+    if (on_batch) on_batch(b0 + bn, n);
+  }
+  return ami;
+}
+
+}  // namespace hnn::models::dasbe
