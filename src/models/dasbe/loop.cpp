@@ -20,8 +20,8 @@ inline uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
-inline float uniform24(uint64_t key, uint64_t counter) {
-  return (float)(mix64(key ^ mix64(counter)) >> 40) * (1.0f / 16777216.0f);
+inline uint64_t bits_of(uint64_t key, uint64_t counter) {
+  return mix64(key + counter * 0x9e3779b97f4a7c15ULL);
 }
 
 at::Tensor default_ids(const at::Tensor& ids, int64_t B) {
@@ -99,7 +99,7 @@ void spike_code(const at::Tensor& h, at::Tensor& z, at::Tensor& rho, const std::
     for (int64_t b = b0; b < b1; ++b) {
       for (int64_t j = 0; j < H; ++j) {
         const int64_t o = b * H + j;
-        bool s = hp[o] + uniform24(keys[b], tau * (uint64_t)H + j) > 1.0f;
+        bool s = hp[o] + bits_noise(bits_of(keys[b], tau * (uint64_t)H + j)) > 1.0f;
         if (use_refractory) {
           rp[o] = std::max(rp[o] - 1, -1);
           s = s && rp[o] < 0;
@@ -112,14 +112,12 @@ void spike_code(const at::Tensor& h, at::Tensor& z, at::Tensor& rho, const std::
 }
 
 struct Keys {
-  std::vector<uint64_t> init, noise, thin1, thin2, hidden, drop;
+  std::vector<uint64_t> init, step, hidden, drop;
   Keys(uint64_t seed, const at::Tensor& ids) {
     auto id = ids.accessor<int64_t, 1>();
     for (int64_t b = 0; b < ids.size(0); ++b) {
       init.push_back(stream_key(seed, id[b], kInit));
-      noise.push_back(stream_key(seed, id[b], kNoise));
-      thin1.push_back(stream_key(seed, id[b], kThin1));
-      thin2.push_back(stream_key(seed, id[b], kThin2));
+      step.push_back(stream_key(seed, id[b], kStep));
       hidden.push_back(stream_key(seed, id[b], kHidden));
       drop.push_back(stream_key(seed, id[b], kDrop));
     }
@@ -132,11 +130,7 @@ at::Tensor abs_normal(const std::vector<uint64_t>& keys, int64_t B, int64_t D, i
   float* ap = A.data_ptr<float>();
   at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
-      for (int64_t k = 0; k < D * N; ++k) {
-        const float u1 = std::max(uniform24(keys[b], 2 * (uint64_t)k), 1e-12f);
-        const float u2 = uniform24(keys[b], 2 * (uint64_t)k + 1);
-        ap[b * D * N + k] = std::abs(std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2));
-      }
+      for (int64_t k = 0; k < D * N; ++k) ap[b * D * N + k] = bits_abs_normal(bits_of(keys[b], (uint64_t)k));
   });
   return A;
 }
@@ -156,8 +150,14 @@ uint64_t stream_key(uint64_t seed, int64_t id, uint64_t stream) {
                (stream * 0xd1b54a32d192ed03ULL));
 }
 
-double stream_uniform(uint64_t key, uint64_t counter) {
-  return uniform24(key, counter);
+uint64_t stream_bits(uint64_t key, uint64_t counter) {
+  return bits_of(key, counter);
+}
+
+float bits_abs_normal(uint64_t bits) {
+  const float u1 = ((float)(bits >> 40) + 0.5f) * (1.0f / 16777216.0f);  // (0, 1): log is finite
+  const float u2 = (float)(bits & 0xffffff) * (1.0f / 16777216.0f);
+  return std::abs(std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2));
 }
 
 LoopOptions loop_preset(const std::string& dataset) {
@@ -223,14 +223,18 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
           for (int64_t i = 0; i < N; ++i) {
             const int64_t o = b * N + i;
             rp[o] = std::max(rp[o] - 1, -1);
-            bool fire = false;
-            // Background pixels never fire; skipping their noise leaves the other draws unchanged.
-            if (xb[i] != 0.0f && rp[o] < 0) fire = xb[i] * ab[i] + uniform24(keys.noise[b], tau * N + i) > theta;
+            // Background pixels never fire (and so never enter the window): no draw for them.
+            if (xb[i] == 0.0f) {
+              sp[o] = 0, cp[o] = 0.0f;
+              continue;
+            }
+            const uint64_t bits = bits_of(keys.step[b], tau * N + i);
+            const bool fire = rp[o] < 0 && xb[i] * ab[i] + bits_noise(bits) > theta;
             if (fire) rp[o] = R;
             sp[o] = fire;
             cp[o] = (fire || p1p[o] || p2p[o]) ? 1.0f : 0.0f;
-            p2p[o] = p1p[o] && uniform24(keys.thin2[b], tau * N + i) < keep;
-            p1p[o] = fire && uniform24(keys.thin1[b], tau * N + i) < keep;
+            p2p[o] = p1p[o] && bits_thin2(bits) < keep;
+            p1p[o] = fire && bits_thin1(bits) < keep;
           }
         }
       });
@@ -325,7 +329,7 @@ at::Tensor run_pcnn(const at::Tensor& images, const PcnnOptions& o, const at::Te
       for (int64_t b = b0; b < b1; ++b)
         for (int64_t i = 0; i < N; ++i)
           dp[b * N + i] =
-              xp[b * N + i] != 0.0f && uniform24(keys.drop[b], (uint64_t)step * N + i) >= (float)o.input_drop
+              xp[b * N + i] != 0.0f && bits_noise(bits_of(keys.drop[b], (uint64_t)step * N + i)) >= (float)o.input_drop
                   ? xp[b * N + i]
                   : 0.0f;
     });

@@ -36,24 +36,17 @@ Autoencoder small_ae(bool spiking) {
   return ae;
 }
 
-float u24(uint64_t key, uint64_t counter) {
-  return (float)stream_uniform(key, counter);
-}
-
 // §3.2 step by step for one image, straight from the spec (uint8 spikes [cycles, D, N]).
 torch::Tensor plain_loop(const Autoencoder& ae, const torch::Tensor& image, const LoopOptions& o, int64_t id) {
   torch::NoGradGuard ng;
   const int64_t N = image.numel(), D = o.delay, H = ae->config().code();
   auto x = image.reshape({N}).to(torch::kFloat);
-  const uint64_t kinit = stream_key(o.seed, id, kInit), knoise = stream_key(o.seed, id, kNoise),
-                 kt1 = stream_key(o.seed, id, kThin1), kt2 = stream_key(o.seed, id, kThin2),
+  const uint64_t kinit = stream_key(o.seed, id, kInit), kstep = stream_key(o.seed, id, kStep),
                  kh = stream_key(o.seed, id, kHidden);
   auto A = torch::zeros({D, N});
   for (int64_t t = 0; t < D; ++t)
     for (int64_t i = 0; i < N; ++i) {
-      const uint64_t k = t * N + i;
-      const float a = std::max(u24(kinit, 2 * k), 1e-12f), b = u24(kinit, 2 * k + 1);
-      A[t][i] = std::abs(std::sqrt(-2.0f * std::log(a)) * std::cos(6.2831853f * b));
+      A[t][i] = bits_abs_normal(stream_bits(kinit, t * N + i));
     }
   A = A / A.sum(0, true);
   std::vector<int> r(N, 0), p1(N, 0), p2(N, 0), rho(H, 0);
@@ -64,19 +57,20 @@ torch::Tensor plain_loop(const Autoencoder& ae, const torch::Tensor& image, cons
       auto c = torch::zeros({1, N});
       for (int64_t i = 0; i < N; ++i) {
         const float u = x[i].item<float>() * A[t][i].item<float>();
+        const uint64_t bits = stream_bits(kstep, tau * N + i);
         r[i] = std::max(r[i] - 1, -1);
-        const bool s = x[i].item<float>() != 0 && r[i] < 0 && u + u24(knoise, tau * N + i) > (float)o.threshold;
+        const bool s = x[i].item<float>() != 0 && r[i] < 0 && u + bits_noise(bits) > (float)o.threshold;
         if (s) r[i] = (int)o.refractory;
         out[k][t][i] = (int)s;
         c[0][i] = (s || p1[i] || p2[i]) ? 1.0 : 0.0;
-        p2[i] = p1[i] && u24(kt2, tau * N + i) < (float)o.thinning;
-        p1[i] = s && u24(kt1, tau * N + i) < (float)o.thinning;
+        p2[i] = p1[i] && bits_thin2(bits) < (float)o.thinning;
+        p1[i] = s && bits_thin1(bits) < (float)o.thinning;
       }
       auto h = ae->encode(c);
       auto z = h.clone();
       if (ae->config().spiking)
         for (int64_t j = 0; j < H; ++j) {
-          bool s = h[0][j].item<float>() + u24(kh, tau * H + j) > 1.0f;
+          bool s = h[0][j].item<float>() + bits_noise(stream_bits(kh, tau * H + j)) > 1.0f;
           rho[j] = std::max(rho[j] - 1, -1);
           s = s && rho[j] < 0;
           if (s) rho[j] = (int)o.refractory;
@@ -181,7 +175,8 @@ TEST(DasbeLoop, PcnnConvolutionEqualsTheDenseCoupling) {
     int64_t mismatches = 0;
     for (int64_t s = 0; s < o.steps; ++s) {
       auto keep = torch::zeros({N}, torch::kDouble);
-      for (int64_t i = 0; i < N; ++i) keep[i] = stream_uniform(key, s * N + i) >= o.input_drop ? 1.0 : 0.0;
+      for (int64_t i = 0; i < N; ++i)
+        keep[i] = bits_noise(stream_bits(key, s * N + i)) >= (float)o.input_drop ? 1.0 : 0.0;
       L = std::exp(-1.0 / o.tau_l) * L + o.v_l * torch::matmul(w, y);
       auto U = xb * keep * (1 + o.beta * L) - o.w_inhibition * std::min(y.sum().item<double>(), 1.0);
       theta = std::exp(-1.0 / o.tau_theta) * theta + o.v_theta * y;

@@ -64,13 +64,27 @@ at::Tensor pcnn_kernel();
 // multi_mnist 29/12, mnist_shape 29/9; 50 cycles, the last 10 recorded.
 LoopOptions loop_preset(const std::string& dataset);
 
-// The per-image random streams: a uniform in [0, 1) (24 bits) that depends only on (key, counter),
-// key = stream_key(seed, image id, stream). The loops draw, at global step tau and pixel (or hidden
-// unit) i, counter tau * N + i from: Noise (threshold noise), Thin2 / Thin1 (the thinning masks of
-// the spikes one and two steps back), Hidden (the spiking bottleneck), Drop (the PCNN's input
-// dropout); Init gives A's |N(0, 1)| by Box-Muller from counters 2k and 2k + 1, k = t * N + i.
-enum Stream : uint64_t { kInit = 1, kNoise = 2, kThin2 = 3, kThin1 = 4, kHidden = 5, kDrop = 6 };
-double stream_uniform(uint64_t key, uint64_t counter);
+// The per-image random streams, counter-based (SplitMix64 jumped to the counter): 64 random bits
+// that depend only on (key, counter), key = stream_key(seed, image id, stream), so pixels can be
+// skipped and images batched without shifting anything. One draw per (step tau, pixel i) of the
+// Step stream, counter tau * N + i, gives the threshold noise (the top 24 bits) and the thinning
+// uniforms of the spikes one and two steps back (bits 0-19 and 20-39). Hidden: the spiking
+// bottleneck's noise (counter tau * code + j, top 24 bits); Drop: the PCNN's input dropout
+// (counter step * N + i); Init: A's |N(0, 1)| by Box-Muller from the two 32-bit halves of
+// counter t * N + i.
+enum Stream : uint64_t { kInit = 1, kStep = 2, kHidden = 5, kDrop = 6 };
 uint64_t stream_key(uint64_t seed, int64_t id, uint64_t stream);
+uint64_t stream_bits(uint64_t key, uint64_t counter);
+inline float bits_noise(uint64_t bits) {
+  return (float)(bits >> 40) * (1.0f / 16777216.0f);
+}
+inline float bits_thin1(uint64_t bits) {
+  return (float)(bits & 0xfffff) * (1.0f / 1048576.0f);
+}
+inline float bits_thin2(uint64_t bits) {
+  return (float)((bits >> 20) & 0xfffff) * (1.0f / 1048576.0f);
+}
+// |g|, g ~ N(0, 1), from one draw.
+float bits_abs_normal(uint64_t bits);
 
 }  // namespace hnn::models::dasbe

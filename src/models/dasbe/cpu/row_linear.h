@@ -1,10 +1,10 @@
 // A dense layer whose every output row is computed by the same sequence of float operations,
 // whatever the batch size or the row's place in it: out[b] = act(bias + sum_i in[b, i] * wt[i]),
 // summed in the order i = 0..I-1 (mul and add, never fused), zero inputs skipped (exact for finite
-// weights). BLAS kernels change their summation order with the batch, which would make an image's
-// spikes depend on its batch; this makes the DASBE loop batch-invariant bit for bit, and the
-// skipped zeros make the binary, sparse input layer cheap. Compiled per instruction set, picked
-// at run time (HNN_CPU_ISA=sse2|avx2 caps it); every variant gives the same bits.
+// weights; and sigmoid by a polynomial exp that rounds the same in every lane). BLAS kernels change their summation
+// order with the batch, which would make an image's spikes depend on its batch; this makes the DASBE loop
+// batch-invariant bit for bit, and the skipped zeros make the binary, sparse input layer cheap. Compiled per
+// instruction set, picked at run time (HNN_CPU_ISA=sse2|avx2 caps it); every variant gives the same bits.
 #pragma once
 #include <cstdint>
 

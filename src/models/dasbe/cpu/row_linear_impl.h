@@ -1,42 +1,70 @@
-// The row-stable dense layer, compiled once per instruction set (HNN_KERNEL_NS names it). ISO C++
-// mode keeps FMA contraction off, so the variants agree bit for bit; the activations are scalar
-// per element (the same code for every element, wherever it sits in the row).
-#include <cmath>
+// The row-stable dense layer, compiled once per instruction set (HNN_KERNEL_NS names it) without
+// FMA contraction, so the variants agree bit for bit: every output element is bias + the products
+// in the order i = 0..I-1, then the activation, by the same IEEE operations in vector lanes and in
+// scalar tails alike.
 #include <cstring>
-#include <vector>
 
 #include "models/dasbe/cpu/row_linear.h"
 
 namespace hnn::models::dasbe::cpu::HNN_KERNEL_NS {
+namespace {
+
+// exp(x) for x in [-87, 87] by Cody-Waite reduction and a degree-6 polynomial (rel. error ~2e-7):
+// plain arithmetic that vectorises and rounds the same in every lane and every instruction set
+// (libm's expf is scalar and the vector ones differ in the last bit).
+inline float exp_poly(float x) {
+  x = x < -87.0f ? -87.0f : (x > 87.0f ? 87.0f : x);
+  // floor(x log2 e + 1/2) by truncation of a positive number (no SSE4.1 rounding needed).
+  const int32_t ni = (int32_t)(x * 1.44269504088896341f + 128.5f) - 128;
+  const float n = (float)ni;
+  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  return p * __builtin_bit_cast(float, (ni + 127) << 23);  // 2^n from the exponent bits
+}
+
+void activate(float* __restrict acc, int64_t O, Activation act) {
+  switch (act) {
+    case Activation::Relu:
+      for (int64_t j = 0; j < O; ++j) acc[j] = acc[j] > 0.0f ? acc[j] : 0.0f;
+      break;
+    case Activation::Sigmoid:
+      for (int64_t j = 0; j < O; ++j) acc[j] = 1.0f / (1.0f + exp_poly(-acc[j]));
+      break;
+    case Activation::None:
+      break;
+  }
+}
+
+void init_rows(const RowLinearArgs& a, int64_t b0, int64_t n) {
+  for (int64_t b = b0; b < b0 + n; ++b) {
+    if (a.bias)
+      std::memcpy(a.out + b * a.O, a.bias, sizeof(float) * a.O);
+    else
+      std::memset(a.out + b * a.O, 0, sizeof(float) * a.O);
+  }
+}
+
+}  // namespace
 
 void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1) {
   const int64_t I = a.I, O = a.O;
   for (int64_t b = b0; b < b1; ++b) {
+    init_rows(a, b, 1);
     float* __restrict acc = a.out + b * O;
-    if (a.bias)
-      std::memcpy(acc, a.bias, sizeof(float) * O);
-    else
-      std::memset(acc, 0, sizeof(float) * O);
     const float* x = a.in + b * I;
     for (int64_t i = 0; i < I; ++i) {
       const float v = x[i];
-      if (v == 0.0f) continue;
+      if (v == 0.0f) continue;  // exact: v * w would add +-0
       const float* __restrict w = a.wt + i * O;
       for (int64_t j = 0; j < O; ++j) acc[j] += v * w[j];
     }
-    switch (a.act) {
-      case Activation::Relu:
-        for (int64_t j = 0; j < O; ++j) acc[j] = acc[j] > 0.0f ? acc[j] : 0.0f;
-        break;
-      case Activation::Sigmoid:
-        for (int64_t j = 0; j < O; ++j) {
-          volatile float e = std::exp(-acc[j]);  // one scalar libm call per element in every variant
-          acc[j] = 1.0f / (1.0f + e);
-        }
-        break;
-      case Activation::None:
-        break;
-    }
+    activate(acc, O, a.act);
   }
 }
 
