@@ -90,8 +90,8 @@ std::vector<double> evaluate_images(const Autoencoder* ae, const at::Tensor& ima
                                     const EvalOptions& opt, const at::Tensor& ids_in,
                                     const std::function<void(int64_t, int64_t)>& on_batch) {
   HNN_CHECK(images.dim() == 3 && groups.sizes() == images.sizes(),
-            "dasbe: evaluation needs images and groups [B, H, W] of one shape, got {} and {}", shape_str(images.sizes()),
-            shape_str(groups.sizes()));
+            "dasbe: evaluation needs images and groups [B, H, W] of one shape, got {} and {}",
+            shape_str(images.sizes()), shape_str(groups.sizes()));
   HNN_CHECK(opt.method == Method::Pcnn || ae != nullptr, "dasbe: {} needs an autoencoder", method_name(opt.method));
   HNN_CHECK(opt.batch > 0, "dasbe: batch must be positive");
   const int64_t n = images.size(0), N = images.size(1) * images.size(2);
