@@ -90,9 +90,22 @@ ColumnStats column_stats(const at::Tensor& x) {
   return st;
 }
 
-// sum_i ||x_i - c_{labels_i}||^2 in double; x [N, F], c [k, F] contiguous, labels int64 [N].
+// Per-sample weights of the k-means. Unweighted (p == nullptr), every step runs the arithmetic of
+// the unweighted k-means; weighted, the same arithmetic with the weights multiplied in, so that
+// all-one weights give the unweighted result.
+struct SampleWeights {
+  const double* p = nullptr;  // [N], finite, >= 0, some > 0; nullptr: unweighted
+  at::Tensor w;               // double [N] (owns p)
+  at::Tensor w_x;             // [N, 1] in x's dtype: the entries of the weighted one-hot
+  std::vector<double> cum;    // cumulative weights: the first centre's draw
+  int64_t first_positive = 0;
+  double at(int64_t i) const { return p ? p[i] : 1.0; }
+  bool positive(int64_t i) const { return !p || p[i] > 0; }
+};
+
+// sum_i w_i ||x_i - c_{labels_i}||^2 in double; x [N, F], c [k, F] contiguous, labels int64 [N].
 template <typename T>
-double inertia_of(const at::Tensor& x, const at::Tensor& c, const at::Tensor& labels) {
+double inertia_of(const at::Tensor& x, const at::Tensor& c, const at::Tensor& labels, const SampleWeights& sw) {
   const int64_t n = x.size(0), f = x.size(1);
   const T* xp = x.data_ptr<T>();
   const T* cp = c.data_ptr<T>();
@@ -106,7 +119,7 @@ double inertia_of(const at::Tensor& x, const at::Tensor& c, const at::Tensor& la
       const double d = static_cast<double>(row[j]) - static_cast<double>(ctr[j]);
       s += d * d;
     }
-    total += s;
+    total += sw.p ? sw.p[i] * s : s;
   }
   return total;
 }
@@ -118,63 +131,101 @@ at::Tensor sq_dist(const at::Tensor& x, const at::Tensor& xx, const at::Tensor& 
   return torch::addmm(xx.unsqueeze(1) + cc.unsqueeze(0), x, c.t(), /*beta=*/1, /*alpha=*/-2).clamp_min_(0);
 }
 
-// sklearn's greedy k-means++: each new centre is the best of 2 + floor(log k) candidates drawn with
-// probability proportional to the squared distance to the nearest chosen centre.
-at::Tensor kmeans_plusplus(const at::Tensor& x, const at::Tensor& xx, int64_t k, std::mt19937_64& rng) {
+// The index a draw r in [0, cum.back()] selects from the cumulative masses cum: numpy's
+// searchsorted (side left), clipped to N - 1, as sklearn. Weighted, the draw never lands on a zero
+// mass: lower_bound only can at r == 0 (a leading zero mass), which moves on to the first positive
+// mass, and with no mass at all it takes the first positive-weight point (unweighted: row 0).
+int64_t draw_index(const std::vector<double>& cum, double r, const SampleWeights& sw) {
+  const auto n = static_cast<int64_t>(cum.size());
+  const int64_t i = std::min<int64_t>(std::lower_bound(cum.begin(), cum.end(), r) - cum.begin(), n - 1);
+  if (!sw.p || cum[i] > (i > 0 ? cum[i - 1] : 0.0)) return i;
+  if (!(cum.back() > 0)) return sw.first_positive;
+  return std::upper_bound(cum.begin(), cum.end(), 0.0) - cum.begin();
+}
+
+// sklearn's greedy k-means++: the first centre drawn with probability proportional to the weight,
+// each new one the best of 2 + floor(log k) candidates drawn with probability proportional to the
+// weight times the squared distance to the nearest chosen centre, scored by the weighted potential.
+at::Tensor kmeans_plusplus(const at::Tensor& x, const at::Tensor& xx, int64_t k, const SampleWeights& sw,
+                           std::mt19937_64& rng) {
   const int64_t n = x.size(0);
   const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
-  std::vector<int64_t> chosen{uniform_index(rng, n)};
+  std::vector<int64_t> chosen{sw.p ? draw_index(sw.cum, uniform01(rng) * sw.cum.back(), sw) : uniform_index(rng, n)};
   auto closest = sq_dist(x, xx, x.narrow(0, chosen[0], 1)).select(1, 0).contiguous();
   std::vector<double> cum(n);
   std::vector<int64_t> cand(trials);
   for (int64_t c = 1; c < k; ++c) {
     auto cd = closest.to(torch::kDouble).contiguous();
     const double* d = cd.data_ptr<double>();
-    std::partial_sum(d, d + n, cum.begin());
-    const double pot = cum.back();
-    // With a zero potential (all points on centres) every draw lands on row 0: a coinciding centre.
-    for (auto& ci : cand) {
-      const double r = uniform01(rng) * pot;
-      ci = std::min<int64_t>(std::lower_bound(cum.begin(), cum.end(), r) - cum.begin(), n - 1);
+    if (sw.p) {
+      double run = 0;
+      for (int64_t i = 0; i < n; ++i) cum[i] = run += sw.p[i] * d[i];
+    } else {
+      std::partial_sum(d, d + n, cum.begin());
     }
+    const double pot = cum.back();
+    // With a zero potential (all points on centres) every draw lands on row 0 (weighted: the first
+    // positive-weight row): a coinciding centre.
+    for (auto& ci : cand) ci = draw_index(cum, uniform01(rng) * pot, sw);
     auto cand_t = torch::tensor(cand, torch::kLong);
     auto nd = torch::minimum(sq_dist(x, xx, x.index_select(0, cand_t)), closest.unsqueeze(1));  // [N, L]
-    const int64_t best = nd.to(torch::kDouble).sum(0).argmin().item<int64_t>();
+    auto ndd = nd.to(torch::kDouble);
+    const int64_t best = (sw.p ? ndd.mul_(sw.w.unsqueeze(1)) : ndd).sum(0).argmin().item<int64_t>();
     closest = nd.select(1, best).contiguous();
     chosen.push_back(cand[best]);
   }
   return x.index_select(0, torch::tensor(chosen, torch::kLong));
 }
 
-// The M-step: cluster means of x under labels. An empty cluster takes the point farthest from its
-// old centre (dist_own [N]) as sklearn does, but only from a cluster with more than one member, so
-// the move never empties another cluster (sklearn can leave a zero centre there).
-at::Tensor update_centers(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& dist_own, int64_t k) {
+// The M-step: weighted cluster means of x under labels. A cluster without weight takes the
+// positive-weight point farthest from its old centre (dist_own [N]) as sklearn does, but only from
+// a cluster with more than one positive-weight member, so the move never empties another cluster
+// (sklearn can leave a zero centre there). With fewer positive-weight points than clusters some
+// cannot be refilled: they keep their old centre (a coinciding one after the seeding).
+at::Tensor update_centers(const at::Tensor& x, const at::Tensor& labels, const at::Tensor& dist_own,
+                          const at::Tensor& old_centers, const SampleWeights& sw) {
+  const int64_t n = x.size(0), k = old_centers.size(0);
   // Sums through a one-hot matmul: index_add_ on the CPU adds row by row (slow for N ~ 2000).
-  auto onehot = torch::zeros({x.size(0), k}, x.options()).scatter_(1, labels.unsqueeze(1), 1);
+  auto onehot = torch::zeros({n, k}, x.options());
+  if (sw.p) {
+    onehot.scatter_(1, labels.unsqueeze(1), sw.w_x);
+  } else {
+    onehot.scatter_(1, labels.unsqueeze(1), 1);
+  }
   auto sums = onehot.t().mm(x);
-  auto counts = torch::bincount(labels, {}, k);
-  auto cnt = counts.accessor<int64_t, 1>();
+  const int64_t* lab = labels.data_ptr<int64_t>();
+  std::vector<double> mass(k, 0.0);
+  std::vector<int64_t> members(k, 0);  // with positive weight
+  for (int64_t i = 0; i < n; ++i) {
+    mass[lab[i]] += sw.at(i);
+    members[lab[i]] += sw.positive(i);
+  }
   std::vector<int64_t> empty;
   for (int64_t j = 0; j < k; ++j)
-    if (cnt[j] == 0) empty.push_back(j);
+    if (!(mass[j] > 0)) empty.push_back(j);
+  std::vector<std::pair<int64_t, int64_t>> moved;  // (cluster, point)
   if (!empty.empty()) {
     auto order = torch::argsort(dist_own.to(torch::kDouble), /*dim=*/0, /*descending=*/true).contiguous();
     const int64_t* ord = order.data_ptr<int64_t>();
-    const int64_t* lab = labels.data_ptr<int64_t>();
-    size_t e = 0;
-    // k <= N guarantees enough spare points: the non-empty clusters hold N >= k points.
-    for (int64_t r = 0; r < order.numel() && e < empty.size(); ++r) {
+    // Unweighted, k <= N guarantees enough spare points: the non-empty clusters hold N >= k points.
+    for (int64_t r = 0; r < order.numel() && moved.size() < empty.size(); ++r) {
       const int64_t p = ord[r], from = lab[p];
-      if (cnt[from] <= 1) continue;
-      sums[from] -= x[p];
-      sums[empty[e]].copy_(x[p]);
-      --cnt[from];
-      cnt[empty[e]] = 1;
-      ++e;
+      if (!sw.positive(p) || members[from] <= 1) continue;
+      if (sw.p) {
+        sums[from] -= x[p] * sw.p[p];
+      } else {
+        sums[from] -= x[p];
+      }
+      mass[from] -= sw.at(p);
+      --members[from];
+      moved.emplace_back(empty[moved.size()], p);
     }
+    for (auto j : empty) mass[j] = 1;  // overwritten below
   }
-  return sums / counts.to(x.scalar_type()).unsqueeze(1);
+  auto centers = sums / torch::tensor(mass, torch::kDouble).to(x.scalar_type()).unsqueeze(1);
+  for (size_t e = 0; e < empty.size(); ++e)
+    centers[empty[e]].copy_(e < moved.size() ? x[moved[e].second] : old_centers[empty[e]]);
+  return centers;
 }
 
 struct Run {
@@ -186,14 +237,16 @@ struct Run {
 // Lloyd iterations from the given centres, as sklearn's _kmeans_single_lloyd: stop when the labels
 // repeat (strict convergence) or the centres moved by at most tol in total squared shift; in the
 // latter case one more E-step makes the labels match the final centres.
-Run lloyd(const at::Tensor& x, const at::Tensor& xx, at::Tensor centers, int64_t max_iter, double tol) {
+Run lloyd(const at::Tensor& x, const at::Tensor& xx, at::Tensor centers, int64_t max_iter, double tol,
+          const SampleWeights& sw) {
   Run run;
   at::Tensor labels_old = torch::full({x.size(0)}, -1, torch::kLong);
   bool strict = false;
   for (int64_t it = 0; it < max_iter; ++it) {
     run.iterations = it + 1;
     auto [dmin, labels] = sq_dist(x, xx, centers).min(1);
-    auto next = update_centers(x, labels, dmin, centers.size(0));
+    labels = labels.contiguous();
+    auto next = update_centers(x, labels, dmin, centers, sw);
     const double shift = (next - centers).to(torch::kDouble).square().sum().item<double>();
     centers = next;
     run.labels = labels;
@@ -208,7 +261,7 @@ Run lloyd(const at::Tensor& x, const at::Tensor& xx, at::Tensor centers, int64_t
   run.centers = centers.contiguous();
   run.labels = run.labels.contiguous();
   AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "kmeans_inertia",
-                             [&] { run.inertia = inertia_of<scalar_t>(x, run.centers, run.labels); });
+                             [&] { run.inertia = inertia_of<scalar_t>(x, run.centers, run.labels, sw); });
   return run;
 }
 
@@ -269,24 +322,53 @@ void check_q(double q) {
 
 }  // namespace
 
-KMeansResult kmeans(const at::Tensor& x, const KMeansOptions& opt) {
+KMeansResult kmeans(const at::Tensor& x, const KMeansOptions& opt, const at::Tensor& weights) {
   HNN_CHECK(x.defined() && x.dim() == 2 && x.size(0) >= 1 && x.size(1) >= 1,
             "kmeans: expected x [N, F] with N, F >= 1, got {}", shape_of(x));
   HNN_CHECK(x.device().is_cpu(), "kmeans: expected x on the CPU, got {}", x.device().str());
   HNN_CHECK(x.scalar_type() == torch::kFloat || x.scalar_type() == torch::kDouble,
             "kmeans: expected x float or double, got {}", c10::toString(x.scalar_type()));
-  const int64_t n = x.size(0);
+  const int64_t n = x.size(0), f = x.size(1);
   HNN_CHECK(opt.k >= 1 && opt.k <= n, "kmeans: expected 1 <= k <= N = {}, got k = {}", n, opt.k);
   HNN_CHECK(opt.n_init >= 1, "kmeans: expected n_init >= 1, got {}", opt.n_init);
   HNN_CHECK(opt.max_iter >= 1, "kmeans: expected max_iter >= 1, got {}", opt.max_iter);
   HNN_CHECK(std::isfinite(opt.tol) && opt.tol >= 0, "kmeans: expected tol >= 0, got {}", opt.tol);
   torch::NoGradGuard no_grad;
+  SampleWeights sw;
+  if (weights.defined()) {
+    HNN_CHECK(weights.dim() == 1 && weights.size(0) == n, "kmeans: expected weights [{}] (one per row of x), got {}", n,
+              shape_of(weights));
+    HNN_CHECK(weights.scalar_type() == torch::kFloat || weights.scalar_type() == torch::kDouble,
+              "kmeans: expected weights float or double, got {}", c10::toString(weights.scalar_type()));
+    sw.w = weights.detach().to(torch::kCPU, torch::kDouble).contiguous();
+    sw.p = sw.w.data_ptr<double>();
+    sw.cum.resize(n);
+    double total = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      HNN_CHECK(std::isfinite(sw.p[i]) && sw.p[i] >= 0, "kmeans: expected finite weights >= 0, got weights[{}] = {}", i,
+                sw.p[i]);
+      sw.cum[i] = total += sw.p[i];
+    }
+    HNN_CHECK(total > 0 && std::isfinite(total), "kmeans: expected weights with a finite sum > 0, got {}", total);
+    sw.first_positive = std::upper_bound(sw.cum.begin(), sw.cum.end(), 0.0) - sw.cum.begin();
+    sw.w_x = sw.w.to(x.scalar_type()).unsqueeze(1);  // the M-step sums in x's dtype
+    HNN_CHECK(torch::isfinite(sw.w_x).all().item<bool>(), "kmeans: weights overflow x's dtype {}",
+              c10::toString(x.scalar_type()));
+  }
+  if (opt.init.defined()) {
+    HNN_CHECK(opt.init.dim() == 2 && opt.init.size(0) == opt.k && opt.init.size(1) == f,
+              "kmeans: expected init [k, F] = [{}, {}], got {}", opt.k, f, shape_of(opt.init));
+    HNN_CHECK(opt.init.scalar_type() == torch::kFloat || opt.init.scalar_type() == torch::kDouble,
+              "kmeans: expected init float or double, got {}", c10::toString(opt.init.scalar_type()));
+    HNN_CHECK(torch::isfinite(opt.init.detach()).all().item<bool>(), "kmeans: init contains NaN or infinite values");
+  }
   auto xs = x.detach().contiguous();
   ColumnStats st;
   AT_DISPATCH_FLOATING_TYPES(xs.scalar_type(), "kmeans_stats", [&] { st = column_stats<scalar_t>(xs); });
   HNN_CHECK(st.finite, "kmeans: x contains NaN or infinite values");
 
   // Centred data, as sklearn does, keeps the ||x||^2 - 2 x c + ||c||^2 expansion accurate in float.
+  // Like sklearn, the centring and the tolerance use the unweighted statistics of the rows.
   auto mean = torch::tensor(st.mean, torch::kDouble).to(xs.scalar_type()).unsqueeze(0);
   auto xc = xs - mean;
   const double tol = opt.tol * st.mean_var;
@@ -294,9 +376,14 @@ KMeansResult kmeans(const at::Tensor& x, const KMeansOptions& opt) {
 
   std::mt19937_64 rng(opt.seed);
   Run best;
-  for (int64_t r = 0; r < opt.n_init; ++r) {
-    auto run = lloyd(xc, xx, kmeans_plusplus(xc, xx, opt.k, rng), opt.max_iter, tol);
-    if (r == 0 || run.inertia < best.inertia) best = std::move(run);
+  if (opt.init.defined()) {
+    auto init = opt.init.detach().to(torch::kCPU, xs.scalar_type()) - mean;
+    best = lloyd(xc, xx, init, opt.max_iter, tol, sw);
+  } else {
+    for (int64_t r = 0; r < opt.n_init; ++r) {
+      auto run = lloyd(xc, xx, kmeans_plusplus(xc, xx, opt.k, sw, rng), opt.max_iter, tol, sw);
+      if (r == 0 || run.inertia < best.inertia) best = std::move(run);
+    }
   }
   return KMeansResult{best.labels, best.centers + mean, best.inertia, best.iterations};
 }

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <limits>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "hnn/core/error.h"
@@ -243,6 +245,264 @@ TEST(KMeans, PlantedClustersAtReadoutSize) {
   RecordProperty("kmeans_2304x320_k4_ms", std::to_string(ms));
   EXPECT_NEAR(train::adjusted_mutual_info(ids, r.labels), 1.0, 1e-12);
   EXPECT_NEAR(r.inertia, recomputed_inertia(x, r), 1e-5 * r.inertia);
+}
+
+// ---- weighted k-means ----
+
+// A fixed input from a formula (no random stream): 3 groups in 5 dimensions.
+torch::Tensor formula_input(torch::ScalarType dtype) {
+  const int64_t n = 90, f = 5;
+  auto x = torch::empty({n, f}, torch::kDouble);
+  auto a = x.accessor<double, 2>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < f; ++j) a[i][j] = 1.5 * ((i * 7 + j * 3) % 3) + std::sin(0.7 * i + 1.3 * j * j);
+  return x.to(dtype);
+}
+
+// The unweighted call keeps its results: values computed by the k-means before weights existed.
+// (The same old-vs-new comparison bit for bit over 830 inputs, seeds and k: no difference.)
+TEST(KMeansWeighted, UnweightedResultPinned) {
+  const std::string pinned =
+      "021021022021021022021021022021021022021021022021021022021021022021021022021021022021021022";
+  for (auto dtype : {torch::kDouble, torch::kFloat}) {
+    train::KMeansOptions opt;
+    opt.k = 3;
+    opt.n_init = 4;
+    opt.seed = 11;
+    auto r = train::kmeans(formula_input(dtype), opt);
+    std::string labels;
+    for (int64_t i = 0; i < r.labels.numel(); ++i) labels += static_cast<char>('0' + r.labels[i].item<int64_t>());
+    EXPECT_EQ(labels, pinned);
+    EXPECT_EQ(r.iterations, 3);
+    const double inertia = dtype == torch::kDouble ? 261.05490659066635 : 261.05490767179174;
+    EXPECT_NEAR(r.inertia, inertia, 1e-12 * inertia);
+    const double centre_sum = dtype == torch::kDouble ? 24.610902953804828 : 24.610902428627014;
+    EXPECT_NEAR(r.centers.to(torch::kDouble).sum().item<double>(), centre_sum, dtype == torch::kDouble ? 1e-12 : 1e-6);
+  }
+}
+
+// All-one weights run the weighted arithmetic and give the unweighted result bit for bit.
+TEST(KMeansWeighted, UnitWeightsMatchUnweightedBitForBit) {
+  auto dup = torch::zeros({100, 5});
+  dup.slice(0, 0, 4).fill_(1.0f);
+  dup.slice(0, 4, 6).fill_(-2.0f);
+  for (auto dtype : {torch::kDouble, torch::kFloat}) {
+    torch::manual_seed(8);
+    for (const auto& x : {torch::randn({150, 7}).to(dtype), formula_input(dtype), dup.to(dtype)}) {
+      for (int64_t k : {1, 3, 6}) {
+        train::KMeansOptions opt;
+        opt.k = k;
+        opt.n_init = 3;
+        opt.seed = 100 + k;
+        auto a = train::kmeans(x, opt);
+        auto b = train::kmeans(x, opt, torch::ones({x.size(0)}, dtype));
+        EXPECT_TRUE(torch::equal(a.labels, b.labels)) << k;
+        EXPECT_TRUE(torch::equal(a.centers, b.centers)) << k;
+        EXPECT_EQ(a.inertia, b.inertia) << k;
+        EXPECT_EQ(a.iterations, b.iterations) << k;
+      }
+    }
+  }
+}
+
+// Weighted means and inertia by hand: 1-D points 0 (weight 3), 1 (weight 1) | 10, 12 (weight 1):
+// centres 0.25 and 11, inertia 3 * 0.25^2 + 0.75^2 + 1 + 1 = 2.75.
+TEST(KMeansWeighted, WeightedMeansAndInertia) {
+  auto x = torch::tensor({{0.0}, {1.0}, {10.0}, {12.0}}, torch::kDouble);
+  for (auto wdtype : {torch::kDouble, torch::kFloat}) {
+    train::KMeansOptions opt;
+    opt.k = 2;
+    auto r = train::kmeans(x, opt, torch::tensor({3.0, 1.0, 1.0, 1.0}, wdtype));
+    auto c = std::get<0>(r.centers.flatten().sort());
+    EXPECT_NEAR(c[0].item<double>(), 0.25, 1e-12);
+    EXPECT_NEAR(c[1].item<double>(), 11.0, 1e-12);
+    EXPECT_NEAR(r.inertia, 2.75, 1e-12);
+    EXPECT_EQ(r.labels[0].item<int64_t>(), r.labels[1].item<int64_t>());
+    EXPECT_EQ(r.labels[2].item<int64_t>(), r.labels[3].item<int64_t>());
+    EXPECT_NE(r.labels[0].item<int64_t>(), r.labels[2].item<int64_t>());
+  }
+  // Fractional weights in 2-D: (0, 0) weight 0.5 and (4, 2) weight 1.5 average to (3, 1.5); scaling
+  // all weights scales the inertia and nothing else.
+  auto y = torch::tensor({{0.0, 0.0}, {4.0, 2.0}, {50.0, 50.0}}, torch::kDouble);
+  train::KMeansOptions opt;
+  opt.k = 2;
+  auto r = train::kmeans(y, opt, torch::tensor({0.5, 1.5, 2.0}, torch::kDouble));
+  const int64_t c01 = r.labels[0].item<int64_t>();
+  EXPECT_EQ(r.labels[1].item<int64_t>(), c01);
+  EXPECT_TENSOR_NEAR(r.centers[c01], torch::tensor({3.0, 1.5}, torch::kDouble), 1e-12);
+  EXPECT_NEAR(r.inertia, 0.5 * (9 + 2.25) + 1.5 * (1 + 0.25), 1e-12);
+  auto r7 = train::kmeans(y, opt, torch::tensor({3.5, 10.5, 14.0}, torch::kDouble));
+  EXPECT_TRUE(torch::equal(r.labels, r7.labels));
+  EXPECT_TENSOR_NEAR(r.centers, r7.centers, 1e-12);
+  EXPECT_NEAR(r7.inertia, 7 * r.inertia, 1e-9);
+}
+
+// Far zero-weight rows would dominate the unweighted k-means++ draws; weighted they are labelled
+// but never become centres, also with more centres than positive-weight rows.
+TEST(KMeansWeighted, ZeroWeightRowsNeverBecomeCentres) {
+  auto x =
+      torch::tensor({{0.0, 0.0}, {100.0, 0.0}, {1.0, 0.0}, {0.0, 200.0}, {2.0, 0.0}, {-300.0, 5.0}}, torch::kDouble);
+  auto w = torch::tensor({1.0, 0.0, 2.0, 0.0, 1.0, 0.0}, torch::kDouble);
+  auto positive = torch::tensor({{0.0, 0.0}, {1.0, 0.0}, {2.0, 0.0}}, torch::kDouble);
+  for (int64_t k : {3, 5, 6}) {
+    for (uint64_t seed = 0; seed < 20; ++seed) {
+      train::KMeansOptions opt;
+      opt.k = k;
+      opt.n_init = 2;
+      opt.seed = seed;
+      auto r = train::kmeans(x, opt, w);
+      ASSERT_FALSE(torch::isnan(r.centers).any().item<bool>()) << k << " " << seed;
+      // Every centre is one of the positive-weight rows, and each of those has a centre.
+      auto d = torch::cdist(r.centers, positive);  // [k, 3]
+      EXPECT_EQ(std::get<0>(d.min(1)).max().item<double>(), 0.0) << k << " " << seed;
+      EXPECT_EQ(std::get<0>(d.min(0)).max().item<double>(), 0.0) << k << " " << seed;
+      EXPECT_EQ(r.inertia, 0.0) << k << " " << seed;
+      // The zero-weight rows go to the nearest centre.
+      EXPECT_TENSOR_NEAR(r.centers[r.labels[1].item<int64_t>()], positive[2], 0);
+      EXPECT_TENSOR_NEAR(r.centers[r.labels[5].item<int64_t>()], positive[0], 0);
+    }
+  }
+  // Empty-cluster relocation skips the farthest row when its weight is 0: rows 0, 1, 2, 6 and a
+  // zero-weight 50. From centres {0, 1000} (all rows go to 0) or {0, 50} (the 50 alone, no weight)
+  // the first M-step gives the empty cluster 6, not 50: {1, 6}, inertia 1 + 0 + 1 + 0 = 2, also the
+  // fixed point. (max_iter = 1 shows that first step: later steps would repair a centre at 50.)
+  auto z = torch::tensor({{0.0}, {1.0}, {50.0}, {2.0}, {6.0}}, torch::kDouble);
+  auto zw = torch::tensor({1.0, 1.0, 0.0, 1.0, 1.0}, torch::kDouble);
+  for (double far : {1000.0, 50.0}) {
+    for (int64_t max_iter : {1, 300}) {
+      train::KMeansOptions opt;
+      opt.k = 2;
+      opt.max_iter = max_iter;
+      opt.init = torch::tensor({{0.0}, {far}}, torch::kDouble);
+      auto r = train::kmeans(z, opt, zw);
+      EXPECT_TENSOR_NEAR(r.centers, torch::tensor({{1.0}, {6.0}}, torch::kDouble), 1e-12);
+      EXPECT_NEAR(r.inertia, 2.0, 1e-12);
+      EXPECT_TRUE(torch::equal(r.labels, torch::tensor({0, 0, 1, 0, 1}, torch::kLong)));
+    }
+  }
+  // A single positive-weight row: every centre there.
+  train::KMeansOptions opt;
+  opt.k = 3;
+  auto r = train::kmeans(x, opt, torch::tensor({0.0, 0.0, 0.0, 0.0, 4.0, 0.0}, torch::kDouble));
+  EXPECT_TENSOR_NEAR(r.centers, positive[2].expand({3, 2}), 0);
+  EXPECT_EQ(r.inertia, 0.0);
+}
+
+// Mostly silent background (2000 all-zero rows) and 304 distinct rows in 3 blobs, shuffled; the
+// planted clusters are 0 (background) and 1..3. Returns x, the truth and the distinct rows with
+// the inverse map and the counts.
+struct Image {
+  torch::Tensor x, truth, rows, inverse, counts;
+};
+
+Image background_image(uint64_t seed, torch::ScalarType dtype) {
+  torch::manual_seed(seed);
+  auto centres = torch::randn({3, 32}, torch::kDouble) * 2;
+  auto blob = torch::arange(3, torch::kLong).repeat_interleave(102).slice(0, 0, 304);
+  auto obj = centres.index_select(0, blob) + 0.3 * torch::randn({304, 32}, torch::kDouble);
+  auto x = torch::cat({torch::zeros({2000, 32}, torch::kDouble), obj}).to(dtype);
+  auto truth = torch::cat({torch::zeros({2000}, torch::kLong), blob + 1});
+  auto perm = torch::randperm(2304, torch::kLong);
+  Image im;
+  im.x = x.index_select(0, perm);
+  im.truth = truth.index_select(0, perm);
+  std::tie(im.rows, im.inverse, im.counts) = at::unique_dim(im.x, 0, /*sorted=*/true, /*return_inverse=*/true,
+                                                            /*return_counts=*/true);
+  return im;
+}
+
+// The point of the weights: Lloyd from the same centres on the distinct rows weighted by their
+// multiplicities gives the partition, centres and inertia of the full data (tol = 0: sklearn's
+// tolerance uses the unweighted variance of the rows, which differs between the two).
+TEST(KMeansWeighted, DeduplicatedRowsFromSameCentresMatchFullData) {
+  auto im = background_image(21, torch::kDouble);
+  ASSERT_EQ(im.rows.size(0), 305);
+  ASSERT_EQ(im.counts.max().item<int64_t>(), 2000);
+  int64_t total_iterations = 0;
+  for (int64_t k : {2, 4, 6}) {
+    for (int64_t trial = 0; trial < 5; ++trial) {
+      // Starting centres: k distinct rows (the background row among them or not).
+      torch::manual_seed(1000 * k + trial);
+      auto pick = torch::randperm(im.rows.size(0), torch::kLong).slice(0, 0, k);
+      train::KMeansOptions opt;
+      opt.k = k;
+      opt.tol = 0;
+      opt.init = im.rows.index_select(0, pick);
+      auto full = train::kmeans(im.x, opt);
+      auto dedup = train::kmeans(im.rows, opt, im.counts.to(torch::kDouble));
+      EXPECT_TRUE(torch::equal(full.labels, dedup.labels.index_select(0, im.inverse))) << k << " " << trial;
+      EXPECT_NEAR(dedup.inertia, full.inertia, 1e-9 * full.inertia) << k << " " << trial;
+      EXPECT_TENSOR_NEAR(dedup.centers, full.centers, 1e-9);
+      EXPECT_EQ(dedup.iterations, full.iterations) << k << " " << trial;
+      total_iterations += full.iterations;
+    }
+  }
+  EXPECT_GT(total_iterations, 15 * 2);  // the runs did iterate
+}
+
+// From k-means++ (n_init = 1, so each seed is one seeding) the weighted run on the distinct rows
+// finds the planted clusters, as the run on all rows does, with the same inertia; both timed.
+TEST(KMeansWeighted, DeduplicatedRowsFindPlantedClustersAcrossSeeds) {
+  auto im = background_image(22, torch::kFloat);
+  auto w = im.counts.to(torch::kFloat);
+  double full_ms = 0, dedup_ms = 0;
+  for (uint64_t seed = 0; seed < 10; ++seed) {
+    train::KMeansOptions opt;
+    opt.k = 4;
+    opt.n_init = 1;
+    opt.seed = seed;
+    auto t0 = std::chrono::steady_clock::now();
+    auto full = train::kmeans(im.x, opt);
+    auto t1 = std::chrono::steady_clock::now();
+    auto dedup = train::kmeans(im.rows, opt, w);
+    auto t2 = std::chrono::steady_clock::now();
+    full_ms += std::chrono::duration<double, std::milli>(t1 - t0).count();
+    dedup_ms += std::chrono::duration<double, std::milli>(t2 - t1).count();
+    EXPECT_NEAR(train::adjusted_mutual_info(im.truth, full.labels), 1.0, 1e-12) << seed;
+    EXPECT_NEAR(train::adjusted_mutual_info(im.truth, dedup.labels.index_select(0, im.inverse)), 1.0, 1e-12) << seed;
+    EXPECT_NEAR(dedup.inertia, full.inertia, 1e-5 * full.inertia) << seed;
+    EXPECT_NEAR(dedup.inertia, recomputed_inertia(im.x, {dedup.labels.index_select(0, im.inverse), dedup.centers}),
+                1e-5 * full.inertia)
+        << seed;
+  }
+  RecordProperty("kmeans_full_2304_ms", std::to_string(full_ms / 10));
+  RecordProperty("kmeans_dedup_305_weighted_ms", std::to_string(dedup_ms / 10));
+}
+
+TEST(KMeansWeighted, BadWeightsThrowNamingTheArgument) {
+  auto x = torch::randn({6, 2});
+  train::KMeansOptions opt;
+  opt.k = 2;
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  std::vector<torch::Tensor> bad{
+      torch::tensor({1.0, 1.0, -0.5, 1.0, 1.0, 1.0}, torch::kDouble),  // negative
+      torch::tensor({1.0, nan, 1.0, 1.0, 1.0, 1.0}, torch::kDouble),   // NaN
+      torch::tensor({1.0, 1.0, 1.0, inf, 1.0, 1.0}, torch::kDouble),   // infinite
+      torch::zeros({6}, torch::kDouble),                               // all zero
+      torch::ones({5}, torch::kDouble),                                // wrong length
+      torch::ones({6, 1}, torch::kDouble),                             // not [N]
+      torch::ones({6}, torch::kLong),                                  // not float
+      torch::full({6}, 1e308, torch::kDouble),                         // the sum overflows
+      torch::full({6}, 1e300, torch::kDouble),                         // overflows float x
+  };
+  for (size_t i = 0; i < bad.size(); ++i) {
+    try {
+      train::kmeans(x, opt, bad[i]);
+      ADD_FAILURE() << "no throw for bad weights " << i;
+    } catch (const hnn::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("weights"), std::string::npos) << e.what();
+    }
+  }
+  // A bad init names init.
+  for (const auto& init : {torch::zeros({3, 2}), torch::zeros({2, 3}), torch::full({2, 2}, nan)}) {
+    opt.init = init;
+    try {
+      train::kmeans(x, opt);
+      ADD_FAILURE() << "no throw for bad init";
+    } catch (const hnn::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("init"), std::string::npos) << e.what();
+    }
+  }
 }
 
 // ---- Victor-Purpura ----

@@ -15,6 +15,9 @@ struct KMeansOptions {
   int64_t max_iter = 300;
   double tol = 1e-4;  // relative: sklearn's tol * mean over features of the variance of x
   uint64_t seed = 0;  // deterministic: same seed, same result
+  // Optional starting centres [k, F] (float or double, finite), as sklearn's init=array: no
+  // k-means++ seeding and a single run (n_init is ignored; every restart would be the same).
+  at::Tensor init;
 };
 
 struct KMeansResult {
@@ -24,14 +27,24 @@ struct KMeansResult {
   int64_t iterations = 0;  // of the winning restart
 };
 
-// k-means as sklearn's KMeans(algorithm="lloyd"): greedy k-means++ seeding (2 + floor(log k)
-// candidates per centre, the one that lowers the potential most wins), Lloyd iterations until the
-// labels repeat or the total squared centre shift is <= tol * mean feature variance; an empty
-// cluster takes the point farthest from its centre (from a cluster that keeps a member, so no
-// cluster is left empty). x: float or double [N, F] on CPU, finite; 1 <= k <= N. Identical rows
-// are fine, also more centres than distinct points: then some centres coincide and some labels
-// are unused. One std::mt19937_64 seeded with opt.seed feeds all restarts. hnn::Error on bad input.
-KMeansResult kmeans(const at::Tensor& x, const KMeansOptions& opt);
+// k-means as sklearn's KMeans(algorithm="lloyd").fit(x, sample_weight=weights): greedy k-means++
+// seeding (the first centre drawn with probability proportional to the weight, then per centre
+// 2 + floor(log k) candidates drawn proportional to weight * squared distance to the nearest
+// centre, the one that lowers the weighted potential most wins), Lloyd iterations with weighted
+// means until the labels repeat or the total squared centre shift is <= tol * mean feature
+// variance; an empty cluster (no weight) takes the positive-weight point farthest from its centre
+// (from a cluster that keeps a positive-weight member, so no cluster is left empty).
+// x: float or double [N, F] on CPU, finite; 1 <= k <= N. Identical rows are fine, also more
+// centres than distinct points (or than positive-weight points): then some centres coincide and
+// some labels are unused. One std::mt19937_64 seeded with opt.seed feeds all restarts.
+// weights: float or double [N], finite, >= 0, some > 0; undefined: all ones (the unweighted
+// arithmetic). Integer weights act as repeated rows: clustering the distinct rows of x with their
+// multiplicities gives the partition of the full x. A zero-weight row is labelled (nearest centre)
+// but never becomes a centre while a positive-weight row can. inertia = sum_i w_i ||x_i - c||^2.
+// As in sklearn, tol's variance is the unweighted one of the rows of x (np.var(x, axis=0)), so
+// deduplicated rows get a different (usually larger) tolerance than the full x; tol = 0 runs
+// every restart to strict convergence. hnn::Error on bad input, naming the argument.
+KMeansResult kmeans(const at::Tensor& x, const KMeansOptions& opt, const at::Tensor& weights = {});
 
 // Adjusted mutual information with arithmetic normalisation and the exact expected MI, as
 // sklearn.metrics.adjusted_mutual_info_score: (MI - E[MI]) / (0.5 (H(U) + H(V)) - E[MI]), natural
