@@ -55,8 +55,8 @@ void register_dasbe(CLI::App& app, Globals& g) {
       "Train the set's autoencoder on its single-object images (train_single, 90/10 split) with the recipe of\n"
       "spec §2.7 (pixel drop, BCE, Adam, multistep schedule, early stop). <nets>/<set>.pt keeps the best\n"
       "validation epoch and is never overwritten by a worse one; <set>-last.pt is the last epoch (--resume)");
-  tr->add_option("--set", r.set, "Dataset")
-      ->check(CLI::IsMember({"bars", "shapes", "corners", "multi_mnist", "mnist_shape"}))
+  tr->add_option("--set", r.set, "Dataset, or clrnet (CLRNet on the shapes' single-class splits)")
+      ->check(CLI::IsMember({"bars", "shapes", "corners", "multi_mnist", "mnist_shape", "clrnet"}))
       ->capture_default_str();
   folders(tr, true, false);
   tr->add_option("--epochs", r.epochs, "Epochs (0: the recipe's)")->check(non_negative());

@@ -218,10 +218,22 @@ void run_dasbe_data(const DasbeRun& r) {
 }
 
 void run_dasbe_train(const DasbeRun& r) {
-  const std::string path = require_data(r, r.set);
-  auto data = dasbe::read_split(path, "train_single");
-  at::Tensor images = data.images;
-  if (r.limit > 0 && r.limit < images.size(0)) images = images.narrow(0, 0, r.limit);
+  // CLRNet learns from the shapes' single-class splits; the others from their set's train_single.
+  const bool clrnet = r.set == "clrnet";
+  const std::string path = require_data(r, clrnet ? "shapes" : r.set);
+  std::vector<at::Tensor> classes;
+  at::Tensor images;
+  if (clrnet) {
+    for (int c = 0; c < 3; ++c) {
+      auto x = dasbe::read_split(path, fmt::format("train_single_{}", c)).images;
+      if (r.limit > 0 && r.limit < x.size(0)) x = x.narrow(0, 0, r.limit);
+      classes.push_back(x);
+    }
+    images = classes[0];
+  } else {
+    images = dasbe::read_split(path, "train_single").images;
+    if (r.limit > 0 && r.limit < images.size(0)) images = images.narrow(0, 0, r.limit);
+  }
   auto cfg = dasbe::preset_config(r.set);
   auto opt = dasbe::train_recipe(r.set);
   if (r.epochs > 0) opt.epochs = r.epochs;
@@ -248,8 +260,9 @@ void run_dasbe_train(const DasbeRun& r) {
   viz::Series vc{{}, {}, "validation BCE (clean input)", viz::Style::Line};
   Timer t;
   auto log = std::make_shared<train::OnEpochEnd>([&](const train::EpochLog& l) {
+    // CLRNet: "clean" is the validation BCE part of its loss.
     const double bce = train::metric(l.train, "bce"), val = train::metric(l.val, "loss"),
-                 clean = train::metric(l.val, "clean");
+                 clean = train::metric(l.val, clrnet ? "bce" : "clean");
     csv << fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", l.epoch, bce, val, clean, l.lr, l.best ? 1 : 0);
     tr.x.push_back((double)l.epoch), tr.y.push_back(bce);
     va.x.push_back((double)l.epoch), va.y.push_back(val);
@@ -258,7 +271,7 @@ void run_dasbe_train(const DasbeRun& r) {
       fmt::print("epoch {}/{}: train bce {:.4f} | val {:.4f}{} (clean {:.4f}) | lr {:.3g} | {:.1f} s\n", l.epoch,
                  l.epochs, bce, val, l.best ? " (best)" : "", clean, l.lr, t.seconds());
   });
-  auto fit = dasbe::train_autoencoder(ae, images, opt, {log});
+  auto fit = clrnet ? dasbe::train_clrnet(ae, classes, opt, {log}) : dasbe::train_autoencoder(ae, images, opt, {log});
   write_file_atomically(r.nets_dir + "/" + r.set + "-train.csv", csv.str());
   viz::Panel p;
   p.title = fmt::format("{} autoencoder {}", r.set, cfg.describe());

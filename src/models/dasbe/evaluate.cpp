@@ -37,9 +37,24 @@ Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_
   HNN_CHECK(trains.dim() == 2, "dasbe: one image's trains must be [T, N], got {}", shape_str(trains.sizes()));
   HNN_CHECK(groups.numel() == trains.size(1), "dasbe: {} labels for {} pixels", groups.numel(), trains.size(1));
   auto features = smooth_trains(trains, smooth).t().contiguous();  // [N, T]
+  // Silent pixels (all background and some foreground) have identical all-zero trains: clustered
+  // once, with their count as the weight (the same k-means, a fraction of the rows).
+  auto silent = features.abs().sum(1).eq(0);
+  auto active = silent.logical_not().nonzero().reshape({-1});
+  const int64_t n_silent = silent.sum().item<int64_t>();
+  at::Tensor rows = features.index_select(0, active), weights;
+  if (n_silent > 0) {
+    rows = torch::cat({rows, torch::zeros({1, features.size(1)}, features.options())});
+    weights = torch::ones({rows.size(0)}, torch::kDouble);
+    weights[rows.size(0) - 1] = (double)n_silent;
+  }
   train::KMeansOptions ko;
-  ko.k = std::min<int64_t>(k, features.size(0)), ko.n_init = n_init, ko.seed = seed;
-  auto km = train::kmeans(features, ko);
+  ko.k = std::min<int64_t>(k, rows.size(0)), ko.n_init = n_init, ko.seed = seed;
+  auto red = train::kmeans(rows, ko, weights);
+  train::KMeansResult km = red;
+  km.labels = torch::empty({features.size(0)}, torch::kLong);
+  km.labels.index_put_({active}, red.labels.narrow(0, 0, active.size(0)));
+  if (n_silent > 0) km.labels.index_put_({silent}, red.labels[rows.size(0) - 1]);
   Grouping g;
   g.labels = km.labels;
   g.inertia = km.inertia;

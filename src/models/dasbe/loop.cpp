@@ -47,7 +47,8 @@ class Runner {
     auto add = [&](const torch::nn::ModuleList& list) {
       for (const auto& m : *list) {
         auto lin = std::dynamic_pointer_cast<torch::nn::LinearImpl>(m);
-        wt_.push_back(lin->weight.detach().to(torch::kFloat).t().contiguous());
+        w_.push_back(lin->weight.detach().to(torch::kFloat).contiguous());
+        wt_.push_back(w_.back().t().contiguous());
         b_.push_back(lin->bias.detach().to(torch::kFloat).contiguous());
         buf_.push_back(torch::empty({B, lin->weight.size(0)}, torch::kFloat));
       }
@@ -65,10 +66,21 @@ class Runner {
     }
     return buf_[n_enc_ - 1];
   }
-  const at::Tensor& decode(const at::Tensor& z) {
+  // mask [B, inputs] (or undefined): the output is computed only where mask != 0, else 0.
+  const at::Tensor& decode(const at::Tensor& z, const at::Tensor& mask = {}) {
     const int64_t L = (int64_t)wt_.size();
-    for (int64_t l = n_enc_; l < L; ++l)
-      layer(l, l == n_enc_ ? z : buf_[l - 1], l + 1 == L ? cpu::Activation::Sigmoid : cpu::Activation::Relu);
+    for (int64_t l = n_enc_; l < L; ++l) {
+      const at::Tensor& in = l == n_enc_ ? z : buf_[l - 1];
+      if (l + 1 < L || !mask.defined()) {
+        layer(l, in, l + 1 == L ? cpu::Activation::Sigmoid : cpu::Activation::Relu);
+        continue;
+      }
+      cpu::MaskedLinearArgs a;
+      a.in = in.data_ptr<float>(), a.w = w_[l].data_ptr<float>(), a.bias = b_[l].data_ptr<float>();
+      a.mask = mask.data_ptr<float>(), a.out = buf_[l].data_ptr<float>();
+      a.B = in.size(0), a.I = in.size(1), a.O = buf_[l].size(1), a.act = cpu::Activation::Sigmoid;
+      at::parallel_for(0, a.B, 4, [&](int64_t b0, int64_t b1) { cpu::masked_linear(a, b0, b1); });
+    }
     return buf_[L - 1];
   }
   at::Tensor& z() { return z_; }
@@ -82,7 +94,7 @@ class Runner {
     at::parallel_for(0, a.B, 4, [&](int64_t b0, int64_t b1) { cpu::row_linear(a, b0, b1); });
   }
   AutoencoderConfig cfg_;
-  std::vector<at::Tensor> wt_, b_, buf_;
+  std::vector<at::Tensor> w_, wt_, b_, buf_;
   at::Tensor z_;
   int64_t n_enc_ = 0;
 };
@@ -244,7 +256,7 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
         spike_code(h, net.z(), rho, keys.hidden, tau, opt.refractory, true);
         z = &net.z();
       }
-      const at::Tensor& y = net.decode(*z);
+      const at::Tensor& y = net.decode(*z, x);  // only where x = 1: A is read as x * A
       A.select(1, t).copy_(y);
       if (k >= out.first_cycle) {
         const int64_t kc = k - out.first_cycle;
@@ -284,7 +296,7 @@ LoopResult run_pure_ann(const Autoencoder& ae, const at::Tensor& images, const L
         spike_code(h, net.z(), rho, keys.hidden, (uint64_t)(k * D + t), 0, false);
         z = &net.z();
       }
-      A.select(1, t).copy_(net.decode(*z));
+      A.select(1, t).copy_(net.decode(*z, x));
       if (k >= out.first_cycle) out.spikes.select(1, k - out.first_cycle).select(1, t).copy_(u);
     }
     if (on_cycle) on_cycle(k + 1, opt.cycles);

@@ -28,7 +28,13 @@ AeTrainOptions train_recipe(const std::string& dataset) {
     o.contractive = 1e-4, o.sum_loss = true;
     return o;
   }
-  fail("dasbe: no training recipe for '{}' (expected bars, corners, shapes, mnist_shape or multi_mnist)", dataset);
+  if (dataset == "clrnet") {
+    o.lr = 1e-3, o.drop_min = o.drop_max = 0.6, o.batch = 512, o.epochs = 500, o.patience = 100;
+    o.milestones = {100, 150}, o.gammas = {0.1, 0.1};
+    return o;
+  }
+  fail("dasbe: no training recipe for '{}' (expected bars, corners, shapes, mnist_shape, multi_mnist or clrnet)",
+       dataset);
 }
 
 at::Tensor drop_pixels(const at::Tensor& x, double p) {
@@ -112,6 +118,92 @@ train::FitResult train_autoencoder(Autoencoder& ae, const at::Tensor& images, co
     validate = [&] {
       return train::Metrics{{"loss", validation_loss(ae, val_in, val_x)}, {"clean", validation_loss(ae, val_x)}};
     };
+  return trainer.fit(n_train, step, validate);
+}
+
+at::Tensor nt_xent_batch(const std::vector<at::Tensor>& codes, double tau) {
+  HNN_CHECK(codes.size() >= 2, "dasbe: nt_xent_batch needs codes of at least 2 classes, got {}", codes.size());
+  HNN_CHECK(tau > 0, "dasbe: nt_xent_batch needs tau > 0, got {}", tau);
+  std::vector<at::Tensor> unit;
+  for (const auto& z : codes) {
+    HNN_CHECK(z.dim() == 2 && z.size(1) == codes[0].size(1), "dasbe: codes must be [B, {}], got {}", codes[0].size(1),
+              shape_str(z.sizes()));
+    unit.push_back(z / z.norm(2, 1, true).clamp_min(1e-8));
+  }
+  at::Tensor loss = torch::zeros({}, codes[0].options());
+  for (size_t a = 0; a < unit.size(); ++a)
+    for (size_t b = a; b < unit.size(); ++b) {
+      auto S = torch::matmul(unit[a], unit[b].t()) / tau;
+      loss = loss + (a == b ? (S - 1).pow(2).sum() : S.pow(2).sum());
+    }
+  return loss;
+}
+
+train::FitResult train_clrnet(Autoencoder& ae, const std::vector<at::Tensor>& images, const AeTrainOptions& opt,
+                              const std::vector<std::shared_ptr<train::Callback>>& callbacks) {
+  HNN_CHECK(images.size() >= 2, "dasbe: CLRNet needs images of at least 2 classes, got {}", images.size());
+  HNN_CHECK(ae->config().spiking, "dasbe: CLRNet's loss is on spike codes; the network has no spiking bottleneck");
+  std::vector<at::Tensor> tr, va, va_in;
+  int64_t n_train = INT64_MAX;
+  auto gen = at::detail::createCPUGenerator(0x5eed);
+  for (const auto& im : images) {
+    auto x = im.reshape({im.size(0), -1}).to(torch::kFloat).contiguous();
+    HNN_CHECK(x.size(0) >= 2 && x.size(1) == ae->config().inputs,
+              "dasbe: CLRNet class images must be [N >= 2, {} pixels], got {}", ae->config().inputs,
+              shape_str(im.sizes()));
+    const int64_t nv = std::min<int64_t>(x.size(0) - 1, std::llround(opt.val_fraction * (double)x.size(0)));
+    tr.push_back(x.narrow(0, 0, x.size(0) - nv));
+    va.push_back(x.narrow(0, x.size(0) - nv, nv));
+    va_in.push_back(va.back() * (torch::rand(va.back().sizes(), gen) >= opt.drop_min).to(torch::kFloat));
+    n_train = std::min(n_train, tr.back().size(0));
+  }
+  auto to = train::TrainerOptions()
+                .epochs(opt.epochs)
+                .batch_size(opt.batch)
+                .lr(opt.lr)
+                .schedule(opt.milestones.empty() ? "constant" : "multistep")
+                .milestones(opt.milestones)
+                .gammas(opt.gammas)
+                .patience(opt.patience)
+                .restore_best(true)
+                .max_batches(opt.max_batches)
+                .checkpoint(opt.checkpoint)
+                .best_checkpoint(opt.best_checkpoint)
+                .resume(opt.resume)
+                .model_config(config_to_json(ae->config()));
+  train::Trainer trainer(*ae, to);
+  for (const auto& cb : callbacks) trainer.add_callback(cb);
+  auto loss_of = [&](const std::vector<at::Tensor>& inputs, const std::vector<at::Tensor>& clean, double* bce_out,
+                     double* contrast_out) {
+    std::vector<at::Tensor> spikes;
+    at::Tensor bce = torch::zeros({});
+    for (size_t c = 0; c < inputs.size(); ++c) {
+      auto out = ae->forward(inputs[c]);
+      spikes.push_back(out.z);
+      bce = bce + torch::binary_cross_entropy(out.y, clean[c]);
+    }
+    auto contrast = nt_xent_batch(spikes);
+    if (bce_out) *bce_out = bce.item<double>();
+    if (contrast_out) *contrast_out = contrast.item<double>();
+    return contrast + bce;
+  };
+  auto step = [&](const at::Tensor& idx) {
+    std::vector<at::Tensor> in, clean;
+    for (const auto& x : tr) {
+      // Each class has its own images; the same positions in each (shuffled by the trainer).
+      auto c = x.index_select(0, idx.remainder(x.size(0)));
+      clean.push_back(c);
+      in.push_back(drop_pixels(c, opt.drop_min));
+    }
+    double bce = 0, contrast = 0;
+    auto loss = loss_of(in, clean, &bce, &contrast);
+    return train::StepResult{loss, {{"bce", bce}, {"nt_xent", contrast}}};
+  };
+  train::ValidateFn validate = [&] {
+    double bce = 0, contrast = 0;
+    auto loss = loss_of(va_in, va, &bce, &contrast).item<double>();
+    return train::Metrics{{"loss", loss}, {"bce", bce}, {"nt_xent", contrast}};
+  };
   return trainer.fit(n_train, step, validate);
 }
 

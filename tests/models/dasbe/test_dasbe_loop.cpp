@@ -312,3 +312,63 @@ TEST(DasbeRowLinear, MatchesLinearAndIsTheSameForEveryBatchAndInstructionSet) {
   }
   EXPECT_NE(std::string(cpu::row_linear_isa()), "");
 }
+
+TEST(DasbeRowLinear, MaskedOutputsMatchTheFullLayer) {
+  namespace cpu = hnn::models::dasbe::cpu;
+  torch::manual_seed(6);
+  const int64_t B = 5, I = 37, O = 23;
+  auto x = torch::rand({B, I}), w = torch::randn({O, I}), bias = torch::randn({O});
+  auto mask = (torch::rand({B, O}) > 0.5).to(torch::kFloat);
+  auto out = torch::empty({B, O});
+  cpu::MaskedLinearArgs a{x.data_ptr<float>(),
+                          w.data_ptr<float>(),
+                          bias.data_ptr<float>(),
+                          mask.data_ptr<float>(),
+                          out.data_ptr<float>(),
+                          B,
+                          I,
+                          O,
+                          cpu::Activation::Sigmoid};
+  cpu::masked_linear(a, 0, B);
+  auto ref = torch::addmm(bias, x, w.t()).sigmoid() * mask;
+  EXPECT_TENSOR_NEAR(out, ref, 1e-6);
+  // One row alone gives the same bits.
+  auto one = torch::empty({1, O});
+  auto x3 = x.narrow(0, 3, 1).contiguous(), m3 = mask.narrow(0, 3, 1).contiguous();
+  cpu::MaskedLinearArgs b = a;
+  b.in = x3.data_ptr<float>(), b.mask = m3.data_ptr<float>(), b.out = one.data_ptr<float>(), b.B = 1;
+  cpu::masked_linear(b, 0, 1);
+  EXPECT_TRUE(torch::equal(one[0], out[3]));
+}
+
+TEST(DasbeTrain, NtXentBatchAndClrnet) {
+  // Two classes with orthogonal codes of the same class direction: S_aa = 1 / tau, S_ab = 0.
+  auto z0 = torch::tensor({{1.f, 0.f}, {2.f, 0.f}}), z1 = torch::tensor({{0.f, 1.f}, {0.f, 3.f}});
+  const double tau = 0.5;
+  // (1/tau - 1)^2 per same-class entry: 2 classes x 4 entries.
+  EXPECT_NEAR(nt_xent_batch({z0, z1}, tau).item<double>(), 8 * std::pow(1 / tau - 1, 2), 1e-6);
+  // Silent codes give cosine 0 (eps), not NaN.
+  auto silent = torch::zeros({2, 2});
+  EXPECT_NEAR(nt_xent_batch({silent, z1}, tau).item<double>(), 4 * 1.0 + 4 * std::pow(1 / tau - 1, 2), 1e-6);
+  EXPECT_THROW(nt_xent_batch({z0}), hnn::Error);
+  // A tiny CLRNet learns on three classes of 8x8 bars.
+  torch::manual_seed(4);
+  AutoencoderConfig c = preset_config("clrnet");
+  c.inputs = 64, c.encoder = {32, 48}, c.decoder = {32};
+  Autoencoder ae(c);
+  std::vector<torch::Tensor> classes;
+  for (int k = 0; k < 3; ++k) {
+    auto x = torch::zeros({12, 8, 8});
+    for (int i = 0; i < 12; ++i) x[i][(i + k * 3) % 8] = 1;  // class k: rows k*3 ... (overlapping sets)
+    classes.push_back(k == 1 ? x.transpose(1, 2).contiguous() : x);
+  }
+  auto opt = train_recipe("clrnet");
+  opt.epochs = 3, opt.batch = 6;
+  auto fit = train_clrnet(ae, classes, opt);
+  ASSERT_EQ(fit.history.size(), 3u);
+  EXPECT_GT(hnn::train::metric(fit.history[0].train, "nt_xent", -1), 0.0);
+  AutoencoderConfig plain;
+  plain.inputs = 64, plain.encoder = {16};
+  Autoencoder not_spiking(plain);
+  EXPECT_THROW(train_clrnet(not_spiking, classes, opt), hnn::Error);
+}

@@ -42,8 +42,21 @@ struct AeTrainOptions {
 // The recipe of §2.7 for a dataset: bars/corners/shapes lr 0.01, p in [0.6, 0.8] (bars with batch
 // 16 instead of 1024: its 180 training images made one step per epoch); mnist_shape lr
 // 0.031685, p = 0.6; multi_mnist (BCDAE) lr 1e-4, p = 0.6, batch 128, 200 epochs, x0.1 after
-// 50 and 80, contractive 1e-4 on a sum loss.
+// 50 and 80, contractive 1e-4 on a sum loss; clrnet Adam 1e-3, p = 0.6, batch 512, 500 epochs,
+// x0.1 at 100 and 150, patience 100.
 AeTrainOptions train_recipe(const std::string& dataset);
+
+// CLRNet's loss on the spike codes of one batch per class (spec §2.6, NT_Xent_batch): S_ab[i, j] =
+// cos(Z_a[i], Z_b[j]) / tau (eps 1e-8, so silent codes give 0); sum over a of (S_aa - 1)^2 plus
+// sum over a < b of S_ab^2, summed over all entries: same-class codes pulled to cosine tau,
+// different classes pushed to 0. codes: [B, code] each, at least 2.
+at::Tensor nt_xent_batch(const std::vector<at::Tensor>& codes, double tau = 0.5);
+
+// CLRNet (spec §2.4, §2.7): one batch of each class per step, pixel drop on each, loss =
+// nt_xent_batch(spikes) + the sum of the classes' mean BCE; validation with the same corruption.
+// images: one [N_c, H, W] tensor per class (the shapes' train_single_0/1/2).
+train::FitResult train_clrnet(Autoencoder& ae, const std::vector<at::Tensor>& images, const AeTrainOptions& opt,
+                              const std::vector<std::shared_ptr<train::Callback>>& callbacks = {});
 
 // Pepper noise: each pixel kept when U >= p (zeros stay zeros).
 at::Tensor drop_pixels(const at::Tensor& x, double p);

@@ -8,13 +8,16 @@ namespace hnn::models::dasbe::cpu {
 
 namespace sse2 {
 void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1);
-}
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1);
+}  // namespace sse2
 namespace avx2 {
 void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1);
-}
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1);
+}  // namespace avx2
 namespace avx512 {
 void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1);
-}
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1);
+}  // namespace avx512
 
 namespace {
 int detect() {
@@ -45,6 +48,17 @@ void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1) {
       return avx2::row_linear(a, b0, b1);
     default:
       return sse2::row_linear(a, b0, b1);
+  }
+}
+
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1) {
+  switch (isa()) {
+    case 2:
+      return avx512::masked_linear(a, b0, b1);
+    case 1:
+      return avx2::masked_linear(a, b0, b1);
+    default:
+      return sse2::masked_linear(a, b0, b1);
   }
 }
 

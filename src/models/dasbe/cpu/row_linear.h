@@ -23,6 +23,21 @@ struct RowLinearArgs {
 
 // Rows [b0, b1) of the layer (callers split the batch across threads).
 void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1);
+
+// The same layer computed only at the outputs where mask[b, j] != 0 (the others are set to 0),
+// each as a dot product with the weight row w[j] ([O, I], not transposed) in 16 interleaved partial
+// sums added in a fixed order: the DASBE decoder needs the reconstruction only on the image's
+// foreground (A is read as x * A), a tenth to a half of the pixels.
+struct MaskedLinearArgs {
+  const float* in = nullptr;    // [B, I]
+  const float* w = nullptr;     // [O, I]
+  const float* bias = nullptr;  // [O] or null
+  const float* mask = nullptr;  // [B, O]
+  float* out = nullptr;         // [B, O]
+  int64_t B = 0, I = 0, O = 0;
+  Activation act = Activation::None;
+};
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1);
 const char* row_linear_isa();
 
 }  // namespace hnn::models::dasbe::cpu

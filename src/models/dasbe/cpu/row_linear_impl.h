@@ -68,4 +68,47 @@ void row_linear(const RowLinearArgs& a, int64_t b0, int64_t b1) {
   }
 }
 
+// 16 lanes as a GCC vector: the accumulators stay in registers, and each lane does the same IEEE
+// operations on every instruction set.
+typedef float V16 __attribute__((vector_size(64)));
+
+inline void mul_add16(V16& s, const float* x, const float* w) {
+  V16 a, b;
+  std::memcpy(&a, x, sizeof a);
+  std::memcpy(&b, w, sizeof b);
+  s += a * b;
+}
+
+// One output: bias + x . w in two 16-lane accumulators, a scalar tail into lanes, a fixed tree.
+inline float dot_out(const float* x, const float* w, int64_t I, float bias, Activation act) {
+  V16 s0 = {}, s1 = {};
+  int64_t i = 0;
+  for (; i + 32 <= I; i += 32) {
+    mul_add16(s0, x + i, w + i);
+    mul_add16(s1, x + i + 16, w + i + 16);
+  }
+  if (i + 16 <= I) {
+    mul_add16(s0, x + i, w + i);
+    i += 16;
+  }
+  for (int64_t k = 0; i + k < I; ++k) s1[k] += x[i + k] * w[i + k];
+  s0 += s1;
+  float lane[16];
+  std::memcpy(lane, &s0, sizeof lane);
+  for (int64_t h = 8; h > 0; h /= 2)
+    for (int64_t k = 0; k < h; ++k) lane[k] += lane[k + h];
+  const float v = bias + lane[0];
+  return act == Activation::Sigmoid ? 1.0f / (1.0f + exp_poly(-v))
+         : act == Activation::Relu  ? (v > 0.0f ? v : 0.0f)
+                                    : v;
+}
+
+void masked_linear(const MaskedLinearArgs& a, int64_t b0, int64_t b1) {
+  const int64_t I = a.I, O = a.O;
+  for (int64_t b = b0; b < b1; ++b)
+    for (int64_t j = 0; j < O; ++j)
+      a.out[b * O + j] =
+          a.mask[b * O + j] == 0.0f ? 0.0f : dot_out(a.in + b * I, a.w + j * I, I, a.bias ? a.bias[j] : 0.0f, a.act);
+}
+
 }  // namespace hnn::models::dasbe::cpu::HNN_KERNEL_NS
