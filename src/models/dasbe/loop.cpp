@@ -147,6 +147,30 @@ at::Tensor abs_normal(const std::vector<uint64_t>& keys, int64_t B, int64_t D, i
   return A;
 }
 
+// What both delay loops set up: the flattened images, sizes, the images' streams, A's |N(0, 1)|,
+// the autoencoder's buffers and the result with its recorded cycles.
+struct LoopStart {
+  at::Tensor x, A;
+  int64_t B, N, D, H;
+  Keys keys;
+  Runner net;
+  LoopResult out;
+  LoopStart(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt, const at::Tensor& ids,
+            at::ScalarType record)
+      : x(flat_images(images, ae->config().inputs)),
+        B(x.size(0)),
+        N(x.size(1)),
+        D(opt.delay),
+        H(ae->config().code()),
+        keys(opt.seed, default_ids(ids, x.size(0))),
+        net(ae, x.size(0)) {
+    A = abs_normal(keys.init, B, D, N);
+    const int64_t C = opt.record_cycles == 0 ? opt.cycles : std::min(opt.record_cycles, opt.cycles);
+    out.first_cycle = opt.cycles - C;
+    out.spikes = torch::zeros({B, C, D, N}, record);
+  }
+};
+
 void check_loop(const LoopOptions& o) {
   HNN_CHECK(o.delay > 0 && o.cycles > 0 && o.refractory >= 0 && o.record_cycles >= 0,
             "dasbe: the loop needs delay > 0, cycles > 0, refractory >= 0 and record_cycles >= 0 (got D {}, "
@@ -195,25 +219,20 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
   check_loop(opt);
   torch::NoGradGuard no_grad;
   const auto& cfg = ae->config();
-  auto x = flat_images(images, cfg.inputs);
-  const int64_t B = x.size(0), N = x.size(1), D = opt.delay, H = cfg.code();
-  auto ids = default_ids(ids_in, B);
-  Keys keys(opt.seed, ids);
-
+  LoopStart st(ae, images, opt, ids_in, torch::kByte);
+  const int64_t B = st.B, N = st.N, D = st.D, H = st.H;
+  auto &x = st.x, &A = st.A;
+  auto& keys = st.keys;
+  auto& net = st.net;
+  auto& out = st.out;
   // A[t, i] = |g| / sum_t |g|: in the first cycle every pixel fires about once, at a random phase.
-  auto A = abs_normal(keys.init, B, D, N);
   A.div_(A.sum(1, true));
   auto r = torch::zeros({B, N}, torch::kInt);
   auto p1 = torch::zeros({B, N}, torch::kByte), p2 = torch::zeros({B, N}, torch::kByte);
   auto c = torch::zeros({B, N}, torch::kFloat);
   auto s = torch::zeros({B, N}, torch::kByte);
   auto rho = torch::zeros({B, H}, torch::kInt);
-  Runner net(ae, B);
-
-  const int64_t C = opt.record_cycles == 0 ? opt.cycles : std::min(opt.record_cycles, opt.cycles);
-  LoopResult out;
-  out.first_cycle = opt.cycles - C;
-  out.spikes = torch::zeros({B, C, D, N}, torch::kByte);
+  const int64_t C = out.spikes.size(1);
   if (opt.record_code) out.code = torch::zeros({B, C, D, H}, torch::kFloat);
   if (opt.record_attention) out.attention = torch::zeros({B, C, D, N}, torch::kFloat);
 
@@ -275,18 +294,14 @@ LoopResult run_pure_ann(const Autoencoder& ae, const at::Tensor& images, const L
   check_loop(opt);
   torch::NoGradGuard no_grad;
   const auto& cfg = ae->config();
-  auto x = flat_images(images, cfg.inputs);
-  const int64_t B = x.size(0), N = x.size(1), D = opt.delay, H = cfg.code();
-  auto ids = default_ids(ids_in, B);
-  Keys keys(opt.seed, ids);
-  auto A = abs_normal(keys.init, B, D, N);  // not normalised (§3.6)
+  LoopStart st(ae, images, opt, ids_in, torch::kFloat);  // A not normalised (§3.6)
+  const int64_t B = st.B, N = st.N, D = st.D, H = st.H;
+  auto &x = st.x, &A = st.A;
+  auto& keys = st.keys;
+  auto& net = st.net;
+  auto& out = st.out;
   auto rho = torch::zeros({B, H}, torch::kInt);
   auto u = torch::empty({B, N}, torch::kFloat);
-  Runner net(ae, B);
-  const int64_t C = opt.record_cycles == 0 ? opt.cycles : std::min(opt.record_cycles, opt.cycles);
-  LoopResult out;
-  out.first_cycle = opt.cycles - C;
-  out.spikes = torch::zeros({B, C, D, N}, torch::kFloat);
   for (int64_t k = 0; k < opt.cycles; ++k) {
     for (int64_t t = 0; t < D; ++t) {
       torch::mul_out(u, x, A.select(1, t));

@@ -37,6 +37,28 @@ AeTrainOptions train_recipe(const std::string& dataset) {
        dataset);
 }
 
+namespace {
+// The Trainer's options for a recipe: Adam, the multistep schedule, early stop, the best epoch
+// kept (in memory and in best_checkpoint), and the config stored in every checkpoint.
+train::TrainerOptions trainer_options(const AeTrainOptions& opt, const AutoencoderConfig& config) {
+  return train::TrainerOptions()
+      .epochs(opt.epochs)
+      .batch_size(opt.batch)
+      .lr(opt.lr)
+      .optimizer("adam")
+      .schedule(opt.milestones.empty() ? "constant" : "multistep")
+      .milestones(opt.milestones)
+      .gammas(opt.gammas)
+      .patience(opt.patience)
+      .restore_best(true)
+      .max_batches(opt.max_batches)
+      .checkpoint(opt.checkpoint)
+      .best_checkpoint(opt.best_checkpoint)
+      .resume(opt.resume)
+      .model_config(config_to_json(config));
+}
+}  // namespace
+
 at::Tensor drop_pixels(const at::Tensor& x, double p) {
   return x * (torch::rand_like(x) >= p).to(x.scalar_type());
 }
@@ -71,22 +93,7 @@ train::FitResult train_autoencoder(Autoencoder& ae, const at::Tensor& images, co
   const int64_t n_train = n - n_val;
   auto train_x = x.narrow(0, 0, n_train), val_x = x.narrow(0, n_train, n_val);
 
-  auto to = train::TrainerOptions()
-                .epochs(opt.epochs)
-                .batch_size(opt.batch)
-                .lr(opt.lr)
-                .optimizer("adam")
-                .schedule("multistep")
-                .milestones(opt.milestones)
-                .gammas(opt.gammas)
-                .patience(opt.patience)
-                .restore_best(true)
-                .max_batches(opt.max_batches)
-                .checkpoint(opt.checkpoint)
-                .best_checkpoint(opt.best_checkpoint)
-                .resume(opt.resume)
-                .model_config(config_to_json(ae->config()));
-  if (opt.milestones.empty()) to.schedule("constant");
+  auto to = trainer_options(opt, ae->config());
   train::Trainer trainer(*ae, to);
   for (const auto& cb : callbacks) trainer.add_callback(cb);
   const bool contractive = opt.contractive > 0;
@@ -157,20 +164,7 @@ train::FitResult train_clrnet(Autoencoder& ae, const std::vector<at::Tensor>& im
     va_in.push_back(va.back() * (torch::rand(va.back().sizes(), gen) >= opt.drop_min).to(torch::kFloat));
     n_train = std::min(n_train, tr.back().size(0));
   }
-  auto to = train::TrainerOptions()
-                .epochs(opt.epochs)
-                .batch_size(opt.batch)
-                .lr(opt.lr)
-                .schedule(opt.milestones.empty() ? "constant" : "multistep")
-                .milestones(opt.milestones)
-                .gammas(opt.gammas)
-                .patience(opt.patience)
-                .restore_best(true)
-                .max_batches(opt.max_batches)
-                .checkpoint(opt.checkpoint)
-                .best_checkpoint(opt.best_checkpoint)
-                .resume(opt.resume)
-                .model_config(config_to_json(ae->config()));
+  auto to = trainer_options(opt, ae->config());
   train::Trainer trainer(*ae, to);
   for (const auto& cb : callbacks) trainer.add_callback(cb);
   auto loss_of = [&](const std::vector<at::Tensor>& inputs, const std::vector<at::Tensor>& clean, double* bce_out,
