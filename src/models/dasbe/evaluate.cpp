@@ -3,6 +3,9 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <cmath>
+#include <vector>
+
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/train/clustering.h"
@@ -36,32 +39,52 @@ Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_
                       int64_t n_init) {
   HNN_CHECK(trains.dim() == 2, "dasbe: one image's trains must be [T, N], got {}", shape_str(trains.sizes()));
   HNN_CHECK(groups.numel() == trains.size(1), "dasbe: {} labels for {} pixels", groups.numel(), trains.size(1));
-  auto features = smooth_trains(trains, smooth).t().contiguous();  // [N, T]
-  // Silent pixels (all background and some foreground) have identical all-zero trains: clustered
-  // once, with their count as the weight (the same k-means, a fraction of the rows).
-  auto silent = features.abs().sum(1).eq(0);
-  auto active = silent.logical_not().nonzero().reshape({-1});
-  const int64_t n_silent = silent.sum().item<int64_t>();
-  at::Tensor rows = features.index_select(0, active), weights;
+  HNN_CHECK(smooth >= 1, "dasbe: smooth must be >= 1, got {}", smooth);
+  // One feature row per pixel, its smoothed train. Silent pixels (all background and some
+  // foreground) have identical all-zero rows: they are clustered once, as one row whose weight is
+  // their count (the same k-means on a fraction of the rows). Built in one pass into one buffer:
+  // per-image temporaries cost more in page faults than the clustering here.
+  const int64_t T = trains.size(0), N = trains.size(1);
+  auto tf = trains.to(torch::kFloat).contiguous();
+  const float* tp = tf.data_ptr<float>();
+  std::vector<int64_t> active_idx;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t t = 0; t < T; ++t)
+      if (tp[t * N + n] != 0.0f) {
+        active_idx.push_back(n);
+        break;
+      }
+  const int64_t n_active = (int64_t)active_idx.size(), n_silent = N - n_active;
+  auto rows = torch::zeros({n_active + (n_silent > 0 ? 1 : 0), T}, torch::kFloat);
+  float* rp = rows.data_ptr<float>();
+  std::vector<float> w(std::max<int64_t>(smooth, 1));
+  for (int64_t i = 0; i < (int64_t)w.size(); ++i) w[i] = (float)std::pow(0.5, (double)i);
+  for (int64_t a = 0; a < n_active; ++a) {
+    const int64_t n = active_idx[a];
+    for (int64_t t = 0; t < T; ++t) {
+      float v = 0;
+      for (int64_t i = 0; i < smooth && i <= t; ++i) v += w[i] * tp[(t - i) * N + n];
+      rp[a * T + t] = v;
+    }
+  }
+  at::Tensor weights;
   if (n_silent > 0) {
-    rows = torch::cat({rows, torch::zeros({1, features.size(1)}, features.options())});
     weights = torch::ones({rows.size(0)}, torch::kDouble);
     weights[rows.size(0) - 1] = (double)n_silent;
   }
   train::KMeansOptions ko;
   ko.k = std::min<int64_t>(k, rows.size(0)), ko.n_init = n_init, ko.seed = seed;
   auto red = train::kmeans(rows, ko, weights);
-  train::KMeansResult km = red;
-  km.labels = torch::empty({features.size(0)}, torch::kLong);
-  km.labels.index_put_({active}, red.labels.narrow(0, 0, active.size(0)));
-  if (n_silent > 0) km.labels.index_put_({silent}, red.labels[rows.size(0) - 1]);
   Grouping g;
-  g.labels = km.labels;
-  g.inertia = km.inertia;
+  g.labels = torch::full({N}, n_silent > 0 ? red.labels[n_active].item<int64_t>() : 0, torch::kLong);
+  auto lp = g.labels.data_ptr<int64_t>();
+  auto rl = red.labels.data_ptr<int64_t>();
+  for (int64_t a = 0; a < n_active; ++a) lp[active_idx[a]] = rl[a];
+  g.inertia = red.inertia;
   auto fg = foreground(groups);
   if (fg.numel() > 0) {
     auto truth = groups.reshape({-1}).to(torch::kLong).index_select(0, fg);
-    g.ami = train::adjusted_mutual_info(truth, km.labels.index_select(0, fg));
+    g.ami = train::adjusted_mutual_info(truth, g.labels.index_select(0, fg));
   }
   return g;
 }
