@@ -27,7 +27,7 @@ void register_dasbe(CLI::App& app, Globals& g) {
 
   auto* d = top->add_subcommand(
       "data",
-      "Generate a dataset of spec §1 with every split (train_single, train_multi, test, ...) as HDF5:\n"
+      "Generate a dataset of the DASBE paper with every split (train_single, train_multi, test, ...) as HDF5:\n"
       "<data>/<set>.h5, groups <split>/default (images) and <split>/groups (per-pixel object labels, 0 for\n"
       "background and overlaps). MNIST digits come from ../shared/data/mnist");
   d->add_option("--set", r.set, "Dataset, or 'all'")
@@ -53,7 +53,8 @@ void register_dasbe(CLI::App& app, Globals& g) {
   auto* tr = top->add_subcommand(
       "train",
       "Train the set's autoencoder on its single-object images (train_single, 90/10 split) with the recipe of\n"
-      "spec §2.7 (pixel drop, BCE, Adam, multistep schedule, early stop). <nets>/<set>.pt keeps the best\n"
+      "the reference (docs/dasbe.md: pixel drop, BCE, Adam, multistep schedule, early stop). <nets>/<set>.pt keeps the "
+      "best\n"
       "validation epoch and is never overwritten by a worse one; <set>-last.pt is the last epoch (--resume)");
   tr->add_option("--set", r.set, "Dataset, or clrnet (CLRNet on the shapes' single-class splits)")
       ->check(CLI::IsMember({"bars", "shapes", "corners", "multi_mnist", "mnist_shape", "clrnet"}))
