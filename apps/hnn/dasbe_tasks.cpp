@@ -13,6 +13,7 @@
 #include "hnn/core/fs.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
+#include "hnn/io/h5.h"
 #include "hnn/models/dasbe/data.h"
 #include "hnn/models/dasbe/evaluate.h"
 #include "hnn/models/dasbe/loop.h"
@@ -121,7 +122,7 @@ BindResult bind_picture(const dasbe::Autoencoder* ae, const dasbe::LabeledImages
   }
   auto groups = one.groups.reshape({N});
   const int64_t k = groups.max().item<int64_t>() + 1;
-  auto g = dasbe::group_pixels(trains, groups, k, e.smooth, r.seed * 1000003ULL + (uint64_t)r.index, e.n_init);
+  auto g = dasbe::group_pixels(trains, groups, k, e.smooth, dasbe::readout_seed(r.seed, r.index), e.n_init);
   BindResult br{g.ami, t.seconds()};
 
   auto x = one.images.reshape({N});
@@ -379,15 +380,19 @@ void run_dasbe_scores(const DasbeRun& r) {
     auto ae = require_net(r, set);
     auto lo = dasbe::loop_preset(set);
     lo.cycles = cycles, lo.record_cycles = 0, lo.seed = r.seed;
-    // --images random images among the first 6000 (seeded).
+    // --images random images among the first 6000 (seeded), read once.
+    const int64_t avail = std::min<int64_t>(6000, io::H5Reader(path).shape("train_multi/default").at(0));
+    HNN_CHECK(r.images <= avail, "dasbe scores: --images {} but {} has only {} images in train_multi", r.images, path,
+              avail);
+    auto pool = dasbe::read_split(path, "train_multi", 0, avail);
     auto gen = at::detail::createCPUGenerator(r.seed);
-    auto pick = torch::randperm(6000, gen).narrow(0, 0, r.images);
+    auto pick = torch::randperm(avail, gen).narrow(0, 0, r.images);
     std::vector<std::vector<double>> s_syn(cycles), s_rate(cycles);
     std::vector<double> all_c, all_s, all_r;
     Progress bar(r.images, set + " scores", "img");
     for (int64_t j = 0; j < r.images; ++j) {
       const int64_t idx = pick[j].item<int64_t>();
-      auto one = dasbe::read_split(path, "train_multi", idx, 1);
+      dasbe::LabeledImages one{pool.images.narrow(0, idx, 1), pool.groups.narrow(0, idx, 1), {}, {}};
       auto res = dasbe::run_dasbe(ae, one.images, lo, torch::tensor({idx}));
       const int64_t N = one.images.numel();
       auto g = one.groups.reshape({N});

@@ -89,6 +89,10 @@ Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_
   return g;
 }
 
+uint64_t readout_seed(uint64_t seed, int64_t id) {
+  return seed * 1000003ULL + (uint64_t)id;
+}
+
 Scores syn_rate_scores(const at::Tensor& spikes, const at::Tensor& groups, double q_sync, int64_t smooth,
                        uint64_t seed) {
   auto g = group_pixels(spikes, groups, clusters_of(groups), smooth, seed);
@@ -154,7 +158,7 @@ std::vector<double> evaluate_images(const Autoencoder* ae, const at::Tensor& ima
     at::parallel_for(0, bn, 1, [&](int64_t i0, int64_t i1) {
       for (int64_t i = i0; i < i1; ++i) {
         auto gi = g[i];
-        const uint64_t kseed = opt.seed * 1000003ULL + (uint64_t)bid[i].item<int64_t>();
+        const uint64_t kseed = readout_seed(opt.seed, bid[i].item<int64_t>());
         ami[b0 + i] = group_pixels(trains[i], gi, clusters_of(gi), opt.smooth, kseed, opt.n_init).ami;
       }
     });

@@ -27,6 +27,8 @@ struct Grouping {
 // into k groups (k-means++, n_init restarts) and scores them against groups [N] (0 ignored).
 Grouping group_pixels(const at::Tensor& trains, const at::Tensor& groups, int64_t k, int64_t smooth, uint64_t seed,
                       int64_t n_init = 10);
+// The k-means seed of image `id` in a run with `seed` (the same read-out wherever the image runs).
+uint64_t readout_seed(uint64_t seed, int64_t id);
 
 // Figure 3's scores of one image's spikes [T, N]: k-means (smooth 2, k = max label + 1), then on
 // the foreground the Victor-Purpura silhouettes with q_sync (synchrony) and q = 0 (rate) under the
