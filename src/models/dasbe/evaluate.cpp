@@ -109,6 +109,86 @@ Scores syn_rate_scores(const at::Tensor& spikes, const at::Tensor& groups, doubl
   return s;
 }
 
+namespace {
+// Spikes [T, N] as float64 and the labels [N] as int64, checked against each other.
+std::pair<at::Tensor, at::Tensor> spikes_and_groups(const at::Tensor& spikes, const at::Tensor& groups,
+                                                    const char* what) {
+  HNN_CHECK(spikes.dim() == 2, "dasbe {}: spikes must be [T, N], got {}", what, shape_str(spikes.sizes()));
+  HNN_CHECK(groups.numel() == spikes.size(1), "dasbe {}: {} labels for {} pixels", what, groups.numel(),
+            spikes.size(1));
+  auto g = groups.reshape({-1}).to(torch::kLong);
+  HNN_CHECK(g.numel() == 0 || g.min().item<int64_t>() >= 0, "dasbe {}: labels must be >= 0", what);
+  return {spikes.to(torch::kDouble), g};
+}
+}  // namespace
+
+at::Tensor coactivation_matrix(const at::Tensor& spikes, double alpha) {
+  HNN_CHECK(spikes.dim() == 2, "dasbe coactivation: spikes must be [T, N], got {}", shape_str(spikes.sizes()));
+  auto s = spikes.to(torch::kDouble);
+  const int64_t T = s.size(0);
+  auto earlier = torch::zeros_like(s), later = torch::zeros_like(s);  // S+ and S-
+  if (T > 1) {
+    earlier.narrow(0, 0, T - 1).copy_(s.narrow(0, 1, T - 1));
+    later.narrow(0, 1, T - 1).copy_(s.narrow(0, 0, T - 1));
+  }
+  auto st = s.t();
+  return torch::matmul(st, s) + alpha * torch::matmul(st, s + earlier) + alpha * torch::matmul(st, later);
+}
+
+at::Tensor group_order(const at::Tensor& groups) {
+  auto g = groups.reshape({-1}).to(torch::kLong);
+  // A stable order: group first, then pixel index (keys are distinct, so any sort is stable).
+  auto fg = g.ne(0).nonzero().reshape({-1});
+  auto key = g.index_select(0, fg) * g.numel() + fg;
+  return fg.index_select(0, std::get<1>(key.sort()));
+}
+
+at::Tensor coactivation_by_group(const at::Tensor& m, const at::Tensor& groups) {
+  HNN_CHECK(m.dim() == 2 && m.size(0) == m.size(1) && m.size(0) == groups.numel(),
+            "dasbe coactivation: a [N, N] matrix for {} labels, got {}", groups.numel(), shape_str(m.sizes()));
+  auto order = group_order(groups);
+  auto sub = m.to(torch::kDouble).index_select(0, order).index_select(1, order);
+  if (sub.numel() == 0) return sub;
+  const double top = sub.max().item<double>();
+  return top > 0 ? sub / top : sub;
+}
+
+at::Tensor group_spike_counts(const at::Tensor& spikes, const at::Tensor& groups) {
+  auto [s, g] = spikes_and_groups(spikes, groups, "group counts");
+  const int64_t k = g.numel() ? g.max().item<int64_t>() : 0;  // groups 1..k
+  auto member = g.unsqueeze(1).eq(torch::arange(1, k + 1, torch::kLong).unsqueeze(0)).to(torch::kDouble);  // [N, k]
+  return torch::matmul(s, member);
+}
+
+at::Tensor group_autocorrelation(const at::Tensor& spikes, const at::Tensor& groups, int64_t max_lag) {
+  HNN_CHECK(max_lag >= 1, "dasbe autocorrelation: max_lag must be >= 1, got {}", max_lag);
+  auto counts = group_spike_counts(spikes, groups);  // [T, K-1]
+  const int64_t T = counts.size(0), k = counts.size(1);
+  auto energy = counts.pow(2).sum(0);  // [K-1]
+  auto safe = torch::where(energy > 0, energy, torch::ones_like(energy));
+  auto c = torch::zeros({k, max_lag}, torch::kDouble);
+  for (int64_t i = 0; i < max_lag && i < T; ++i)
+    c.select(1, i).copy_((counts.narrow(0, 0, T - i) * counts.narrow(0, i, T - i)).sum(0) / safe);
+  auto out = torch::zeros({k, 2 * max_lag - 1}, torch::kDouble);
+  out.narrow(1, max_lag - 1, max_lag).copy_(c);
+  out.narrow(1, 0, max_lag).copy_(c.flip({1}));
+  return out;
+}
+
+int64_t first_peak_lag(const at::Tensor& curve) {
+  HNN_CHECK(curve.dim() == 1 && curve.numel() % 2 == 1, "dasbe: a symmetric curve [2L - 1], got {}",
+            shape_str(curve.sizes()));
+  const int64_t L = (curve.numel() + 1) / 2;
+  if (L < 3) return 0;
+  auto c = curve.narrow(0, L - 1, L).to(torch::kDouble).contiguous();  // lags 0..L-1
+  const double* v = c.data_ptr<double>();
+  const double top = c.narrow(0, 1, L - 1).max().item<double>();
+  if (!(top > 0)) return 0;
+  for (int64_t i = 1; i + 1 < L; ++i)  // a curve still rising at the last lag has no peak in view
+    if (v[i] > v[i - 1] && v[i] >= v[i + 1] && v[i] >= 0.5 * top) return i;
+  return 0;
+}
+
 Method parse_method(const std::string& name) {
   if (name == "dasbe") return Method::Dasbe;
   if (name == "pure-ann" || name == "pure_ann") return Method::PureAnn;

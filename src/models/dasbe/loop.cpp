@@ -57,6 +57,23 @@ class Runner {
     n_enc_ = (int64_t)wt_.size();
     add(ae->decoder_layers());
     z_ = torch::empty({B, cfg_.code()}, torch::kFloat);
+    if (cfg_.recurrent) {
+      w_h_ = ae->recurrent_weight().detach().to(torch::kFloat).contiguous();  // [in, out]: pre W_h
+      b_h_ = ae->recurrent_bias().detach().to(torch::kFloat).contiguous();
+    }
+  }
+  // RBAE: z = sigmoid(pre W_h + h + b_h) into z(), pre [B, code] (a phase slot's memory).
+  const at::Tensor& recur(const at::Tensor& h, const at::Tensor& pre) {
+    cpu::RowLinearArgs a;
+    a.in = pre.data_ptr<float>(), a.wt = w_h_.data_ptr<float>(), a.bias = b_h_.data_ptr<float>();
+    a.out = z_.data_ptr<float>();
+    a.B = pre.size(0), a.I = pre.size(1), a.O = z_.size(1), a.act = cpu::Activation::None;
+    at::parallel_for(0, a.B, 4, [&](int64_t b0, int64_t b1) { cpu::row_linear(a, b0, b1); });
+    // Plain scalar sigmoid: the same bits wherever the element sits (ATen's vectorised one may not).
+    float* zp = z_.data_ptr<float>();
+    const float* hp = h.data_ptr<float>();
+    for (int64_t i = 0; i < z_.numel(); ++i) zp[i] = 1.0f / (1.0f + std::exp(-(zp[i] + hp[i])));
+    return z_;
   }
   const at::Tensor& encode(const at::Tensor& x) {
     for (int64_t l = 0; l < n_enc_; ++l) {
@@ -95,7 +112,7 @@ class Runner {
   }
   AutoencoderConfig cfg_;
   std::vector<at::Tensor> w_, wt_, b_, buf_;
-  at::Tensor z_;
+  at::Tensor z_, w_h_, b_h_;
   int64_t n_enc_ = 0;
 };
 
@@ -150,16 +167,16 @@ at::Tensor abs_normal(const std::vector<uint64_t>& keys, int64_t B, int64_t D, i
 // What both delay loops set up: the flattened images, sizes, the images' streams, A's |N(0, 1)|,
 // the autoencoder's buffers and the result with its recorded cycles.
 struct LoopStart {
-  at::Tensor x, A;
+  at::Tensor x, A;  // x: the frames [B, F, N] (F = 1 for still images)
   int64_t B, N, D, H;
   Keys keys;
   Runner net;
   LoopResult out;
-  LoopStart(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt, const at::Tensor& ids,
+  LoopStart(const Autoencoder& ae, const at::Tensor& frames, const LoopOptions& opt, const at::Tensor& ids,
             at::ScalarType record)
-      : x(flat_images(images, ae->config().inputs)),
+      : x(frames),
         B(x.size(0)),
-        N(x.size(1)),
+        N(x.size(2)),
         D(opt.delay),
         H(ae->config().code()),
         keys(opt.seed, default_ids(ids, x.size(0))),
@@ -208,20 +225,29 @@ LoopOptions loop_preset(const std::string& dataset) {
     o.delay = 29, o.refractory = 12;
   } else if (dataset == "mnist_shape") {
     o.delay = 29, o.refractory = 9;
+  } else if (dataset == "moving") {
+    o.delay = 32, o.refractory = 9, o.cycles = 60, o.record_cycles = 0;
   } else {
-    fail("dasbe: no loop settings for '{}' (expected bars, corners, shapes, multi_mnist or mnist_shape)", dataset);
+    fail("dasbe: no loop settings for '{}' (expected bars, corners, shapes, multi_mnist, mnist_shape or moving)",
+         dataset);
   }
   return o;
 }
 
-LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt, const at::Tensor& ids_in,
-                     const CycleFn& on_cycle) {
+namespace {
+// The loop of §3.2 on frames [B, F, N]: cycle k reads frame min(k, F - 1) (§3.5: one frame per
+// cycle; F = 1 for still images). A recurrent net keeps a memory per phase slot, M[t] [B, code]:
+// z = sigmoid(M[t] W_h + h + b_h), then M[t] = h.
+LoopResult dasbe_loop(const Autoencoder& ae, const at::Tensor& frames, const LoopOptions& opt, const at::Tensor& ids_in,
+                      const CycleFn& on_cycle) {
   check_loop(opt);
   torch::NoGradGuard no_grad;
   const auto& cfg = ae->config();
-  LoopStart st(ae, images, opt, ids_in, torch::kByte);
-  const int64_t B = st.B, N = st.N, D = st.D, H = st.H;
-  auto &x = st.x, &A = st.A;
+  LoopStart st(ae, frames, opt, ids_in, torch::kByte);
+  const int64_t B = st.B, N = st.N, D = st.D, H = st.H, F = frames.size(1);
+  auto& A = st.A;
+  auto frame = [&](int64_t k) { return F == 1 ? st.x.select(1, 0) : st.x.select(1, std::min(k, F - 1)).contiguous(); };
+  at::Tensor x = frame(0), x_next = frame(1);
   auto& keys = st.keys;
   auto& net = st.net;
   auto& out = st.out;
@@ -232,11 +258,11 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
   auto c = torch::zeros({B, N}, torch::kFloat);
   auto s = torch::zeros({B, N}, torch::kByte);
   auto rho = torch::zeros({B, H}, torch::kInt);
+  at::Tensor M = cfg.recurrent ? torch::zeros({D, B, H}, torch::kFloat) : at::Tensor();
   const int64_t C = out.spikes.size(1);
   if (opt.record_code) out.code = torch::zeros({B, C, D, H}, torch::kFloat);
   if (opt.record_attention) out.attention = torch::zeros({B, C, D, N}, torch::kFloat);
 
-  const float* xp = x.data_ptr<float>();
   float* ap = A.data_ptr<float>();
   int32_t* rp = r.data_ptr<int32_t>();
   uint8_t *p1p = p1.data_ptr<uint8_t>(), *p2p = p2.data_ptr<uint8_t>(), *sp = s.data_ptr<uint8_t>();
@@ -245,6 +271,8 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
   const int32_t R = (int32_t)opt.refractory;
 
   for (int64_t k = 0; k < opt.cycles; ++k) {
+    if (k > 0 && F > 1) x = x_next, x_next = frame(k + 1);
+    const float* xp = x.data_ptr<float>();
     for (int64_t t = 0; t < D; ++t) {
       const uint64_t tau = (uint64_t)(k * D + t);
       at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
@@ -274,8 +302,12 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
       if (cfg.spiking) {
         spike_code(h, net.z(), rho, keys.hidden, tau, opt.refractory, true);
         z = &net.z();
+      } else if (cfg.recurrent) {
+        z = &net.recur(h, M[t]);
+        M[t].copy_(h);
       }
-      const at::Tensor& y = net.decode(*z, x);  // only where x = 1: A is read as x * A
+      // Only where the next cycle's frame is 1: A is read as x * A.
+      const at::Tensor& y = net.decode(*z, x_next);
       A.select(1, t).copy_(y);
       if (k >= out.first_cycle) {
         const int64_t kc = k - out.first_cycle;
@@ -288,15 +320,34 @@ LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const Loop
   }
   return out;
 }
+}  // namespace
+
+LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt, const at::Tensor& ids,
+                     const CycleFn& on_cycle) {
+  return dasbe_loop(ae, flat_images(images, ae->config().inputs).unsqueeze(1), opt, ids, on_cycle);
+}
+
+LoopResult run_dasbe_moving(const Autoencoder& ae, const at::Tensor& videos, const LoopOptions& opt,
+                            const at::Tensor& ids, const CycleFn& on_cycle) {
+  HNN_CHECK(videos.dim() == 4 || videos.dim() == 3, "dasbe: videos must be [B, F, H, W] or [B, F, N], got {}",
+            shape_str(videos.sizes()));
+  HNN_CHECK(videos.size(1) > 0, "dasbe: videos without frames ({})", shape_str(videos.sizes()));
+  auto x = videos.reshape({videos.size(0), videos.size(1), -1}).to(torch::kFloat).contiguous();
+  HNN_CHECK(x.size(2) == ae->config().inputs, "dasbe: the frames have {} pixels but the network takes {}", x.size(2),
+            ae->config().inputs);
+  return dasbe_loop(ae, x, opt, ids, on_cycle);
+}
 
 LoopResult run_pure_ann(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt,
                         const at::Tensor& ids_in, const CycleFn& on_cycle) {
   check_loop(opt);
   torch::NoGradGuard no_grad;
   const auto& cfg = ae->config();
-  LoopStart st(ae, images, opt, ids_in, torch::kFloat);  // A not normalised (§3.6)
+  HNN_CHECK(!cfg.recurrent, "dasbe: the pure-ANN baseline takes a feed-forward autoencoder, got {}", cfg.describe());
+  LoopStart st(ae, flat_images(images, cfg.inputs).unsqueeze(1), opt, ids_in, torch::kFloat);  // A not normalised
   const int64_t B = st.B, N = st.N, D = st.D, H = st.H;
-  auto &x = st.x, &A = st.A;
+  auto x = st.x.select(1, 0);
+  auto& A = st.A;
   auto& keys = st.keys;
   auto& net = st.net;
   auto& out = st.out;

@@ -27,11 +27,12 @@ std::string AutoencoderConfig::describe() const {
   for (auto e : encoder) s += "-" + std::to_string(e);
   for (auto d : decoder) s += "-" + std::to_string(d);
   s += "-" + std::to_string(inputs);
-  return fmt::format("{} {} ({} code{})", s, kind, code_activation, spiking ? ", spiking" : "");
+  return fmt::format("{} {} ({} code{}{})", s, kind, code_activation, spiking ? ", spiking" : "",
+                     recurrent ? ", recurrent" : "");
 }
 
 std::vector<std::string> preset_names() {
-  return {"bars", "corners", "shapes", "mnist_shape", "multi_mnist", "clrnet"};
+  return {"bars", "corners", "shapes", "mnist_shape", "multi_mnist", "clrnet", "rbae"};
 }
 
 AutoencoderConfig preset_config(const std::string& name) {
@@ -50,6 +51,8 @@ AutoencoderConfig preset_config(const std::string& name) {
   } else if (name == "clrnet") {
     c.kind = "clrnet", c.inputs = 784, c.encoder = {600, 400, 350, 1600}, c.decoder = {350, 400, 600};
     c.spiking = true;
+  } else if (name == "rbae") {
+    c.kind = "rbae", c.inputs = 784, c.encoder = {600, 300}, c.decoder = {600}, c.recurrent = true;
   } else {
     fail("dasbe: no autoencoder preset '{}' (expected one of {})", name, fmt::join(preset_names(), ", "));
   }
@@ -76,6 +79,30 @@ AutoencoderImpl::AutoencoderImpl(AutoencoderConfig config) : config_(std::move(c
   decoder_->push_back(torch::nn::Linear(prev, c.inputs));
   register_module("encoder", encoder_);
   register_module("decoder", decoder_);
+  if (c.recurrent) {
+    HNN_CHECK(!c.spiking, "dasbe: a recurrent autoencoder has no spiking bottleneck ({})", c.describe());
+    w_h_ = register_parameter("recurrent_weight", torch::randn({c.code(), c.code()}));
+    b_h_ = register_parameter("recurrent_bias", torch::zeros({c.code()}));
+  }
+}
+
+at::Tensor AutoencoderImpl::recur(const at::Tensor& h, const at::Tensor& pre) const {
+  HNN_CHECK(config_.recurrent, "dasbe: {} is not recurrent", config_.describe());
+  return pre.defined() ? torch::sigmoid(torch::addmm(h + b_h_, pre, w_h_)) : torch::sigmoid(h + b_h_);
+}
+
+AeOutput AutoencoderImpl::forward_sequence(const at::Tensor& x, const at::Tensor& pre) {
+  HNN_CHECK(config_.recurrent, "dasbe: forward_sequence needs a recurrent autoencoder, got {}", config_.describe());
+  HNN_CHECK(x.dim() == 3 && x.size(2) == config_.inputs && x.size(0) > 0, "dasbe: frames must be [T, B, {}], got {}",
+            config_.inputs, shape_str(x.sizes()));
+  const int64_t T = x.size(0), B = x.size(1), C = config_.code();
+  auto h = encode(x.reshape({T * B, config_.inputs})).view({T, B, C});
+  auto first = pre.defined() ? pre.unsqueeze(0) : torch::zeros({1, B, C}, h.options());
+  HNN_CHECK(first.sizes() == torch::IntArrayRef({1, B, C}), "dasbe: pre must be [{}, {}], got {}", B, C,
+            shape_str(pre.sizes()));
+  auto prev = torch::cat({first, h.narrow(0, 0, T - 1)}, 0);
+  auto z = torch::sigmoid(torch::matmul(prev, w_h_) + h + b_h_);
+  return {decode(z.reshape({T * B, C})).view({T, B, config_.inputs}), z, h};
 }
 
 at::Tensor AutoencoderImpl::encode(const at::Tensor& x) const {
@@ -108,7 +135,7 @@ AeOutput AutoencoderImpl::forward(const at::Tensor& x) {
   HNN_CHECK(x.dim() == 2 && x.size(1) == config_.inputs, "dasbe: autoencoder input must be [B, {}], got {}",
             config_.inputs, shape_str(x.sizes()));
   auto h = encode(x);
-  auto z = config_.spiking ? bernoulli_spike(h, torch::rand_like(h)) : h;
+  auto z = config_.spiking ? bernoulli_spike(h, torch::rand_like(h)) : config_.recurrent ? recur(h, {}) : h;
   return {decode(z), z, h};
 }
 

@@ -33,7 +33,13 @@ AeTrainOptions train_recipe(const std::string& dataset) {
     o.milestones = {100, 150}, o.gammas = {0.1, 0.1};
     return o;
   }
-  fail("dasbe: no training recipe for '{}' (expected bars, corners, shapes, mnist_shape, multi_mnist or clrnet)",
+  if (dataset == "rbae") {
+    o.lr = 1e-3, o.drop_min = o.drop_max = 0.5, o.batch = 32, o.epochs = 300, o.patience = 20;
+    o.milestones = {60, 150}, o.gammas = {0.1, 0.1};
+    o.corrupt_validation = false;
+    return o;
+  }
+  fail("dasbe: no training recipe for '{}' (expected bars, corners, shapes, mnist_shape, multi_mnist, clrnet or rbae)",
        dataset);
 }
 
@@ -199,6 +205,64 @@ train::FitResult train_clrnet(Autoencoder& ae, const std::vector<at::Tensor>& im
     return train::Metrics{{"loss", loss}, {"bce", bce}, {"nt_xent", contrast}};
   };
   return trainer.fit(n_train, step, validate);
+}
+
+train::FitResult train_rbae(Autoencoder& ae, const at::Tensor& videos, const AeTrainOptions& opt,
+                            const std::vector<std::shared_ptr<train::Callback>>& callbacks) {
+  const auto& cfg = ae->config();
+  HNN_CHECK(cfg.recurrent, "dasbe: train_rbae needs a recurrent autoencoder, got {}", cfg.describe());
+  HNN_CHECK(videos.dim() >= 3 && videos.size(0) >= 2, "dasbe: the RBAE needs at least 2 videos [S, F, H, W], got {}",
+            shape_str(videos.sizes()));
+  HNN_CHECK(opt.chunk >= 1 && videos.size(1) > opt.chunk,
+            "dasbe: the RBAE's windows of {} frames need videos of more frames, got {}", opt.chunk, videos.size(1));
+  HNN_CHECK(opt.drop_min >= 0 && opt.drop_min < 1 && opt.salt >= 0 && opt.salt < 1 && opt.blank_frames >= 0 &&
+                opt.blank_frames < 1,
+            "dasbe: RBAE corruption must be probabilities in [0, 1) (drop {}, salt {}, blank {})", opt.drop_min,
+            opt.salt, opt.blank_frames);
+  // uint8 [S, F, N]: a quarter of the float copy (600 videos of 1000 frames are 470 MB).
+  auto v = videos.reshape({videos.size(0), videos.size(1), -1}).gt(0.5).to(torch::kByte).contiguous();
+  HNN_CHECK(v.size(2) == cfg.inputs, "dasbe: frames have {} pixels, the network takes {}", v.size(2), cfg.inputs);
+  const int64_t S = v.size(0), F = v.size(1), L = opt.chunk, N = cfg.inputs;
+  const int64_t n_val = std::min<int64_t>(S - 1, std::max<int64_t>(1, std::llround(opt.val_fraction * (double)S)));
+  const int64_t s_train = S - n_val, windows = (F - 1) / L;
+  auto train_v = v.narrow(0, 0, s_train), val_v = v.narrow(0, s_train, n_val);
+
+  auto to = trainer_options(opt, cfg);
+  train::Trainer trainer(*ae, to);
+  for (const auto& cb : callbacks) trainer.add_callback(cb);
+  auto step = [&](const at::Tensor& idx) {
+    const int64_t B = idx.size(0);
+    auto seq = idx.div(windows, "floor"), start = idx.remainder(windows).mul(L);
+    // Frames start - 1 .. start + L of each window: [L + 2, B, N] (frame -1 reads as blank).
+    auto offs = torch::arange(-1, L + 1, torch::kLong);
+    auto fr = (start.unsqueeze(0) + offs.unsqueeze(1)).clamp_min(0);  // [L + 2, B]
+    auto flat = (seq.unsqueeze(0) * F + fr).reshape({-1});            // rows of [S * F, N]
+    auto clip = train_v.reshape({s_train * F, N}).index_select(0, flat).view({L + 2, B, N}).to(torch::kFloat);
+    auto input = clip.narrow(0, 0, L + 1);  // frames start - 1 .. start + L - 1
+    auto target = clip.narrow(0, 2, L);     // frames start + 1 .. start + L
+    auto blank = (torch::rand({L + 1, 1, 1}) >= opt.blank_frames).to(torch::kFloat);
+    input = drop_pixels(input * blank, opt.drop_min);
+    input = torch::max(input, (torch::rand_like(input) < opt.salt).to(torch::kFloat)).gt(0.5).to(torch::kFloat);
+    at::Tensor pre;
+    {
+      torch::NoGradGuard no_grad;
+      pre = ae->encode(input[0]) * start.gt(0).to(torch::kFloat).unsqueeze(1);  // zeros at the video's start
+    }
+    auto out = ae->forward_sequence(input.narrow(0, 1, L), pre);
+    auto loss = torch::mse_loss(out.y, target);
+    return train::StepResult{loss, {{"mse", loss.item<double>()}}};
+  };
+  train::ValidateFn validate = [&] {
+    torch::NoGradGuard no_grad;
+    double total = 0;
+    for (int64_t s = 0; s < n_val; ++s) {
+      auto x = val_v[s].to(torch::kFloat).unsqueeze(1);  // [F, 1, N]
+      auto y = ae->forward_sequence(x.narrow(0, 0, F - 1)).y;
+      total += torch::mse_loss(y, x.narrow(0, 1, F - 1)).item<double>();
+    }
+    return train::Metrics{{"loss", total / (double)n_val}};
+  };
+  return trainer.fit(s_train * windows, step, validate);
 }
 
 void save_autoencoder(const std::string& path, const Autoencoder& ae) {

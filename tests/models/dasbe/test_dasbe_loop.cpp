@@ -36,11 +36,31 @@ Autoencoder small_ae(bool spiking) {
   return ae;
 }
 
-// §3.2 step by step for one image, straight from the spec (uint8 spikes [cycles, D, N]).
+Autoencoder small_rbae() {
+  AutoencoderConfig c;
+  c.kind = "rbae", c.inputs = 64, c.encoder = {20, 12}, c.decoder = {20}, c.recurrent = true;
+  torch::manual_seed(4);
+  Autoencoder ae(c);
+  ae->eval();
+  return ae;
+}
+
+// A bar moving one row down per frame: [F, 8, 8].
+torch::Tensor moving_bar(int64_t frames, int64_t col) {
+  auto v = torch::zeros({frames, 8, 8});
+  for (int64_t f = 0; f < frames; ++f) v[f][f % 8] = 1, v[f].select(1, col).fill_(1);
+  return v;
+}
+
+// §3.2 step by step for one image [H, W] (or §3.5 for frames [F, H, W]: cycle k reads frame
+// min(k, F - 1), a recurrent net keeps one memory per phase slot), straight from the spec (uint8
+// spikes [cycles, D, N]).
 torch::Tensor plain_loop(const Autoencoder& ae, const torch::Tensor& image, const LoopOptions& o, int64_t id) {
   torch::NoGradGuard ng;
-  const int64_t N = image.numel(), D = o.delay, H = ae->config().code();
-  auto x = image.reshape({N}).to(torch::kFloat);
+  const auto frames = image.dim() == 3 ? image.reshape({image.size(0), -1}) : image.reshape({1, -1});
+  const int64_t N = frames.size(1), D = o.delay, H = ae->config().code();
+  auto x = frames[0].to(torch::kFloat);
+  auto M = torch::zeros({D, 1, H});
   const uint64_t kinit = stream_key(o.seed, id, kInit), kstep = stream_key(o.seed, id, kStep),
                  kh = stream_key(o.seed, id, kHidden);
   auto A = torch::zeros({D, N});
@@ -53,6 +73,7 @@ torch::Tensor plain_loop(const Autoencoder& ae, const torch::Tensor& image, cons
   auto out = torch::zeros({o.cycles, D, N}, torch::kByte);
   for (int64_t k = 0; k < o.cycles; ++k)
     for (int64_t t = 0; t < D; ++t) {
+      x = frames[std::min(k, frames.size(0) - 1)].to(torch::kFloat);
       const uint64_t tau = k * D + t;
       auto c = torch::zeros({1, N});
       for (int64_t i = 0; i < N; ++i) {
@@ -76,6 +97,10 @@ torch::Tensor plain_loop(const Autoencoder& ae, const torch::Tensor& image, cons
           if (s) rho[j] = (int)o.refractory;
           z[0][j] = s ? 1.0 : 0.0;
         }
+      if (ae->config().recurrent) {
+        z = ae->recur(h, M[t]);
+        M[t] = h;
+      }
       A[t] = ae->decode(z)[0];
     }
   return out;
@@ -113,6 +138,66 @@ TEST(DasbeLoop, AnImageGivesTheSameSpikesAloneOrInABatch) {
     auto other = run_dasbe(ae, b.first.unsqueeze(0), o, torch::tensor({int64_t{99}}));
     EXPECT_FALSE(torch::equal(other.spikes[0], one.spikes[0]));
   }
+}
+
+TEST(DasbeLoop, MovingVariantMatchesThePlainStepLoopAndBatches) {
+  auto ae = small_rbae();
+  LoopOptions o;
+  o.delay = 6, o.refractory = 2, o.cycles = 5, o.record_cycles = 0, o.seed = 3;
+  // 4 frames for 5 cycles: the last cycle stays on the last frame.
+  auto a = moving_bar(4, 2), b = moving_bar(4, 6);
+  auto fused = run_dasbe_moving(ae, torch::stack({a, b}), o, torch::tensor({7, 8}));
+  EXPECT_EQ(fused.spikes.sizes(), (std::vector<int64_t>{2, 5, 6, 64}));
+  EXPECT_TRUE(torch::equal(fused.spikes[1], plain_loop(ae, b, o, 8)));
+  auto alone = run_dasbe_moving(ae, a.unsqueeze(0), o, torch::tensor({int64_t{7}}));
+  EXPECT_TRUE(torch::equal(fused.spikes[0], alone.spikes[0]));
+  // Spikes follow the frames: nothing fires on a pixel that is background in that cycle's frame.
+  for (int64_t k = 0; k < 5; ++k) {
+    auto bg = a[std::min<int64_t>(k, 3)].reshape({64}).eq(0);
+    EXPECT_EQ(fused.spikes[0][k].sum(0).masked_select(bg).sum().item<int64_t>(), 0) << "cycle " << k;
+  }
+  // A still video is the still image (a feed-forward net).
+  auto ff = small_ae(false);
+  auto [x, g] = two_bars(2, 5);
+  auto still = run_dasbe_moving(ff, x.expand({3, 8, 8}).unsqueeze(0), o);
+  EXPECT_TRUE(torch::equal(still.spikes, run_dasbe(ff, x.unsqueeze(0), o).spikes));
+  EXPECT_THROW(run_dasbe_moving(ae, torch::zeros({1, 2, 5, 5}), o), hnn::Error);
+  EXPECT_THROW(run_pure_ann(ae, x.unsqueeze(0), o), hnn::Error);
+}
+
+TEST(DasbeTrain, RbaeForwardSequenceAndNextFramePrediction) {
+  auto ae = small_rbae();
+  auto v = torch::stack({moving_bar(9, 1), moving_bar(9, 4)}).reshape({2, 9, 64}).transpose(0, 1);  // [T, B, N]
+  auto pre = torch::rand({2, 12});
+  auto out = ae->forward_sequence(v, pre);
+  EXPECT_EQ(out.y.sizes(), (std::vector<int64_t>{9, 2, 64}));
+  // Frame by frame, as §2.5 writes it.
+  auto p = pre;
+  for (int64_t t = 0; t < 9; ++t) {
+    auto h = ae->encode(v[t]);
+    EXPECT_TENSOR_NEAR(out.y[t], ae->decode(ae->recur(h, p)), 1e-5);
+    p = h;
+  }
+  EXPECT_TENSOR_NEAR(ae->forward(v[0]).y, ae->forward_sequence(v.narrow(0, 0, 1)).y[0], 1e-6);
+  EXPECT_THROW(small_ae(false)->forward_sequence(v), hnn::Error);
+
+  // Training on 12 videos of bars moving down (corrupted as the recipe says) predicts the next
+  // clean frame much better than a blank frame does, and better than the untrained net.
+  std::vector<torch::Tensor> vids;
+  for (int64_t i = 0; i < 12; ++i) vids.push_back(moving_bar(41, i % 8));
+  auto videos = torch::stack(vids);
+  auto opt = train_recipe("rbae");
+  opt.epochs = 40, opt.batch = 8, opt.chunk = 5, opt.lr = 1e-2, opt.milestones = {}, opt.gammas = {};
+  torch::manual_seed(2);
+  auto net = small_rbae();
+  std::vector<double> val;
+  auto log = std::make_shared<hnn::train::OnEpochEnd>(
+      [&](const hnn::train::EpochLog& l) { val.push_back(hnn::train::metric(l.val, "loss")); });
+  auto fit = train_rbae(net, videos, opt, {log});
+  ASSERT_EQ(val.size(), 40u);
+  const double blank = videos[11].narrow(0, 1, 40).pow(2).mean().item<double>();  // the validation video
+  EXPECT_LT(fit.best_value, 0.6 * blank);
+  EXPECT_LT(fit.best_value, 0.8 * val.front());
 }
 
 TEST(DasbeLoop, RefractorinessAndSilentBackground) {
@@ -213,6 +298,77 @@ TEST(DasbeReadout, SmoothingAndGroupingSynchronousPixels) {
   EXPECT_GT(sc.synchrony, 0.9);
   EXPECT_NEAR(sc.rate, 0.0, 1e-12);  // every pixel fires equally often: rates say nothing
   EXPECT_GT(sc.clustering, 0.9);
+}
+
+TEST(DasbeFigure2, CoactivationOfSynchronousAndAlternatingPixels) {
+  // Pixels 0 and 1 fire together (t = 0, 2, 4), pixel 2 with them, pixel 3 in between (t = 1, 3, 5).
+  auto s = torch::zeros({6, 4}, torch::kUInt8);
+  for (int64_t t = 0; t < 6; t += 2) s[t][0] = 1, s[t][1] = 1, s[t][2] = 1, s[t + 1][3] = 1;
+  auto m = coactivation_matrix(s, 0.5);
+  ASSERT_EQ(m.sizes(), (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(m.scalar_type(), torch::kDouble);
+  // Together 3 times, never one step apart: (1 + alpha) * 3.
+  EXPECT_DOUBLE_EQ(m[0][1].item<double>(), 4.5);
+  EXPECT_DOUBLE_EQ(m[0][0].item<double>(), 4.5);
+  // Never together; 3 follows 2 one step later three times and one step earlier twice (t = 2, 4;
+  // the zero padding drops t = 0): alpha * (3 + 2).
+  EXPECT_DOUBLE_EQ(m[2][3].item<double>(), 2.5);
+  EXPECT_DOUBLE_EQ(m[0][3].item<double>(), 2.5);
+  EXPECT_TRUE(torch::allclose(m, m.t()));
+  // The definition term by term on random trains.
+  torch::manual_seed(3);
+  auto r = torch::rand({9, 5}).lt(0.4).to(torch::kDouble);
+  auto ref = torch::zeros({5, 5}, torch::kDouble);
+  for (int64_t i = 0; i < 5; ++i)
+    for (int64_t j = 0; j < 5; ++j) {
+      double v = 0;
+      for (int64_t t = 0; t < 9; ++t) {
+        const double si = r[t][i].item<double>();
+        v += 1.5 * si * r[t][j].item<double>();
+        if (t + 1 < 9) v += 0.5 * si * r[t + 1][j].item<double>();
+        if (t >= 1) v += 0.5 * si * r[t - 1][j].item<double>();
+      }
+      ref[i][j] = v;
+    }
+  EXPECT_TRUE(torch::allclose(coactivation_matrix(r), ref));
+  // Ordered by group (label 0 dropped), normalised by the maximum.
+  auto groups = torch::tensor({2, 1, 0, 1});
+  EXPECT_TRUE(torch::equal(group_order(groups), torch::tensor({1, 3, 0}, torch::kLong)));
+  auto b = coactivation_by_group(m, groups);
+  ASSERT_EQ(b.sizes(), (std::vector<int64_t>{3, 3}));
+  EXPECT_DOUBLE_EQ(b.max().item<double>(), 1.0);
+  EXPECT_DOUBLE_EQ(b[0][1].item<double>(), 2.5 / 4.5);  // pixels 1 and 3
+  EXPECT_DOUBLE_EQ(b[0][2].item<double>(), 1.0);        // pixels 1 and 0
+  EXPECT_THROW(coactivation_matrix(torch::zeros({4})), hnn::Error);
+}
+
+TEST(DasbeFigure2, AutocorrelationOfAPeriodicGroup) {
+  // Group 1 (pixels 0 and 2) fires every 3 steps; group 2 (pixel 1) never; the unlabelled pixel 3
+  // fires every step and must not count.
+  const int64_t T = 30;
+  auto s = torch::zeros({T, 4});
+  for (int64_t t = 0; t < T; t += 3) s[t][0] = 1, s[t][2] = 1;
+  s.select(1, 3).fill_(1);
+  auto groups = torch::tensor({1, 2, 1, 0});
+  auto counts = group_spike_counts(s, groups);
+  ASSERT_EQ(counts.sizes(), (std::vector<int64_t>{T, 2}));
+  EXPECT_DOUBLE_EQ(counts.select(1, 0).sum().item<double>(), 20.0);
+  auto c = group_autocorrelation(s, groups, 5);
+  ASSERT_EQ(c.sizes(), (std::vector<int64_t>{2, 9}));
+  EXPECT_EQ(c.scalar_type(), torch::kDouble);
+  // 10 volleys: lag 0 gives 1, lag 3 gives 9 of the 10 products, the others 0; symmetric.
+  auto want = torch::tensor({0.0, 0.9, 0.0, 0.0, 1.0, 0.0, 0.0, 0.9, 0.0}, torch::kDouble);
+  EXPECT_TRUE(torch::allclose(c[0], want));
+  EXPECT_TRUE(torch::equal(c[1], torch::zeros({9}, torch::kDouble)));  // silent group
+  EXPECT_EQ(first_peak_lag(c[0]), 3);
+  EXPECT_EQ(first_peak_lag(c[1]), 0);
+  // Longer lags: the peaks repeat at 6 and 9; the first is the period.
+  auto c20 = group_autocorrelation(s, groups)[0];
+  EXPECT_NEAR(c20[19 + 6].item<double>(), 0.8, 1e-12);
+  EXPECT_EQ(first_peak_lag(c20), 3);
+  // A small ripple before the main peak is skipped.
+  auto lags = torch::tensor({1.0, 0.05, 0.1, 0.0, 0.05, 0.3, 0.9, 0.4, 0.2}, torch::kDouble);  // 0..8
+  EXPECT_EQ(first_peak_lag(torch::cat({lags.flip({0}).narrow(0, 0, 8), lags})), 6);
 }
 
 TEST(DasbeTrain, AutoencoderLearnsSingleBarsAndKeepsTheBestCheckpoint) {

@@ -1,6 +1,7 @@
 // Reading groups out of spike timing (spec §4): smoothing, k-means on each pixel's train, AMI on
-// the labelled foreground, the synchrony / rate / clustering scores of Figure 3, and the per-image
-// evaluation of a whole method (DASBE, pure-ANN, PCNN) behind Table I.
+// the labelled foreground, the synchrony / rate / clustering scores of Figure 3, Figure 2's
+// co-activation matrix and group autocorrelations, and the per-image evaluation of a whole method
+// (DASBE, pure-ANN, PCNN) behind Table I.
 // Trains are [T, N] for one image (T steps, N pixels) or [B, T, N] for a batch.
 #pragma once
 #include <ATen/core/Tensor.h>
@@ -38,6 +39,32 @@ struct Scores {
 };
 Scores syn_rate_scores(const at::Tensor& spikes, const at::Tensor& groups, double q_sync = 1.0 / 6, int64_t smooth = 2,
                        uint64_t seed = 0);
+
+// Figure 2's analyses (spec §4.5) of one image's spikes S [T, N] (0/1, any dtype) against its
+// true groups [N] (label 0, background and overlaps, belongs to no group; groups are 1..K-1 with
+// K = max label + 1). Tensor code throughout; results are float64.
+
+// The fMRI-like co-activation M = S^T S + alpha S^T (S + S+) + alpha S^T S-, [N, N], where
+// S+[t] = S[t + 1] is the trains shifted one step earlier and S-[t] = S[t - 1] one step later,
+// zero-padded at the ends (S+[T-1] = S-[0] = 0). So M[i][j] = (1 + alpha) #(i and j fire at the
+// same step) + alpha #(j fires one step after i) + alpha #(j fires one step before i): symmetric,
+// and high for pixels that fire together, within the 3-step window the autoencoder sees.
+at::Tensor coactivation_matrix(const at::Tensor& spikes, double alpha = 0.5);
+// The foreground pixels in order of their true group (1, 2, ..., by index within a group): int64 [n].
+at::Tensor group_order(const at::Tensor& groups);
+// A co-activation matrix [N, N] restricted to the foreground, rows and columns in group_order,
+// divided by its maximum (when positive): [n, n], block-diagonal when each group fires on its own.
+at::Tensor coactivation_by_group(const at::Tensor& m, const at::Tensor& groups);
+// Spikes per step of each group k = 1..K-1 (its pixels' spikes summed): [T, K-1].
+at::Tensor group_spike_counts(const at::Tensor& spikes, const at::Tensor& groups);
+// Per group, the normalised autocorrelation of its spike counts g: c(i) = sum_t g(t) g(t + i) /
+// sum_t g(t)^2 for lags i = 0..max_lag-1, reflected to negative lags: [K-1, 2 max_lag - 1], column
+// max_lag - 1 + i holding c(i) = c(-i). A group that never fires gives zeros.
+at::Tensor group_autocorrelation(const at::Tensor& spikes, const at::Tensor& groups, int64_t max_lag = 20);
+// The period of a symmetric curve [2L - 1] (lag 0 in the middle, as group_autocorrelation gives):
+// the first lag 0 < i < L - 1 where the curve has a local maximum (c(i) > c(i - 1), c(i) >= c(i + 1))
+// of at least half its largest value at lags > 0, so that small ripples are skipped; 0 when none.
+int64_t first_peak_lag(const at::Tensor& curve);
 
 enum class Method { Dasbe, PureAnn, Pcnn };
 Method parse_method(const std::string& name);  // "dasbe", "pure-ann", "pcnn"

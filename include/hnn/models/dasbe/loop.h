@@ -40,6 +40,12 @@ using CycleFn = std::function<void(int64_t cycle, int64_t cycles)>;
 // written back to A. ids: int64 [B] (default 0..B-1), the images' random streams.
 LoopResult run_dasbe(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt,
                      const at::Tensor& ids = {}, const CycleFn& on_cycle = {});
+// The moving-object variant of §3.5 on videos [B, F, H, W]: cycle k reads frame min(k, F - 1), so
+// the scene advances one frame per cycle (every D steps); with a recurrent net (the RBAE) each phase
+// slot t keeps its own memory M[t] of the code it saw one cycle (= one frame) before:
+// z = sigmoid(M[t] W_h + h + b_h), then M[t] = h (M starts at 0). Recorded trains as run_dasbe.
+LoopResult run_dasbe_moving(const Autoencoder& ae, const at::Tensor& videos, const LoopOptions& opt,
+                            const at::Tensor& ids = {}, const CycleFn& on_cycle = {});
 // The pure-ANN baseline of §3.6: the same delay loop without spikes (u = x * A[t], A[t] = AE(u)).
 LoopResult run_pure_ann(const Autoencoder& ae, const at::Tensor& images, const LoopOptions& opt,
                         const at::Tensor& ids = {}, const CycleFn& on_cycle = {});
@@ -61,7 +67,8 @@ at::Tensor run_pcnn(const at::Tensor& images, const PcnnOptions& opt, const at::
 at::Tensor pcnn_kernel();
 
 // Per-dataset loop settings of Table I (§3.4): bars D 54 R 6, corners 28/8, shapes 32/9,
-// multi_mnist 29/12, mnist_shape 29/9; 50 cycles, the last 10 recorded.
+// multi_mnist 29/12, mnist_shape 29/9; 50 cycles, the last 10 recorded. "moving" (Figure 5, the
+// RBAE on moving_shapes_3): D 32, R 9, 60 cycles, all recorded.
 LoopOptions loop_preset(const std::string& dataset);
 
 // The per-image random streams, counter-based (SplitMix64 jumped to the counter): 64 random bits

@@ -33,6 +33,11 @@ struct AeTrainOptions {
   // reference validated on clean inputs, where a net trained on 60-80% dropped pixels saturates
   // and its Bars validation loss rose while training improved. false: clean, as the reference.
   bool corrupt_validation = true;
+  // RBAE (moving shapes): windows of `chunk` frames; per window, frames blanked with probability
+  // blank_frames (the same frames for the whole batch), then pixel drop p and salt (pixels set to
+  // 1 with probability `salt`).
+  int64_t chunk = 20;
+  double blank_frames = 0.2, salt = 0.05;
   int64_t max_batches = 0;      // per epoch, for smoke tests
   std::string best_checkpoint;  // the best validation epoch, written on improvement only
   std::string checkpoint;       // the last epoch (to resume from)
@@ -43,7 +48,9 @@ struct AeTrainOptions {
 // 16 instead of 1024: its 180 training images made one step per epoch); mnist_shape lr
 // 0.031685, p = 0.6; multi_mnist (BCDAE) lr 1e-4, p = 0.6, batch 128, 200 epochs, x0.1 after
 // 50 and 80, contractive 1e-4 on a sum loss; clrnet Adam 1e-3, p = 0.6, batch 512, 500 epochs,
-// x0.1 at 100 and 150, patience 100.
+// x0.1 at 100 and 150, patience 100; rbae Adam 1e-3, p = 0.5, salt 0.05, 20% of the frames blanked,
+// batch 32, chunks of 20 frames, 300 epochs, x0.1 at 60 and 150, patience 20, validated on clean
+// sequences.
 AeTrainOptions train_recipe(const std::string& dataset);
 
 // CLRNet's loss on the spike codes of one batch per class (spec §2.6, NT_Xent_batch): S_ab[i, j] =
@@ -57,6 +64,17 @@ at::Tensor nt_xent_batch(const std::vector<at::Tensor>& codes, double tau = 0.5)
 // images: one [N_c, H, W] tensor per class (the shapes' train_single_0/1/2).
 train::FitResult train_clrnet(Autoencoder& ae, const std::vector<at::Tensor>& images, const AeTrainOptions& opt,
                               const std::vector<std::shared_ptr<train::Callback>>& callbacks = {});
+
+// RBAE (spec §2.5, §2.7): next-frame prediction on videos [S, F, H, W] (or [S, F, H*W]) of single
+// moving shapes, 90/10 split over the videos. A sample is a window of `chunk` frames [a, a + chunk)
+// of one video, a = 0, chunk, 2 chunk, ... (the last frames that do not fill a window are left out);
+// its input frames are corrupted, its targets are the clean frames [a + 1, a + chunk] (MSE), and its
+// pre is the encoder's code of the corrupted frame a - 1 (zeros at a = 0), without gradient: the
+// reference's truncated BPTT, whose carried state is exactly that code, with the windows shuffled
+// across videos instead of walked in order (one Adam step per batch of windows either way).
+// Validation: the whole clean videos from pre = 0 (MSE).
+train::FitResult train_rbae(Autoencoder& ae, const at::Tensor& videos, const AeTrainOptions& opt,
+                            const std::vector<std::shared_ptr<train::Callback>>& callbacks = {});
 
 // Pepper noise: each pixel kept when U >= p (zeros stay zeros).
 at::Tensor drop_pixels(const at::Tensor& x, double p);
