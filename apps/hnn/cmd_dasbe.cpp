@@ -1,6 +1,6 @@
 // hnn dasbe: binding by spike timing and reconstructive attention (Zheng et al., NeurIPS 2022):
 // the datasets (HDF5), the autoencoders trained on single objects, the hybrid loop and its
-// baselines, Table I and the binding pictures. See docs/dasbe.md.
+// baselines, Table I, the binding pictures and Figures 2 and 3. See docs/dasbe.md.
 #include <fmt/format.h>
 
 #include "cli_util.h"
@@ -56,15 +56,19 @@ void register_dasbe(CLI::App& app, Globals& g) {
       "the reference (docs/dasbe.md: pixel drop, BCE, Adam, multistep schedule, early stop). <nets>/<set>.pt keeps the "
       "best\n"
       "validation epoch and is never overwritten by a worse one; <set>-last.pt is the last epoch (--resume)");
-  tr->add_option("--set", r.set, "Dataset, or clrnet (CLRNet on the shapes' single-class splits)")
-      ->check(CLI::IsMember({"bars", "shapes", "corners", "multi_mnist", "mnist_shape", "clrnet"}))
+  tr->add_option("--set", r.set,
+                 "Dataset; clrnet (CLRNet on the shapes' single-class splits) or rbae (the recurrent net of Figure 5 "
+                 "on moving_shapes_large's single-shape videos)")
+      ->check(CLI::IsMember({"bars", "shapes", "corners", "multi_mnist", "mnist_shape", "clrnet", "rbae"}))
       ->capture_default_str();
   folders(tr, true, false);
   tr->add_option("--epochs", r.epochs, "Epochs (0: the recipe's)")->check(non_negative());
   tr->add_option("--batch", r.batch, "Batch size (0: the recipe's)")->check(non_negative());
   tr->add_option("--lr", r.lr, "Learning rate (0: the recipe's)")->check(non_negative());
   tr->add_option("--patience", r.patience, "Early-stop patience in epochs (-1: the recipe's, 0: never)");
-  tr->add_option("--limit", r.limit, "Use only the first N single-object images (0: all)")->check(non_negative());
+  tr->add_option("--limit", r.limit, "Use only the first N single-object images or videos (0: all)")
+      ->check(non_negative());
+  tr->add_option("--steps", r.steps, "Batches per epoch (0: all)")->check(non_negative());
   tr->add_flag("--resume", r.resume, "Continue from <nets>/<set>-last.pt");
   tr->callback([&g] {
     apply_globals(g);
@@ -111,6 +115,45 @@ void register_dasbe(CLI::App& app, Globals& g) {
     run_dasbe_scores(r);
   });
 
+  auto* hi = top->add_subcommand(
+      "hierarchy",
+      "Figure 4: binding across levels. CLRNet (train it with 'train --set clrnet') runs in the loop on one\n"
+      "shapes image; the pixels are grouped by their spike timing, the code units that fired (1,600, drawn\n"
+      "40x40) by theirs, each population is matched to the pixel group it fires with, and its indicator\n"
+      "vector is decoded to show which shape it stands for. Writes --out, <stem>-raster.png, <stem>.md");
+  hi->add_option("--index", r.index, "Image index in the shapes' train_multi (the paper's: 1109)")
+      ->check(non_negative());
+  hi->add_option("--cycles", r.cycles, "Cycles (0: 30, the paper's)")->check(non_negative());
+  hi->add_option("--restarts", r.n_init, "k-means restarts")->check(positive())->capture_default_str();
+  hi->add_option("--out", r.out_file, "Picture (PNG)");
+  folders(hi, true, false);
+  hi->callback([&g, hi] {
+    apply_globals(g);
+    r.seed = g.seed;
+    if (!hi->get_option("--index")->count()) r.index = 1109;
+    if (!hi->get_option("--out")->count()) r.out_file = "hierarchy.png";
+    run_dasbe_hierarchy(r);
+  });
+
+  auto* tk = top->add_subcommand(
+      "track",
+      "Figure 5: bind and track moving shapes. The loop runs on one video of moving_shapes_3 (shapes appear at\n"
+      "frames 0, 15 and 30) with the recurrent RBAE (train it with 'train --set rbae'), one frame per cycle;\n"
+      "each cycle's spikes are read out against that frame's objects. Writes --out (frames above, the groups\n"
+      "below), <stem>-ami.png (AMI per cycle) and <stem>.csv");
+  tk->add_option("--index", r.index, "Video index in train_multi (the paper's: 267)")->check(non_negative());
+  tk->add_option("--cycles", r.cycles, "Cycles = frames (0: 60, the paper's)")->check(non_negative());
+  tk->add_option("--restarts", r.n_init, "k-means restarts")->check(positive())->capture_default_str();
+  tk->add_option("--out", r.out_file, "Picture (PNG)");
+  folders(tk, true, false);
+  tk->callback([&g, tk] {
+    apply_globals(g);
+    r.seed = g.seed;
+    if (!tk->get_option("--index")->count()) r.index = 267;
+    if (!tk->get_option("--out")->count()) r.out_file = "track.png";
+    run_dasbe_track(r);
+  });
+
   auto* bd = top->add_subcommand(
       "bind",
       "Bind one image of train_multi and draw it: input, ground truth, the groups read out of the spikes,\n"
@@ -127,6 +170,35 @@ void register_dasbe(CLI::App& app, Globals& g) {
     apply_globals(g);
     r.seed = g.seed;
     run_dasbe_bind(r);
+  });
+
+  // Figure 2 has its own defaults (shapes, seeds 1-5, figure2.png), kept apart from bind's.
+  static std::string fig_set = "shapes", fig_out = "figure2.png";
+  static std::vector<uint64_t> fig_seeds = {1, 2, 3, 4, 5};
+  static int64_t fig_index = -1;
+  auto* f2 = top->add_subcommand(
+      "figure2",
+      "Figure 2: one image of train_multi bound by DASBE with each seed (the set's D and R, all cycles\n"
+      "recorded), in one picture: rasters of the first and last two cycles and the per-object volleys (first\n"
+      "seed), the synchrony (Victor-Purpura silhouette, q = 1/3) and rate (q = 0) scores of each cycle, the\n"
+      "co-activation matrix of the last 10 cycles and each object's spike-count autocorrelation (its period),\n"
+      "averaged over the seeds. Also <out stem>-phase.png (input | truth | read-out | firing phase, a row per\n"
+      "seed) and <out stem>.csv (per-cycle scores, mean and sd over the seeds); prints each seed's AMI");
+  f2->add_option("--set", fig_set, "Dataset")->check(CLI::IsMember(table_sets))->capture_default_str();
+  f2->add_option("--index", fig_index, "Image index in train_multi (default: random among the first 6000, from --seed)")
+      ->check(non_negative());
+  f2->add_option("--seeds", fig_seeds, "Seeds of the loop, one run each")->delimiter(',')->capture_default_str();
+  f2->add_option("--cycles", r.cycles, "Cycles of the loop (0: 30, the paper's)")->check(non_negative());
+  f2->add_option("--out", fig_out, "Picture (PNG); the phase picture and the CSV go beside it")->capture_default_str();
+  folders(f2, true, false);
+  f2->callback([&g] {
+    apply_globals(g);
+    r.seed = g.seed;
+    r.set = fig_set;
+    r.index = fig_index;
+    r.seeds = fig_seeds;
+    r.out_file = fig_out;
+    run_dasbe_figure2(r);
   });
 }
 

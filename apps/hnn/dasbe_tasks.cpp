@@ -5,10 +5,12 @@
 
 #include <cmath>
 #include <map>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 #include <sstream>
+#include <tuple>
 
+#include "dasbe_draw.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "hnn/core/progress.h"
@@ -22,7 +24,7 @@
 
 namespace hnn::cli {
 namespace dasbe = models::dasbe;
-namespace {
+using namespace dasbe_draw;
 
 std::string data_file(const DasbeRun& r, const std::string& set) {
   return r.data_dir + "/" + dasbe::dataset_info(set).file;
@@ -46,6 +48,8 @@ dasbe::Autoencoder require_net(const DasbeRun& r, const std::string& set) {
   return dasbe::load_autoencoder(path);
 }
 
+namespace {
+
 // The paper's Table I (images/table.png), for the report beside the measured values.
 const std::map<std::string, std::array<const char*, 3>> kPaper = {
     {"bars", {"96.5 ± 0.03", "9.6 ± 0.04", "9.3 ± 0.04"}},
@@ -65,33 +69,6 @@ dasbe::EvalOptions eval_options(const DasbeRun& r, const std::string& set, const
   e.batch = r.loop_batch;
   e.n_init = r.n_init;
   return e;
-}
-
-// Distinct colours for group labels (0 = black).
-cv::Vec3b group_colour(int64_t k) {
-  if (k <= 0) return {0, 0, 0};
-  const double hue = std::fmod((double)(k - 1) * 0.61803398875, 1.0);
-  cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(hue * 180, 220, 255)), bgr;
-  cv::cvtColor(hsv, bgr, cv::COLOR_HSV2BGR);
-  return bgr.at<cv::Vec3b>(0, 0);
-}
-
-cv::Mat tile(const std::string& caption, int64_t H, int64_t W, const std::function<cv::Vec3b(int64_t)>& colour) {
-  cv::Mat img((int)H, (int)W, CV_8UC3);
-  for (int64_t i = 0; i < H * W; ++i) img.at<cv::Vec3b>((int)(i / W), (int)(i % W)) = colour(i);
-  const int scale = (int)std::max<int64_t>(1, 240 / std::max(H, W));
-  cv::Mat big;
-  cv::resize(img, big, cv::Size(), scale, scale, cv::INTER_NEAREST);
-  cv::Mat out(big.rows + 28, big.cols, CV_8UC3, cv::Scalar(255, 255, 255));
-  big.copyTo(out(cv::Rect(0, 28, big.cols, big.rows)));
-  cv::putText(out, caption, {4, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  return out;
-}
-
-void save_mat(const cv::Mat& m, const std::string& path) {
-  std::vector<uchar> buf;
-  HNN_CHECK(cv::imencode(".png", m, buf), "dasbe: cannot encode {}", path);
-  write_file_atomically(path, std::string(buf.begin(), buf.end()));
 }
 
 struct BindResult {
@@ -125,35 +102,11 @@ BindResult bind_picture(const dasbe::Autoencoder* ae, const dasbe::LabeledImages
   auto g = dasbe::group_pixels(trains, groups, k, e.smooth, dasbe::readout_seed(r.seed, r.index), e.n_init);
   BindResult br{g.ami, t.seconds()};
 
-  auto x = one.images.reshape({N});
   auto gt = groups.to(torch::kLong);
-  // The predicted cluster holding most background pixels is drawn black.
-  auto bg = g.labels.index_select(0, x.eq(0).nonzero().reshape({-1}));
-  const int64_t bg_cluster = bg.numel() ? std::get<0>(bg.mode()).item<int64_t>() : -1;
-  // Phase colouring: the circular mean phase of each pixel's activity within the period.
   const int64_t T = trains.size(0), P = period > 0 ? period : T;
-  auto phase = torch::arange(T, torch::kFloat).remainder(P).mul(2 * M_PI / P);
-  auto cs = torch::matmul(phase.cos(), trains), sn = torch::matmul(phase.sin(), trains);
-  auto ang = torch::atan2(sn, cs), mass = trains.sum(0);
-  cv::Mat row;
-  std::vector<cv::Mat> tiles = {
-      tile("input", H, W,
-           [&](int64_t i) { return x[i].item<float>() > 0 ? cv::Vec3b(255, 255, 255) : cv::Vec3b(0, 0, 0); }),
-      tile("ground truth", H, W, [&](int64_t i) { return group_colour(gt[i].item<int64_t>()); }),
-      tile(fmt::format("{} AMI {:.3f}", r.method, g.ami), H, W,
-           [&](int64_t i) {
-             const int64_t c = g.labels[i].item<int64_t>();
-             return c == bg_cluster || x[i].item<float>() == 0 ? cv::Vec3b(0, 0, 0) : group_colour(c + 1);
-           }),
-      tile("phase", H, W, [&](int64_t i) {
-        if (x[i].item<float>() == 0 || mass[i].item<float>() == 0) return cv::Vec3b(0, 0, 0);
-        const double hue = std::fmod(ang[i].item<float>() / (2 * M_PI) + 1.0, 1.0);
-        cv::Mat hsv(1, 1, CV_8UC3, cv::Scalar(hue * 180, 255, 255)), bgr;
-        cv::cvtColor(hsv, bgr, cv::COLOR_HSV2BGR);
-        return bgr.at<cv::Vec3b>(0, 0);
-      })};
-  cv::hconcat(tiles, row);
-  save_mat(row, png);
+  save_mat(binding_tiles(one.images.reshape({N}), gt, g.labels, trains, (double)P, H, W,
+                         fmt::format("{} AMI {:.3f}", r.method, g.ami)),
+           png);
 
   // The raster of the last two periods, pixels sorted by their true group.
   auto fg = gt.ne(0).nonzero().reshape({-1});
@@ -168,8 +121,7 @@ BindResult bind_picture(const dasbe::Autoencoder* ae, const dasbe::LabeledImages
       viz::raster_panel(tn, fmt::format("{}: the last {} steps, foreground pixels by true group", r.method, shown));
   panel.xlabel = "step";
   panel.ylabel = "pixel (sorted by group)";
-  std::string raster = png.size() > 4 && png.substr(png.size() - 4) == ".png" ? png.substr(0, png.size() - 4) : png;
-  viz::save_png(panel, raster + "-raster.png", 900, 600);
+  viz::save_png(panel, png_stem(png) + "-raster.png", 900, 600);
   return br;
 }
 
@@ -219,9 +171,10 @@ void run_dasbe_data(const DasbeRun& r) {
 }
 
 void run_dasbe_train(const DasbeRun& r) {
-  // CLRNet learns from the shapes' single-class splits; the others from their set's train_single.
-  const bool clrnet = r.set == "clrnet";
-  const std::string path = require_data(r, clrnet ? "shapes" : r.set);
+  // CLRNet learns from the shapes' single-class splits, the RBAE from videos of single moving
+  // shapes; the others from their set's train_single.
+  const bool clrnet = r.set == "clrnet", rbae = r.set == "rbae";
+  const std::string path = require_data(r, clrnet ? "shapes" : rbae ? "moving_shapes_large" : r.set);
   std::vector<at::Tensor> classes;
   at::Tensor images;
   if (clrnet) {
@@ -241,6 +194,7 @@ void run_dasbe_train(const DasbeRun& r) {
   if (r.batch > 0) opt.batch = r.batch;
   if (r.lr > 0) opt.lr = r.lr;
   if (r.patience >= 0) opt.patience = r.patience;
+  opt.max_batches = r.steps;
   make_dirs(r.nets_dir);
   opt.best_checkpoint = net_file(r, r.set);
   opt.checkpoint = r.nets_dir + "/" + r.set + "-last.pt";
@@ -250,40 +204,47 @@ void run_dasbe_train(const DasbeRun& r) {
   }
   dasbe::Autoencoder ae(cfg);
   fmt::print(
-      "dasbe train {}: {} on {} single-object images ({} for validation); Adam lr {}, batch {}, pixel drop "
+      "dasbe train {}: {} on {} single-object {} ({} for validation); Adam lr {}, batch {}, pixel drop "
       "[{}, {}], up to {} epochs, patience {}\n",
-      r.set, cfg.describe(), images.size(0), std::llround(opt.val_fraction * images.size(0)), opt.lr, opt.batch,
-      opt.drop_min, opt.drop_max, opt.epochs, opt.patience);
+      r.set, cfg.describe(), images.size(0), rbae ? fmt::format("videos of {} frames", images.size(1)) : "images",
+      std::llround(opt.val_fraction * images.size(0)), opt.lr, opt.batch, opt.drop_min, opt.drop_max, opt.epochs,
+      opt.patience);
   std::ostringstream csv;
-  csv << "epoch,train_bce,val_loss,val_clean,lr,best\n";
-  viz::Series tr{{}, {}, "train BCE (corrupted input)", viz::Style::Line};
-  viz::Series va{{}, {}, "validation BCE (corrupted input, monitored)", viz::Style::Line};
+  // The RBAE predicts the next frame (MSE) and validates on clean videos only.
+  const std::string loss_name = rbae ? "mse" : "bce";
+  csv << fmt::format("epoch,train_{},val_loss,val_clean,lr,best\n", loss_name);
+  viz::Series tr{{}, {}, rbae ? "train MSE of the next frame (corrupted input)" : "train BCE (corrupted input)"};
+  viz::Series va{
+      {}, {}, rbae ? "validation MSE (clean videos, monitored)" : "validation BCE (corrupted input, monitored)"};
   viz::Series vc{{}, {}, "validation BCE (clean input)", viz::Style::Line};
   Timer t;
   auto log = std::make_shared<train::OnEpochEnd>([&](const train::EpochLog& l) {
     // CLRNet: "clean" is the validation BCE part of its loss.
-    const double bce = train::metric(l.train, "bce"), val = train::metric(l.val, "loss"),
-                 clean = train::metric(l.val, clrnet ? "bce" : "clean");
+    const double bce = train::metric(l.train, loss_name), val = train::metric(l.val, "loss"),
+                 clean = rbae ? val : train::metric(l.val, clrnet ? "bce" : "clean");
     csv << fmt::format("{},{:.6g},{:.6g},{:.6g},{:.6g},{}\n", l.epoch, bce, val, clean, l.lr, l.best ? 1 : 0);
     tr.x.push_back((double)l.epoch), tr.y.push_back(bce);
     va.x.push_back((double)l.epoch), va.y.push_back(val);
     vc.x.push_back((double)l.epoch), vc.y.push_back(clean);
-    if (l.epoch == 1 || l.epoch % 10 == 0 || l.epoch == l.epochs)
-      fmt::print("epoch {}/{}: train bce {:.4f} | val {:.4f}{} (clean {:.4f}) | lr {:.3g} | {:.1f} s\n", l.epoch,
-                 l.epochs, bce, val, l.best ? " (best)" : "", clean, l.lr, t.seconds());
+    if (l.epoch == 1 || l.epoch % 10 == 0 || l.epoch == l.epochs || rbae)
+      fmt::print("epoch {}/{}: train {} {:.4f} | val {:.4f}{} (clean {:.4f}) | lr {:.3g} | {:.1f} s\n", l.epoch,
+                 l.epochs, loss_name, bce, val, l.best ? " (best)" : "", clean, l.lr, t.seconds());
   });
-  auto fit = clrnet ? dasbe::train_clrnet(ae, classes, opt, {log}) : dasbe::train_autoencoder(ae, images, opt, {log});
+  auto fit = clrnet ? dasbe::train_clrnet(ae, classes, opt, {log})
+             : rbae ? dasbe::train_rbae(ae, images, opt, {log})
+                    : dasbe::train_autoencoder(ae, images, opt, {log});
   write_file_atomically(r.nets_dir + "/" + r.set + "-train.csv", csv.str());
   viz::Panel p;
   p.title = fmt::format("{} autoencoder {}", r.set, cfg.describe());
   p.xlabel = "epoch";
-  p.ylabel = "binary cross-entropy";
+  p.ylabel = rbae ? "mean squared error" : "binary cross-entropy";
   p.log_y = true;
-  p.series = {tr, va, vc};
+  p.series = {tr, va};
+  if (!rbae) p.series.push_back(vc);
   viz::save_png(p, r.nets_dir + "/" + r.set + "-train.png", 900, 500);
-  fmt::print("best epoch {} (validation BCE {:.4f}){}; {} kept, last epoch in {}; {:.1f} s\n", fit.best_epoch,
-             fit.best_value, fit.stopped_early ? ", stopped early" : "", opt.best_checkpoint, opt.checkpoint,
-             t.seconds());
+  fmt::print("best epoch {} (validation {} {:.4f}){}; {} kept, last epoch in {}; {:.1f} s\n", fit.best_epoch,
+             rbae ? "MSE" : "BCE", fit.best_value, fit.stopped_early ? ", stopped early" : "", opt.best_checkpoint,
+             opt.checkpoint, t.seconds());
 }
 
 void run_dasbe_table(const DasbeRun& r) {
@@ -468,6 +429,102 @@ void run_dasbe_demo(const std::string& dir, uint64_t seed) {
     run_dasbe_bind(r);
   }
   fmt::print("demo dasbe: {:.0f} s; pictures {}/bind-{{0,1,2}}.png, table {}/table1.md\n", t.seconds(), dir, dir);
+}
+
+void run_dasbe_track(const DasbeRun& r) {
+  const std::string path = require_data(r, "moving_shapes_3");
+  const std::string split = "train_multi";
+  auto video = dasbe::read_split(path, split, r.index, 1);  // [1, F, H, W]
+  auto ae = require_net(r, "rbae");
+  auto lo = dasbe::loop_preset("moving");
+  if (r.cycles > 0) lo.cycles = r.cycles;
+  lo.seed = r.seed;
+  const int64_t F = video.images.size(1), H = video.images.size(2), W = video.images.size(3), N = H * W;
+  fmt::print("dasbe track: {} video {} ({} frames of {}x{}), {}, D {} R {}, {} cycles (one frame each)\n", split,
+             r.index, F, H, W, ae->config().describe(), lo.delay, lo.refractory, lo.cycles);
+  Timer t;
+  Progress bar(lo.cycles, "track", "cycle");
+  auto res =
+      dasbe::run_dasbe_moving(ae, video.images, lo, torch::tensor({r.index}), [&](int64_t, int64_t) { bar.update(1); });
+  bar.finish();
+  const double loop_s = t.seconds();
+
+  // Each cycle read out on its own D steps against its frame's labels (k = objects present + 1);
+  // clusters matched one to one to the true objects by overlap, so an object keeps its colour.
+  const int64_t C = lo.cycles, every = std::max<int64_t>(1, C / 12);
+  std::ostringstream csv;
+  csv << "cycle,frame,objects,ami\n";
+  viz::Series ami_line{{}, {}, "AMI of the cycle's groups", viz::Style::LinePoints};
+  std::vector<cv::Mat> top, bottom;
+  double ami_sum = 0;
+  int64_t ami_n = 0;
+  for (int64_t k = 0; k < C; ++k) {
+    const int64_t f = std::min(k, F - 1);
+    auto x = video.images[0][f].reshape({N});
+    auto gt = video.groups[0][f].reshape({N}).to(torch::kLong);
+    const int64_t objects = gt.max().item<int64_t>();
+    auto trains = res.spikes[0][k].to(torch::kFloat);  // [D, N]
+    at::Tensor labels = torch::zeros({N}, torch::kLong);
+    double ami = NAN;
+    if (objects >= 1) {
+      auto g =
+          dasbe::group_pixels(trains, gt, objects + 1, 2, dasbe::readout_seed(r.seed, r.index * 1000 + k), r.n_init);
+      labels = g.labels, ami = g.ami;
+    }
+    if (objects >= 2) ami_sum += ami, ++ami_n;  // one object: nothing to separate (AMI 0 or 1)
+    csv << fmt::format("{},{},{},{:.6f}\n", k + 1, f, objects, ami);
+    ami_line.x.push_back((double)(k + 1)), ami_line.y.push_back(ami);
+    if ((k + 1) % every != 0 && k != 0) continue;
+    // The cluster holding most background pixels is the background.
+    auto bgpix = labels.index_select(0, x.eq(0).nonzero().reshape({-1}));
+    const int64_t bg = bgpix.numel() ? std::get<0>(bgpix.mode()).item<int64_t>() : -1;
+    std::map<int64_t, int64_t> colour_of;                         // cluster -> object label (or a spare colour)
+    std::vector<std::tuple<int64_t, int64_t, int64_t>> overlaps;  // (count, cluster, object)
+    for (int64_t c = 0; c <= objects; ++c)
+      for (int64_t o = 1; o <= objects; ++o)
+        if (c != bg) overlaps.emplace_back(labels.eq(c).logical_and(gt.eq(o)).sum().item<int64_t>(), c, o);
+    std::sort(overlaps.rbegin(), overlaps.rend());
+    std::set<int64_t> used;
+    for (auto [n, c, o] : overlaps)
+      if (n > 0 && !colour_of.count(c) && !used.count(o)) colour_of[c] = o, used.insert(o);
+    int64_t spare = objects + 1;
+    for (int64_t c = 0; c <= objects; ++c)
+      if (c != bg && !colour_of.count(c)) colour_of[c] = spare++;
+    auto xa = x.accessor<float, 1>();
+    auto la = labels.accessor<int64_t, 1>();
+    auto ga = gt.accessor<int64_t, 1>();
+    top.push_back(tile(fmt::format("frame {}", f), H, W, [&](int64_t i) {
+      return xa[i] == 0 ? cv::Vec3b(0, 0, 0) : ga[i] == 0 ? cv::Vec3b(255, 255, 255) : group_colour(ga[i]);
+    }));
+    bottom.push_back(
+        tile(objects < 2 ? fmt::format("cycle {}: 1 object", k + 1) : fmt::format("c{} AMI {:.2f}", k + 1, ami), H, W,
+             [&](int64_t i) {
+               if (xa[i] == 0) return cv::Vec3b(0, 0, 0);
+               if (la[i] == bg) return cv::Vec3b(90, 90, 90);
+               return group_colour(colour_of[la[i]]);
+             }));
+  }
+  cv::Mat row1, row2, grid;
+  cv::hconcat(top, row1);
+  cv::hconcat(bottom, row2);
+  cv::vconcat(std::vector<cv::Mat>{row1, row2}, grid);
+  if (grid.cols > 1800) cv::resize(grid, grid, cv::Size(), 1800.0 / grid.cols, 1800.0 / grid.cols, cv::INTER_AREA);
+  const std::string stem = png_stem(r.out_file);
+  save_mat(grid, r.out_file);
+  write_file_atomically(stem + ".csv", csv.str());
+  viz::Panel p;
+  p.title = fmt::format("moving shapes, video {}: the groups of each cycle (one frame per cycle)", r.index);
+  p.xlabel = "cycle (= frame + 1)";
+  p.ylabel = "AMI (objects present)";
+  p.ymin = 0, p.ymax = 1.05;
+  p.series = {ami_line};
+  p.legend = "br";
+  viz::save_png(p, stem + "-ami.png", 900, 450);
+  const double mean = ami_n ? ami_sum / (double)ami_n : NAN;
+  fmt::print(
+      "mean AMI over the {} cycles with two or more objects: {:.3f}; loop {:.1f} s, total {:.1f} s\n"
+      "wrote {} (frames above, groups below, every {} cycles), {}-ami.png, {}.csv\n",
+      ami_n, mean, loop_s, t.seconds(), r.out_file, every, stem, stem);
 }
 
 }  // namespace hnn::cli
