@@ -115,44 +115,37 @@ void register_dasbe(CLI::App& app, Globals& g) {
     run_dasbe_scores(r);
   });
 
-  auto* hi = top->add_subcommand(
-      "hierarchy",
-      "Figure 4: binding across levels. CLRNet (train it with 'train --set clrnet') runs in the loop on one\n"
-      "shapes image; the pixels are grouped by their spike timing, the code units that fired (1,600, drawn\n"
-      "40x40) by theirs, each population is matched to the pixel group it fires with, and its indicator\n"
-      "vector is decoded to show which shape it stands for. Writes --out, <stem>-raster.png, <stem>.md");
-  hi->add_option("--index", r.index, "Image index in the shapes' train_multi (the paper's: 1109)")
-      ->check(non_negative());
-  hi->add_option("--cycles", r.cycles, "Cycles (0: 30, the paper's)")->check(non_negative());
-  hi->add_option("--restarts", r.n_init, "k-means restarts")->check(positive())->capture_default_str();
-  hi->add_option("--out", r.out_file, "Picture (PNG)");
-  folders(hi, true, false);
-  hi->callback([&g, hi] {
-    apply_globals(g);
-    r.seed = g.seed;
-    if (!hi->get_option("--index")->count()) r.index = 1109;
-    if (!hi->get_option("--out")->count()) r.out_file = "hierarchy.png";
-    run_dasbe_hierarchy(r);
-  });
-
-  auto* tk = top->add_subcommand(
-      "track",
-      "Figure 5: bind and track moving shapes. The loop runs on one video of moving_shapes_3 (shapes appear at\n"
-      "frames 0, 15 and 30) with the recurrent RBAE (train it with 'train --set rbae'), one frame per cycle;\n"
-      "each cycle's spikes are read out against that frame's objects. Writes --out (frames above, the groups\n"
-      "below), <stem>-ami.png (AMI per cycle) and <stem>.csv");
-  tk->add_option("--index", r.index, "Video index in train_multi (the paper's: 267)")->check(non_negative());
-  tk->add_option("--cycles", r.cycles, "Cycles = frames (0: 60, the paper's)")->check(non_negative());
-  tk->add_option("--restarts", r.n_init, "k-means restarts")->check(positive())->capture_default_str();
-  tk->add_option("--out", r.out_file, "Picture (PNG)");
-  folders(tk, true, false);
-  tk->callback([&g, tk] {
-    apply_globals(g);
-    r.seed = g.seed;
-    if (!tk->get_option("--index")->count()) r.index = 267;
-    if (!tk->get_option("--out")->count()) r.out_file = "track.png";
-    run_dasbe_track(r);
-  });
+  // A figure of one image or video: --index and --out default to the paper's and the figure's own.
+  auto figure = [&](const char* name, const char* help, const char* index_help, const char* cycles_help, int64_t index,
+                    const char* out, void (*run)(const DasbeRun&)) {
+    auto* c = top->add_subcommand(name, help);
+    c->add_option("--index", r.index, index_help)->check(non_negative());
+    c->add_option("--cycles", r.cycles, cycles_help)->check(non_negative());
+    c->add_option("--restarts", r.n_init, "k-means restarts")->check(positive())->capture_default_str();
+    c->add_option("--out", r.out_file, fmt::format("Picture (PNG; default {})", out));
+    folders(c, true, false);
+    c->callback([&g, c, index, out, run] {
+      apply_globals(g);
+      r.seed = g.seed;
+      if (!c->get_option("--index")->count()) r.index = index;
+      if (!c->get_option("--out")->count()) r.out_file = out;
+      run(r);
+    });
+  };
+  figure("hierarchy",
+         "Figure 4: binding across levels. CLRNet (train it with 'train --set clrnet') runs in the loop on one\n"
+         "shapes image; the pixels are grouped by their spike timing, the code units that fired (1,600, drawn\n"
+         "40x40) by theirs, each population is matched to the pixel group it fires with, and its indicator\n"
+         "vector is decoded to show which shape it stands for. Writes --out, <stem>-raster.png, <stem>.md",
+         "Image index in the shapes' train_multi (default 1109, the paper's)", "Cycles (0: 30, the paper's)", 1109,
+         "hierarchy.png", run_dasbe_hierarchy);
+  figure("track",
+         "Figure 5: bind and track moving shapes. The loop runs on one video of moving_shapes_3 (shapes appear at\n"
+         "frames 0, 15 and 30) with the recurrent RBAE (train it with 'train --set rbae'), one frame per cycle;\n"
+         "each cycle's spikes are read out against that frame's objects. Writes --out (frames above, the groups\n"
+         "below), <stem>-ami.png (AMI per cycle) and <stem>.csv",
+         "Video index in train_multi (default 267, the paper's)", "Cycles = frames (0: 60, the paper's)", 267,
+         "track.png", run_dasbe_track);
 
   auto* bd = top->add_subcommand(
       "bind",
