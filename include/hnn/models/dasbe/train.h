@@ -27,6 +27,9 @@ struct AeTrainOptions {
   // random projection per sample, so it works for any depth; the reference's version crashed).
   double contractive = 0.0;
   bool sum_loss = false;
+  // CLRNet: NT-Xent as the mean over each class pair's B x B entries instead of their sum (which
+  // outweighs the mean BCE by B^2, so the reconstruction barely trained); the clrnet recipe's.
+  bool contrast_mean = false;
   double val_fraction = 0.1;  // the last 10% validate
   // Validation inputs carry the training corruption (p = the middle of the range, drawn once with
   // a fixed seed), so the monitored loss measures denoising, the AE's job in the loop; the
@@ -48,7 +51,7 @@ struct AeTrainOptions {
 // 16 instead of 1024: its 180 training images made one step per epoch); mnist_shape lr
 // 0.031685, p = 0.6; multi_mnist (BCDAE) lr 1e-4, p = 0.6, batch 128, 200 epochs, x0.1 after
 // 50 and 80, contractive 1e-4 on a sum loss; clrnet Adam 1e-3, p = 0.6, batch 512, 500 epochs,
-// x0.1 at 100 and 150, patience 100; rbae Adam 1e-3, p = 0.5, salt 0.05, 20% of the frames blanked,
+// x0.1 at 100 and 150, patience 100, NT-Xent averaged (contrast_mean); rbae Adam 1e-3, p = 0.5, salt 0.05, 20% of the frames blanked,
 // batch 32, chunks of 20 frames, 300 epochs, x0.1 at 60 and 150, patience 20, validated on clean
 // sequences.
 AeTrainOptions train_recipe(const std::string& dataset);
