@@ -2,9 +2,12 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
+#include <tuple>
 #include <vector>
 
 #include "hnn/core/error.h"
@@ -53,8 +56,7 @@ cv::Mat binding_tiles(const at::Tensor& x_in, const at::Tensor& groups, const at
   auto labels = labels_in.reshape({N}).to(torch::kLong).contiguous();
   auto trains = trains_in.to(torch::kFloat);
   // The predicted cluster holding most background pixels is drawn black.
-  auto bg = labels.index_select(0, x.eq(0).nonzero().reshape({-1}));
-  const int64_t bg_cluster = bg.numel() ? std::get<0>(bg.mode()).item<int64_t>() : -1;
+  const int64_t bg_cluster = background_cluster(labels, x);
   // Phase colouring: the circular mean phase of each pixel's activity within the period.
   const int64_t T = trains.size(0);
   auto phase = torch::arange(T, torch::kDouble).remainder(period).mul(2 * M_PI / period).to(torch::kFloat);
@@ -77,6 +79,28 @@ cv::Mat binding_tiles(const at::Tensor& x_in, const at::Tensor& groups, const at
   cv::Mat row;
   cv::hconcat(tiles, row);
   return row;
+}
+
+int64_t background_cluster(const at::Tensor& labels, const at::Tensor& x) {
+  auto bg = labels.index_select(0, x.reshape({-1}).eq(0).nonzero().reshape({-1}));
+  return bg.numel() ? std::get<0>(bg.mode()).item<int64_t>() : -1;
+}
+
+std::map<int64_t, int64_t> match_clusters(const at::Tensor& labels, const at::Tensor& groups, int64_t bg, int64_t k) {
+  const int64_t objects = groups.max().item<int64_t>();
+  std::vector<std::tuple<int64_t, int64_t, int64_t>> overlaps;  // (count, cluster, object)
+  for (int64_t c = 0; c < k; ++c)
+    for (int64_t o = 1; o <= objects; ++o)
+      if (c != bg) overlaps.emplace_back(labels.eq(c).logical_and(groups.eq(o)).sum().item<int64_t>(), c, o);
+  std::sort(overlaps.rbegin(), overlaps.rend());
+  std::map<int64_t, int64_t> colour_of;
+  std::set<int64_t> used;
+  for (auto [n, c, o] : overlaps)
+    if (n > 0 && !colour_of.count(c) && !used.count(o)) colour_of[c] = o, used.insert(o);
+  int64_t spare = objects + 1;
+  for (int64_t c = 0; c < k; ++c)
+    if (c != bg && !colour_of.count(c)) colour_of[c] = spare++;
+  return colour_of;
 }
 
 }  // namespace hnn::cli::dasbe_draw

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <opencv2/core.hpp>
 #include <string>
 
@@ -25,5 +26,13 @@ std::string png_stem(const std::string& path);
 // steps, as a hue). x, groups, labels: [N]; trains: [T, N].
 cv::Mat binding_tiles(const at::Tensor& x, const at::Tensor& groups, const at::Tensor& labels, const at::Tensor& trains,
                       double period, int64_t H, int64_t W, const std::string& caption);
+
+// The read-out cluster holding most background pixels (x == 0), or -1 when there are none.
+int64_t background_cluster(const at::Tensor& labels, const at::Tensor& x);
+// Colours for read-out clusters 0..k-1 (labels [N]) that follow the true objects (groups [N], 1..):
+// clusters and objects matched one to one by overlap, largest first, so an object keeps its colour
+// across pictures; unmatched clusters get colours after the objects'. The background cluster `bg`
+// is left out. Returns cluster -> colour index for group_colour.
+std::map<int64_t, int64_t> match_clusters(const at::Tensor& labels, const at::Tensor& groups, int64_t bg, int64_t k);
 
 }  // namespace hnn::cli::dasbe_draw

@@ -69,8 +69,7 @@ void run_dasbe_hierarchy(const DasbeRun& r) {
   const int64_t objects = groups.max().item<int64_t>();
   HNN_CHECK(objects >= 1, "dasbe hierarchy: image {} has no objects", r.index);
   auto px = dasbe::group_pixels(trains, groups, objects + 1, 2, dasbe::readout_seed(r.seed, r.index), r.n_init);
-  auto bgpix = px.labels.index_select(0, x.eq(0).nonzero().reshape({-1}));
-  const int64_t bg = bgpix.numel() ? std::get<0>(bgpix.mode()).item<int64_t>() : -1;
+  const int64_t bg = background_cluster(px.labels, x);
   auto smooth_px = dasbe::smooth_trains(trains, 2);
 
   // High level: the code units that fired, k-means on their smoothed trains into `objects` groups.
@@ -123,11 +122,11 @@ void run_dasbe_hierarchy(const DasbeRun& r) {
   const double seconds = t.seconds();
 
   // The picture: input | truth | pixel groups | code units by population (40x40), then each
-  // population's decoding; colours follow the objects the populations decode to.
-  auto cluster_colour = [&](int64_t c) -> cv::Vec3b {
-    for (const auto& P : pops)
-      if (P.pixel_cluster == c && P.object > 0) return group_colour(P.object);
-    return group_colour(objects + 1 + c);
+  // population's decoding. Pixel clusters take the colour of the object they cover most; a
+  // population takes the colour of the pixel cluster it fires with.
+  auto colour_of = match_clusters(px.labels, groups, bg, objects + 1);
+  auto cluster_colour = [&](int64_t c) {
+    return c < 0 || c == bg ? cv::Vec3b(200, 200, 200) : group_colour(colour_of[c]);
   };
   auto xa = x.accessor<float, 1>();
   auto ga = groups.accessor<int64_t, 1>();
@@ -141,16 +140,15 @@ void run_dasbe_hierarchy(const DasbeRun& r) {
            [&](int64_t i) { return xa[i] == 0 || la[i] == bg ? cv::Vec3b(0, 0, 0) : cluster_colour(la[i]); }),
       tile(fmt::format("code units ({}x{})", side, side), side, U / side, [&](int64_t j) {
         const int64_t p = unit_pop[(size_t)j];
-        return p < 0 ? cv::Vec3b(40, 40, 40)
-                     : (pops[(size_t)p].object > 0 ? group_colour(pops[(size_t)p].object) : cv::Vec3b(200, 200, 200));
+        return p < 0 ? cv::Vec3b(40, 40, 40) : cluster_colour(pops[(size_t)p].pixel_cluster);
       })};
   std::vector<cv::Mat> bottom;
   for (int64_t p = 0; p < objects; ++p) {
     const auto& P = pops[(size_t)p];
     if (!P.decoded.defined()) continue;
     auto da = P.decoded.accessor<float, 1>();
-    const cv::Vec3b c = P.object > 0 ? group_colour(P.object) : cv::Vec3b(255, 255, 255);
-    bottom.push_back(tile(fmt::format("P{} decoded (IoU {:.2f})", p + 1, P.iou), H, W, [&](int64_t i) {
+    const cv::Vec3b c = cluster_colour(P.pixel_cluster);
+    bottom.push_back(tile(fmt::format("P{}: r {:.2f} IoU {:.2f}", p + 1, P.sync, P.iou), H, W, [&](int64_t i) {
       const double v = std::clamp<double>(da[i], 0.0, 1.0);
       return cv::Vec3b((uchar)(c[0] * v), (uchar)(c[1] * v), (uchar)(c[2] * v));
     }));

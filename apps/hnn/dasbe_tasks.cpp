@@ -475,21 +475,8 @@ void run_dasbe_track(const DasbeRun& r) {
     csv << fmt::format("{},{},{},{:.6f}\n", k + 1, f, objects, ami);
     ami_line.x.push_back((double)(k + 1)), ami_line.y.push_back(ami);
     if ((k + 1) % every != 0 && k != 0) continue;
-    // The cluster holding most background pixels is the background.
-    auto bgpix = labels.index_select(0, x.eq(0).nonzero().reshape({-1}));
-    const int64_t bg = bgpix.numel() ? std::get<0>(bgpix.mode()).item<int64_t>() : -1;
-    std::map<int64_t, int64_t> colour_of;                         // cluster -> object label (or a spare colour)
-    std::vector<std::tuple<int64_t, int64_t, int64_t>> overlaps;  // (count, cluster, object)
-    for (int64_t c = 0; c <= objects; ++c)
-      for (int64_t o = 1; o <= objects; ++o)
-        if (c != bg) overlaps.emplace_back(labels.eq(c).logical_and(gt.eq(o)).sum().item<int64_t>(), c, o);
-    std::sort(overlaps.rbegin(), overlaps.rend());
-    std::set<int64_t> used;
-    for (auto [n, c, o] : overlaps)
-      if (n > 0 && !colour_of.count(c) && !used.count(o)) colour_of[c] = o, used.insert(o);
-    int64_t spare = objects + 1;
-    for (int64_t c = 0; c <= objects; ++c)
-      if (c != bg && !colour_of.count(c)) colour_of[c] = spare++;
+    const int64_t bg = background_cluster(labels, x);
+    auto colour_of = match_clusters(labels, gt, bg, objects + 1);
     auto xa = x.accessor<float, 1>();
     auto la = labels.accessor<int64_t, 1>();
     auto ga = gt.accessor<int64_t, 1>();
