@@ -473,7 +473,7 @@ void run_dasbe_track(const DasbeRun& r) {
     }
     if (objects >= 2) ami_sum += ami, ++ami_n;  // one object: nothing to separate (AMI 0 or 1)
     csv << fmt::format("{},{},{},{:.6f}\n", k + 1, f, objects, ami);
-    ami_line.x.push_back((double)(k + 1)), ami_line.y.push_back(ami);
+    if (objects >= 2) ami_line.x.push_back((double)(k + 1)), ami_line.y.push_back(ami);
     if ((k + 1) % every != 0 && k != 0) continue;
     const int64_t bg = background_cluster(labels, x);
     auto colour_of = match_clusters(labels, gt, bg, objects + 1);
@@ -502,8 +502,9 @@ void run_dasbe_track(const DasbeRun& r) {
   viz::Panel p;
   p.title = fmt::format("moving shapes, video {}: the groups of each cycle (one frame per cycle)", r.index);
   p.xlabel = "cycle (= frame + 1)";
-  p.ylabel = "AMI (objects present)";
-  p.ymin = 0, p.ymax = 1.05;
+  p.ylabel = "AMI (cycles with 2 or more objects)";
+  p.ymin = -0.1, p.ymax = 1.05;
+  p.xmin = 0, p.xmax = (double)C + 1;
   p.series = {ami_line};
   p.legend = "br";
   viz::save_png(p, stem + "-ami.png", 900, 450);
