@@ -179,11 +179,10 @@ void run_dasbe_hierarchy(const DasbeRun& r) {
   std::vector<std::vector<float>> tn((size_t)shown, std::vector<float>(order.size()));
   for (int64_t s = 0; s < shown; ++s)
     for (size_t n = 0; n < order.size(); ++n) tn[(size_t)s][n] = part[s][(int64_t)n].item<float>();
-  auto panel = viz::raster_panel(
-      tn, fmt::format("the last {} steps: {} pixels by object (bottom), then {} code units by population (top)", shown,
-                      n_pix, (int64_t)order.size() - n_pix));
+  auto panel = viz::raster_panel(tn, fmt::format("last {} steps: {} pixels by object, then {} code units", shown, n_pix,
+                                                 (int64_t)order.size() - n_pix));
   panel.xlabel = "step";
-  panel.ylabel = "pixels | code units";
+  panel.ylabel = "pixels (bottom) | code units by population";
   const std::string stem = png_stem(r.out_file);
   viz::save_png(panel, stem + "-raster.png", 900, 700);
   write_file_atomically(stem + ".md", md.str());

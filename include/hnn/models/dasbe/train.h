@@ -51,8 +51,8 @@ struct AeTrainOptions {
 // 16 instead of 1024: its 180 training images made one step per epoch); mnist_shape lr
 // 0.031685, p = 0.6; multi_mnist (BCDAE) lr 1e-4, p = 0.6, batch 128, 200 epochs, x0.1 after
 // 50 and 80, contractive 1e-4 on a sum loss; clrnet Adam 1e-3, p = 0.6, batch 512, 500 epochs,
-// x0.1 at 100 and 150, patience 100, NT-Xent averaged (contrast_mean); rbae Adam 1e-3, p = 0.5, salt 0.05, 20% of the frames blanked,
-// batch 32, chunks of 20 frames, 300 epochs, x0.1 at 60 and 150, patience 20, validated on clean
+// x0.1 at 100 and 150, patience 100, NT-Xent averaged (contrast_mean); rbae Adam 1e-3, p = 0.5, salt 0.05, 20% of the
+// frames blanked, batch 32, chunks of 20 frames, 300 epochs, x0.1 at 60 and 150, patience 20, validated on clean
 // sequences.
 AeTrainOptions train_recipe(const std::string& dataset);
 
