@@ -35,6 +35,15 @@ cv::Mat tile(const std::string& caption, int64_t H, int64_t W, const std::functi
   return out;
 }
 
+std::vector<std::vector<float>> raster_rows(const at::Tensor& trains) {
+  auto t = trains.to(torch::kFloat).contiguous();
+  const int64_t T = t.size(0), n = t.size(1);
+  const float* p = t.data_ptr<float>();
+  std::vector<std::vector<float>> rows((size_t)T);
+  for (int64_t s = 0; s < T; ++s) rows[(size_t)s].assign(p + s * n, p + (s + 1) * n);
+  return rows;
+}
+
 void save_mat(const cv::Mat& m, const std::string& path) {
   std::vector<uchar> buf;
   HNN_CHECK(cv::imencode(".png", m, buf), "dasbe: cannot encode {}", path);

@@ -9,6 +9,7 @@
 #include <map>
 #include <opencv2/core.hpp>
 #include <string>
+#include <vector>
 
 namespace hnn::cli::dasbe_draw {
 
@@ -16,6 +17,8 @@ namespace hnn::cli::dasbe_draw {
 cv::Vec3b group_colour(int64_t k);
 // One H x W picture scaled up to about 240 pixels, with a caption above it.
 cv::Mat tile(const std::string& caption, int64_t H, int64_t W, const std::function<cv::Vec3b(int64_t)>& colour);
+// Spike trains [T, n] as the rows raster_panel takes (row t: the n neurons' values at step t).
+std::vector<std::vector<float>> raster_rows(const at::Tensor& trains);
 // PNG, written atomically.
 void save_mat(const cv::Mat& m, const std::string& path);
 // The path without its ".png", for the pictures written beside it.

@@ -175,12 +175,10 @@ void run_dasbe_hierarchy(const DasbeRun& r) {
     for (int64_t i = 0; i < active.numel(); ++i)
       if (units[i].item<int64_t>() == p) order.push_back(N + active[i].item<int64_t>());
   auto both = torch::cat({trains, code}, 1).narrow(0, T - shown, shown);
-  auto part = both.index_select(1, torch::tensor(order, torch::kLong)).contiguous();
-  std::vector<std::vector<float>> tn((size_t)shown, std::vector<float>(order.size()));
-  for (int64_t s = 0; s < shown; ++s)
-    for (size_t n = 0; n < order.size(); ++n) tn[(size_t)s][n] = part[s][(int64_t)n].item<float>();
-  auto panel = viz::raster_panel(tn, fmt::format("last {} steps: {} pixels by object, then {} code units", shown, n_pix,
-                                                 (int64_t)order.size() - n_pix));
+  auto part = both.index_select(1, torch::tensor(order, torch::kLong));
+  auto panel =
+      viz::raster_panel(raster_rows(part), fmt::format("last {} steps: {} pixels by object, then {} code units", shown,
+                                                       n_pix, (int64_t)order.size() - n_pix));
   panel.xlabel = "step";
   panel.ylabel = "pixels (bottom) | code units by population";
   const std::string stem = png_stem(r.out_file);

@@ -6,9 +6,7 @@
 #include <cmath>
 #include <map>
 #include <opencv2/imgproc.hpp>
-#include <set>
 #include <sstream>
-#include <tuple>
 
 #include "dasbe_draw.h"
 #include "hnn/core/error.h"
@@ -114,11 +112,8 @@ BindResult bind_picture(const dasbe::Autoencoder* ae, const dasbe::LabeledImages
   auto pix = fg.index_select(0, order);
   const int64_t shown = std::min<int64_t>(T, 2 * P);
   auto part = trains.narrow(0, T - shown, shown).index_select(1, pix);
-  std::vector<std::vector<float>> tn(shown, std::vector<float>(pix.size(0)));
-  for (int64_t s = 0; s < shown; ++s)
-    for (int64_t n = 0; n < pix.size(0); ++n) tn[s][n] = part[s][n].item<float>();
-  auto panel =
-      viz::raster_panel(tn, fmt::format("{}: the last {} steps, foreground pixels by true group", r.method, shown));
+  auto panel = viz::raster_panel(
+      raster_rows(part), fmt::format("{}: the last {} steps, foreground pixels by true group", r.method, shown));
   panel.xlabel = "step";
   panel.ylabel = "pixel (sorted by group)";
   viz::save_png(panel, png_stem(png) + "-raster.png", 900, 600);

@@ -131,8 +131,8 @@ at::Tensor coactivation_matrix(const at::Tensor& spikes, double alpha) {
     earlier.narrow(0, 0, T - 1).copy_(s.narrow(0, 1, T - 1));
     later.narrow(0, 1, T - 1).copy_(s.narrow(0, 0, T - 1));
   }
-  auto st = s.t();
-  return torch::matmul(st, s) + alpha * torch::matmul(st, s + earlier) + alpha * torch::matmul(st, later);
+  // S^T S + alpha S^T (S + S+) + alpha S^T S- as one product.
+  return torch::matmul(s.t(), s * (1 + alpha) + (earlier + later) * alpha);
 }
 
 at::Tensor group_order(const at::Tensor& groups) {

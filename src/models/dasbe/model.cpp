@@ -101,8 +101,8 @@ AeOutput AutoencoderImpl::forward_sequence(const at::Tensor& x, const at::Tensor
   HNN_CHECK(first.sizes() == torch::IntArrayRef({1, B, C}), "dasbe: pre must be [{}, {}], got {}", B, C,
             shape_str(pre.sizes()));
   auto prev = torch::cat({first, h.narrow(0, 0, T - 1)}, 0);
-  auto z = torch::sigmoid(torch::matmul(prev, w_h_) + h + b_h_);
-  return {decode(z.reshape({T * B, C})).view({T, B, config_.inputs}), z, h};
+  auto z = recur(h.reshape({T * B, C}), prev.reshape({T * B, C}));
+  return {decode(z).view({T, B, config_.inputs}), z.view({T, B, C}), h};
 }
 
 at::Tensor AutoencoderImpl::encode(const at::Tensor& x) const {
