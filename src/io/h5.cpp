@@ -345,6 +345,26 @@ void H5Writer::set_attribute(const std::string& object, const std::string& name,
   HNN_CHECK(ok, "HDF5 file '{}': cannot write the attribute '{}' of '{}'{}", impl_->path, name, obj_name, h5_detail());
 }
 
+void H5Writer::write_strings(const std::string& dataset, const std::vector<std::string>& values,
+                             const std::vector<int64_t>& shape) {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  int64_t n = 1;
+  for (int64_t s : shape) n *= s;
+  HNN_CHECK(n == (int64_t)values.size(), "HDF5 file '{}': dataset '{}': {} strings for a shape of {} elements",
+            impl_->path, name, values.size(), n);
+  Handle type(H5Tcopy(H5T_C_S1));
+  HNN_CHECK(type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 && H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
+            "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
+  const std::vector<hsize_t> dims(shape.begin(), shape.end());
+  Handle d = impl_->create(name, type.get(), dims, dims, 0, 0);
+  std::vector<const char*> ptrs;
+  ptrs.reserve(values.size());
+  for (const std::string& v : values) ptrs.push_back(v.c_str());
+  HNN_CHECK(values.empty() || H5Dwrite(d.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) >= 0,
+            "HDF5 file '{}': cannot write dataset '{}'{}", impl_->path, name, h5_detail());
+}
+
 void H5Writer::commit() {
   HNN_H5_LOCK;
   impl_->check_open();
@@ -439,6 +459,56 @@ bool H5Reader::has(const std::string& dataset) const {
   const bool is = obj.valid() && H5Iget_type(obj.get()) == H5I_DATASET;
   H5Eclear2(H5E_DEFAULT);
   return is;
+}
+
+bool H5Reader::is_group(const std::string& group) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(group);
+  if (!impl_->exists(name)) return false;
+  Handle obj(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT));
+  const bool is = obj.valid() && H5Iget_type(obj.get()) == H5I_GROUP;
+  H5Eclear2(H5E_DEFAULT);
+  return is;
+}
+
+bool H5Reader::is_string(const std::string& dataset) const {
+  HNN_H5_LOCK;
+  Handle type(H5Dget_type(impl_->open(clean(dataset))));
+  return type.valid() && H5Tget_class(type.get()) == H5T_STRING;
+}
+
+std::vector<std::string> H5Reader::read_strings(const std::string& dataset) const {
+  HNN_H5_LOCK;
+  const std::string name = clean(dataset);
+  const hid_t d = impl_->open(name);
+  Handle space(H5Dget_space(d));
+  Handle type(H5Dget_type(d));
+  HNN_CHECK(space.valid() && type.valid(), "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
+  const H5T_class_t cls = H5Tget_class(type.get());
+  HNN_CHECK(cls == H5T_STRING, "HDF5 file '{}': dataset '{}' holds {} values, not strings", impl_->path, name,
+            class_name(cls));
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  auto bad = [&] { return fmt::format("HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail()); };
+  if (H5Tis_variable_str(type.get()) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    std::vector<char*> strs((size_t)n, nullptr);
+    if (H5Dread(d, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, strs.data()) < 0) throw Error(bad());
+    for (char* s : strs) out.emplace_back(s ? s : "");
+    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, strs.data());
+  } else {
+    const size_t size = H5Tget_size(type.get());
+    std::vector<char> buf(size * (size_t)n + 1, '\0');
+    if (H5Dread(d, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) throw Error(bad());
+    for (hssize_t i = 0; i < n; ++i) {
+      const char* s = buf.data() + i * size;
+      out.emplace_back(s, strnlen(s, size));
+    }
+  }
+  return out;
 }
 
 std::vector<int64_t> H5Reader::shape(const std::string& dataset) const {

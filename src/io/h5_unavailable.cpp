@@ -32,6 +32,9 @@ void H5Writer::append(const std::string&, const at::Tensor&) {
 void H5Writer::set_attribute(const std::string&, const std::string&, const std::string&) {
   unavailable("");
 }
+void H5Writer::write_strings(const std::string&, const std::vector<std::string>&, const std::vector<int64_t>&) {
+  unavailable("");
+}
 void H5Writer::commit() {
   unavailable("");
 }
@@ -41,6 +44,15 @@ H5Reader::H5Reader(const std::string& path) {
 }
 H5Reader::~H5Reader() = default;
 bool H5Reader::has(const std::string&) const {
+  unavailable("");
+}
+bool H5Reader::is_group(const std::string&) const {
+  unavailable("");
+}
+bool H5Reader::is_string(const std::string&) const {
+  unavailable("");
+}
+std::vector<std::string> H5Reader::read_strings(const std::string&) const {
   unavailable("");
 }
 std::vector<int64_t> H5Reader::shape(const std::string&) const {

@@ -34,6 +34,10 @@ class H5Writer {
   void append(const std::string& dataset, const at::Tensor& rows);
   // A string attribute on a group or dataset ("/" = the root group); replaces an existing one.
   void set_attribute(const std::string& object, const std::string& name, const std::string& value);
+  // A dataset of variable-length UTF-8 strings (what h5py writes for Python str): a scalar when
+  // shape is empty, else an array of that shape holding values in row-major order.
+  void write_strings(const std::string& dataset, const std::vector<std::string>& values,
+                     const std::vector<int64_t>& shape = {});
   // Closes the file and renames it to its final path; the writer cannot be used afterwards.
   void commit();
 
@@ -53,6 +57,10 @@ class H5Reader {
 
   // True when `dataset` exists and is a dataset (not a group).
   bool has(const std::string& dataset) const;
+  // True when `group` exists and is a group.
+  bool is_group(const std::string& group) const;
+  // True when the dataset holds strings (fixed or variable length).
+  bool is_string(const std::string& dataset) const;
   std::vector<int64_t> shape(const std::string& dataset) const;
   // Names of the children (groups and datasets) of a group, in name order.
   std::vector<std::string> list(const std::string& group = "/") const;
@@ -64,6 +72,9 @@ class H5Reader {
   // A string (or numeric scalar, formatted) attribute of a group or dataset; "" when the object
   // has no such attribute.
   std::string attribute(const std::string& object, const std::string& name) const;
+  // A string dataset (fixed or variable length, scalar or any shape) in row-major order; its
+  // shape is shape(dataset). hnn::Error when the dataset does not hold strings.
+  std::vector<std::string> read_strings(const std::string& dataset) const;
 
  private:
   struct Impl;
