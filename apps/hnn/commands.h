@@ -28,5 +28,6 @@ void register_hsn(CLI::App& app, Globals& g);
 void register_hp(CLI::App& app, Globals& g);
 void register_hmn(CLI::App& app, Globals& g);
 void register_dasbe(CLI::App& app, Globals& g);
+void register_nir(CLI::App& app, Globals& g);
 
 }  // namespace hnn::cli

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   hnn::cli::register_hp(app, g);
   hnn::cli::register_hmn(app, g);
   hnn::cli::register_dasbe(app, g);
+  hnn::cli::register_nir(app, g);
 
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "hnn/core/error.h"
+#include "hnn/core/fs.h"
 #include "hnn/io/h5.h"
 
 namespace hnn::io::nir {
@@ -282,7 +283,8 @@ void validate(Graph& g, const std::string& where) {
         if (!end->empty() && name.rfind(*end, 0) == 0) candidates.push_back(name);
       HNN_CHECK(candidates.size() == 1, "{}: edge ('{}', '{}') names no node '{}' (nodes: {})", where, a, b, *end,
                 fmt::join(node_names(g), ", "));
-      g.warnings.push_back(fmt::format("{}: edge end '{}' names no node; read as '{}'", where, *end, candidates[0]));
+      std::string w = fmt::format("{}: edge end '{}' names no node; read as '{}'", where, *end, candidates[0]);
+      if (std::find(g.warnings.begin(), g.warnings.end(), w) == g.warnings.end()) g.warnings.push_back(w);
       *end = candidates[0];
     }
   }
@@ -307,6 +309,8 @@ Graph read(const std::string& path) {
 }
 
 void write(const std::string& path, const Graph& g) {
+  const size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) make_dirs(path.substr(0, slash));
   H5Writer w(path);
   w.write_strings("version", {g.version});
   write_graph(w, g, "/node");
