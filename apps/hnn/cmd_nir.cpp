@@ -143,7 +143,8 @@ void register_nir(CLI::App& app, Globals& g) {
   exp->add_option("--bin-us", eo.bin_us, "Frame width in microseconds (the exported dt)")
       ->check(positive())
       ->capture_default_str();
-  exp->add_option("--window-ms", eo.window_ms, "Train on the first this many milliseconds of each recording")
+  exp->add_option("--window-ms", eo.window_ms,
+                  "Train on the first this many milliseconds of each recording (N-MNIST: about 300)")
       ->check(positive())
       ->capture_default_str();
   exp->callback([&g] {
@@ -170,15 +171,18 @@ void register_nir(CLI::App& app, Globals& g) {
     auto model = io::nir::load(run_file, run_flags.options(bin_us * 1e-6));
     model->eval();
     std::map<std::string, int64_t> labels;
-    if (!labels_file.empty()) labels = read_labels(labels_file);
+    if (!labels_file.empty()) {
+      labels = read_labels(labels_file);
+      for (const std::string& file : event_files)  // before any work, not after
+        HNN_CHECK(labels.count(stem_of(file)), "no label for '{}' (key '{}') in '{}'", file, stem_of(file),
+                  labels_file);
+    }
     int64_t right = 0, counted = 0;
     for (const std::string& file : event_files) {
       const int64_t predicted = nir_predict(*model, file, bin_us, binary);
       fmt::print("{} {}\n", file, predicted);
       if (labels.empty()) continue;
-      auto it = labels.find(stem_of(file));
-      HNN_CHECK(it != labels.end(), "no label for '{}' (key '{}') in '{}'", file, stem_of(file), labels_file);
-      right += predicted == it->second;
+      right += predicted == labels.at(stem_of(file));
       ++counted;
     }
     if (counted > 0) fmt::print("accuracy: {:.2f}% ({}/{})\n", 100.0 * (double)right / (double)counted, right, counted);

@@ -153,7 +153,8 @@ void run_nir_export(const NirExportOptions& o) {
       "wrote {} ({} nodes, dt {} s); the NIR model and the trained one agree on {}/{} test recordings "
       "(max output difference {:.2e})\n",
       o.out, g.nodes.size(), dt, agree, test.labels.size(0), (a - b).abs().max().item<double>());
-  fmt::print("run it: hnn nir run {} --events {}/600*.bin --labels {}/test100.txt\n", o.out, dir, dir);
+  fmt::print("run it: hnn nir run {} --events {}/600[0-9][0-9].bin {}/60100.bin --labels {}/test100.txt\n", o.out, dir,
+             dir, dir);
 }
 
 }  // namespace hnn::cli

@@ -17,7 +17,7 @@ struct NirExportOptions {
   int64_t batch = 16;
   double lr = 2e-3;
   int64_t bin_us = 1000;
-  int64_t window_ms = 100;
+  int64_t window_ms = 300;  // N-MNIST recordings last about 300 ms (three saccades)
 };
 
 void run_nir_export(const NirExportOptions& o);

@@ -228,6 +228,12 @@ TEST(Nir, ExportedLibraryNetworkRoundTrips) {
   nir::write(again, model->to_graph());
   auto model2 = nir::load(again, nir::ModelOptions().dt(dt));
   EXPECT_TENSOR_NEAR(model2->forward(x), got, 1e-6);
+  // The same graph as snnTorch and Sinabs write IF neurons (r = 1, meaning "add I each step"),
+  // read with --if-per-step, computes the same.
+  nir::Graph per_step = g;
+  per_step.nodes.at("0.neuron").params["r"] = torch::ones_like(g.nodes.at("0.neuron").params.at("r"));
+  auto model3 = nir::Model(per_step, nir::ModelOptions().dt(dt).if_per_step(true));
+  EXPECT_TENSOR_NEAR(model3->forward(x), got, 1e-6);
   std::remove(path.c_str());
   std::remove(again.c_str());
 }
