@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -167,6 +168,34 @@ at::ScalarType dtype_of(hid_t type, const std::string& file, const std::string& 
   }
   fail("HDF5 file '{}': dataset '{}' has an unsupported type ({}{}, {} bytes)", file, dataset,
        cls == H5T_INTEGER ? (H5Tget_sign(type) == H5T_SGN_2 ? "signed " : "unsigned ") : "", class_name(cls), size);
+}
+
+// The n strings of a dataset or attribute whose type is `type` (fixed or variable length):
+// read(memory_type, buffer) reads them, bad() is the error message.
+std::vector<std::string> read_string_values(hid_t type, hssize_t n, const std::function<herr_t(hid_t, void*)>& read,
+                                            const std::function<std::string()>& bad) {
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  if (H5Tis_variable_str(type) > 0) {
+    Handle mem(H5Tcopy(H5T_C_S1));
+    H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type));
+    std::vector<char*> strs((size_t)n, nullptr);
+    if (read(mem.get(), strs.data()) < 0) throw Error(bad());
+    for (char* s : strs) {
+      out.emplace_back(s ? s : "");
+      if (s) H5free_memory(s);
+    }
+  } else {
+    const size_t size = H5Tget_size(type);
+    std::vector<char> buf(size * (size_t)n + 1, '\0');
+    if (read(type, buf.data()) < 0) throw Error(bad());
+    for (hssize_t i = 0; i < n; ++i) {
+      const char* s = buf.data() + i * size;
+      out.emplace_back(s, strnlen(s, size));
+    }
+  }
+  return out;
 }
 
 std::string clean(const std::string& name) {
@@ -423,6 +452,15 @@ struct H5Reader::Impl {
     }
   }
 
+  // What `name` is (H5I_DATASET, H5I_GROUP, ...), H5I_BADID when it does not exist.
+  H5I_type_t kind(const std::string& name) const {
+    if (!exists(name)) return H5I_BADID;
+    Handle obj(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
+    const H5I_type_t k = obj.valid() ? H5Iget_type(obj.get()) : H5I_BADID;
+    H5Eclear2(H5E_DEFAULT);
+    return k;
+  }
+
   Handle open_object(const std::string& name) const {
     HNN_CHECK(exists(name), "HDF5 file '{}': no object '{}'", path, name);
     Handle obj(H5Oopen(file.get(), name.c_str(), H5P_DEFAULT));
@@ -453,22 +491,12 @@ H5Reader::~H5Reader() {
 
 bool H5Reader::has(const std::string& dataset) const {
   HNN_H5_LOCK;
-  const std::string name = clean(dataset);
-  if (!impl_->exists(name)) return false;
-  Handle obj(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT));
-  const bool is = obj.valid() && H5Iget_type(obj.get()) == H5I_DATASET;
-  H5Eclear2(H5E_DEFAULT);
-  return is;
+  return impl_->kind(clean(dataset)) == H5I_DATASET;
 }
 
 bool H5Reader::is_group(const std::string& group) const {
   HNN_H5_LOCK;
-  const std::string name = clean(group);
-  if (!impl_->exists(name)) return false;
-  Handle obj(H5Oopen(impl_->file.get(), name.c_str(), H5P_DEFAULT));
-  const bool is = obj.valid() && H5Iget_type(obj.get()) == H5I_GROUP;
-  H5Eclear2(H5E_DEFAULT);
-  return is;
+  return impl_->kind(clean(group)) == H5I_GROUP;
 }
 
 bool H5Reader::is_string(const std::string& dataset) const {
@@ -487,28 +515,10 @@ std::vector<std::string> H5Reader::read_strings(const std::string& dataset) cons
   const H5T_class_t cls = H5Tget_class(type.get());
   HNN_CHECK(cls == H5T_STRING, "HDF5 file '{}': dataset '{}' holds {} values, not strings", impl_->path, name,
             class_name(cls));
-  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
-  std::vector<std::string> out;
-  if (n <= 0) return out;
-  auto bad = [&] { return fmt::format("HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail()); };
-  if (H5Tis_variable_str(type.get()) > 0) {
-    Handle mem(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    std::vector<char*> strs((size_t)n, nullptr);
-    if (H5Dread(d, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, strs.data()) < 0) throw Error(bad());
-    for (char* s : strs) out.emplace_back(s ? s : "");
-    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, strs.data());
-  } else {
-    const size_t size = H5Tget_size(type.get());
-    std::vector<char> buf(size * (size_t)n + 1, '\0');
-    if (H5Dread(d, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0) throw Error(bad());
-    for (hssize_t i = 0; i < n; ++i) {
-      const char* s = buf.data() + i * size;
-      out.emplace_back(s, strnlen(s, size));
-    }
-  }
-  return out;
+  return read_string_values(
+      type.get(), H5Sget_simple_extent_npoints(space.get()),
+      [d](hid_t mem, void* buf) { return H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
+      [&] { return fmt::format("HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail()); });
 }
 
 std::vector<int64_t> H5Reader::shape(const std::string& dataset) const {
@@ -604,24 +614,9 @@ std::string H5Reader::attribute(const std::string& object, const std::string& na
   };
   if (n <= 0) return "";
   std::vector<std::string> parts;
-  if (cls == H5T_STRING && H5Tis_variable_str(type.get()) > 0) {
-    Handle mem(H5Tcopy(H5T_C_S1));
-    H5Tset_size(mem.get(), H5T_VARIABLE);
-    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
-    std::vector<char*> strs((size_t)n, nullptr);
-    if (H5Aread(attr.get(), mem.get(), strs.data()) < 0) throw Error(bad());
-    for (char* s : strs) {
-      parts.emplace_back(s ? s : "");
-      if (s) H5free_memory(s);
-    }
-  } else if (cls == H5T_STRING) {
-    const size_t size = H5Tget_size(type.get());
-    std::vector<char> buf(size * (size_t)n + 1, '\0');
-    if (H5Aread(attr.get(), type.get(), buf.data()) < 0) throw Error(bad());
-    for (hssize_t i = 0; i < n; ++i) {
-      const char* s = buf.data() + i * size;
-      parts.emplace_back(s, strnlen(s, size));
-    }
+  if (cls == H5T_STRING) {
+    parts = read_string_values(
+        type.get(), n, [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); }, bad);
   } else if (cls == H5T_INTEGER) {
     std::vector<long long> v((size_t)n);
     if (H5Aread(attr.get(), H5T_NATIVE_LLONG, v.data()) < 0) throw Error(bad());

@@ -61,29 +61,18 @@ std::vector<int64_t> padding_of(const Options& o, const std::string& where) {
   return std::vector<int64_t>((*p)->begin(), (*p)->end());
 }
 
-Node conv2d_node(const torch::nn::Conv2dImpl& c, const std::string& where) {
+template <size_t D, typename Conv>
+Node conv_node(const Conv& c, const std::string& where) {
   Node n;
-  n.type = "Conv2d";
+  n.type = D == 1 ? "Conv1d" : "Conv2d";
   n.params["weight"] = f32(c.weight);
   if (c.bias.defined()) n.params["bias"] = f32(c.bias);
   n.params["stride"] = ints(c.options.stride());
-  n.params["padding"] = ints(padding_of<2>(c.options, where));
+  n.params["padding"] = ints(padding_of<D>(c.options, where));
   n.params["dilation"] = ints(c.options.dilation());
   n.params["groups"] = torch::tensor(c.options.groups(), torch::kInt64);
   HNN_CHECK(std::string(torch::enumtype::get_enum_name(c.options.padding_mode())) == "kZeros",
             "{}: only zero padding can be represented in NIR", where);
-  return n;
-}
-
-Node conv1d_node(const torch::nn::Conv1dImpl& c, const std::string& where) {
-  Node n;
-  n.type = "Conv1d";
-  n.params["weight"] = f32(c.weight);
-  if (c.bias.defined()) n.params["bias"] = f32(c.bias);
-  n.params["stride"] = ints(c.options.stride());
-  n.params["padding"] = ints(padding_of<1>(c.options, where));
-  n.params["dilation"] = ints(c.options.dilation());
-  n.params["groups"] = torch::tensor(c.options.groups(), torch::kInt64);
   return n;
 }
 
@@ -165,10 +154,10 @@ Graph export_sequential(const torch::nn::Sequential& modules, const ExportOption
       add(name, linear_node(*l));
       advance([l](const at::Tensor& x) { return l->forward(x); });
     } else if (auto* c = dynamic_cast<torch::nn::Conv2dImpl*>(m)) {
-      add(name, conv2d_node(*c, where));
+      add(name, conv_node<2>(*c, where));
       advance([c](const at::Tensor& x) { return c->forward(x); });
     } else if (auto* c1 = dynamic_cast<torch::nn::Conv1dImpl*>(m)) {
-      add(name, conv1d_node(*c1, where));
+      add(name, conv_node<1>(*c1, where));
       advance([c1](const at::Tensor& x) { return c1->forward(x); });
     } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m)) {
       fold_batch_norm(g.nodes[prev], bn->running_mean, bn->running_var, bn->weight, bn->bias, bn->options.eps(), where);
@@ -202,7 +191,7 @@ Graph export_sequential(const torch::nn::Sequential& modules, const ExportOption
       advance([sl](const at::Tensor& x) { return sl->fc->forward(x); });
       add(name + ".neuron", export_neuron(*sl->neuron, options.dt(), name));
     } else if (auto* sc = dynamic_cast<nn::SpikingConv2dImpl*>(m)) {
-      add(name + ".conv", conv2d_node(*sc->conv, where));
+      add(name + ".conv", conv_node<2>(*sc->conv, where));
       if (sc->bn)
         fold_batch_norm(g.nodes[prev], sc->bn->running_mean, sc->bn->running_var, sc->bn->weight, sc->bn->bias,
                         sc->bn->options.eps(), where);

@@ -112,27 +112,19 @@ struct NeuronOp : Op {
   spike::Neuron syn{nullptr}, mem{nullptr};
   bool spiking = false;
 
-  at::Tensor drive(const at::Tensor& x) const { return x * r; }
-  at::Tensor seq(const at::Tensor& x, Trace* trace) override {
+  // The whole sequence (forward) or one step that continues the state.
+  at::Tensor apply(const at::Tensor& x, Trace* trace, bool whole) {
     at::Tensor in = x;
     if (syn) {
-      in = syn->forward(x * w_in);
+      in = whole ? syn->forward(x * w_in) : syn->step(x * w_in);
       if (trace) trace->i = in;
     }
-    spike::SequenceResult res = mem->run(in * r);
-    if (trace) trace->v = res.membrane;
-    return spiking ? res.spikes : res.membrane;
-  }
-  at::Tensor step(const at::Tensor& x, Trace* trace) override {
-    at::Tensor in = x;
-    if (syn) {
-      in = syn->step(x * w_in);
-      if (trace) trace->i = in;
-    }
-    at::Tensor out = mem->step(in * r);
+    at::Tensor out = whole ? mem->forward(in * r) : mem->step(in * r);
     if (trace) trace->v = mem->last_membrane();
     return out;
   }
+  at::Tensor seq(const at::Tensor& x, Trace* trace) override { return apply(x, trace, true); }
+  at::Tensor step(const at::Tensor& x, Trace* trace) override { return apply(x, trace, false); }
   void reset() override {
     if (syn) syn->reset_state();
     mem->reset_state();
@@ -210,34 +202,29 @@ ModelImpl::ModelImpl(const Graph& graph, ModelOptions opts) : options(opts), fla
         const bool bias = n.has("bias");
         auto op = std::make_shared<MapOp>();
         auto stride = ints(n, "stride", d, 1), pad = ints(n, "padding", d, 0), dil = ints(n, "dilation", d, 1);
-        torch::nn::Module* conv = nullptr;
         at::Tensor *weight = nullptr, *b = nullptr;
+        auto bind = [&](auto c) {
+          op->f = [c](const at::Tensor& x) { return c->forward(x); };
+          weight = &c->weight;
+          b = &c->bias;
+        };
         if (d == 2) {
-          auto c = register_module(
+          bind(register_module(
               mname, torch::nn::Conv2d(torch::nn::Conv2dOptions(w.size(1) * groups, w.size(0), {w.size(2), w.size(3)})
                                            .stride({stride[0], stride[1]})
                                            .padding({pad[0], pad[1]})
                                            .dilation({dil[0], dil[1]})
                                            .groups(groups)
-                                           .bias(bias)));
-          op->f = [c](const at::Tensor& x) { return c->forward(x); };
-          conv = c.get();
-          weight = &c->weight;
-          b = &c->bias;
+                                           .bias(bias))));
         } else {
-          auto c = register_module(mname,
-                                   torch::nn::Conv1d(torch::nn::Conv1dOptions(w.size(1) * groups, w.size(0), w.size(2))
-                                                         .stride(stride[0])
-                                                         .padding(pad[0])
-                                                         .dilation(dil[0])
-                                                         .groups(groups)
-                                                         .bias(bias)));
-          op->f = [c](const at::Tensor& x) { return c->forward(x); };
-          conv = c.get();
-          weight = &c->weight;
-          b = &c->bias;
+          bind(register_module(mname,
+                               torch::nn::Conv1d(torch::nn::Conv1dOptions(w.size(1) * groups, w.size(0), w.size(2))
+                                                     .stride(stride[0])
+                                                     .padding(pad[0])
+                                                     .dilation(dil[0])
+                                                     .groups(groups)
+                                                     .bias(bias))));
         }
-        (void)conv;
         torch::NoGradGuard ng;
         weight->copy_(w);
         if (bias) b->copy_(n.params.at("bias").reshape({-1}));
