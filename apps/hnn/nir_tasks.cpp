@@ -146,8 +146,13 @@ void run_nir_export(const NirExportOptions& o) {
   // The written graph must compute what was trained: compare on the test recordings.
   auto model = io::nir::load(o.out, io::nir::ModelOptions().dt(dt));
   torch::NoGradGuard ng;
-  at::Tensor x = test.frames.to(torch::kFloat).transpose(0, 1).contiguous();
-  at::Tensor a = run_chain(net, x).mean(0), b = model->forward(x).mean(0);
+  std::vector<at::Tensor> outs_a, outs_b;
+  for (int64_t i = 0; i < test.labels.size(0); i += 10) {  // in slices: a whole set of frames is GBs of float
+    at::Tensor x = test.frames.slice(0, i, i + 10).to(torch::kFloat).transpose(0, 1).contiguous();
+    outs_a.push_back(run_chain(net, x).mean(0));
+    outs_b.push_back(model->forward(x).mean(0));
+  }
+  at::Tensor a = torch::cat(outs_a), b = torch::cat(outs_b);
   const int64_t agree = a.argmax(1).eq(b.argmax(1)).sum().item<int64_t>();
   fmt::print(
       "wrote {} ({} nodes, dt {} s); the NIR model and the trained one agree on {}/{} test recordings "
