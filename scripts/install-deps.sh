@@ -14,6 +14,10 @@ packages=(
   libopencv-dev libgif-dev   # frames, overlays, video and GIF for the events layer
   libhdf5-dev hdf5-tools     # HDF5: NIR graphs, DASBE datasets; h5dump for the tests
   dataset-fashion-mnist
+  # The Python module (python/): Debian's python3-torch is the same LibTorch 1.13 build as
+  # libtorch-dev (its torch/lib/*.so link to the same files), so tensors and autograd pass
+  # between Python and hnn unchanged; pybind11 for the binding, pytest and numpy for its tests.
+  python3-torch python3-dev pybind11-dev python3-pybind11 python3-pytest python3-numpy
 )
 
 missing=()
