@@ -43,3 +43,6 @@ endif()
 message(STATUS "hnn: Python module for ${Python3_EXECUTABLE} (torch ${HNN_PY_TORCH_VERSION}, pybind11 ${pybind11_VERSION})")
 set(HNN_BUILD_PYTHON ON)
 set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+# Executables get -fPIE from that, but they share the precompiled header built -fPIC with the
+# libraries, which GCC then refuses: compile them -fPIC too (they still link as PIE).
+add_compile_options($<$<STREQUAL:$<TARGET_PROPERTY:TYPE>,EXECUTABLE>:-fPIC>)
