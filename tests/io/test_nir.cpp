@@ -305,9 +305,11 @@ TEST(Nir, EveryOtherNodeTypeRoundTripsAndRuns) {
   nir::Graph back = model->to_graph();
   for (const auto& [name, n] : g.nodes) {
     EXPECT_EQ(back.nodes.at(name).type, n.type) << name;
-    for (const auto& [f, t] : n.params)
-      if (t.is_floating_point())
+    for (const auto& [f, t] : n.params) {
+      if (t.is_floating_point()) {
         EXPECT_LT(max_abs_diff(back.nodes.at(name).params.at(f).expand_as(t), t), 1e-6) << name << "." << f;
+      }
+    }
   }
   // AvgPool2d against LibTorch's.
   nir::Graph pool;
