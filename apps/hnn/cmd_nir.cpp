@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <fstream>
 #include <map>
 
 #include "cli_util.h"
@@ -47,23 +46,6 @@ struct ModelFlags {
 std::string stem_of(const std::string& path) {
   std::string base = path.substr(path.find_last_of('/') + 1);
   return base.substr(0, base.find('.'));
-}
-
-// "<id or file name> <label>" per line ('#' starts a comment): N-MNIST's train1K.txt / test100.txt.
-std::map<std::string, int64_t> read_labels(const std::string& path) {
-  std::ifstream in(path);
-  HNN_CHECK(in, "cannot open the labels file '{}'", path);
-  std::map<std::string, int64_t> labels;
-  std::string line;
-  for (int n = 1; std::getline(in, line); ++n) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ss(line);
-    std::string key;
-    int64_t label = -1;
-    HNN_CHECK(ss >> key >> label, "labels file '{}', line {}: expected '<id> <label>', got '{}'", path, n, line);
-    labels[key] = label;
-  }
-  return labels;
 }
 
 }  // namespace
@@ -111,9 +93,8 @@ void register_nir(CLI::App& app, Globals& g) {
     for (const auto& in : model->inputs()) {
       const auto& n = model->graph().nodes.at(in);
       HNN_CHECK(n.has("shape"), "Input node '{}' has no shape: cannot make a trial input", in);
-      at::Tensor s = n.params.at("shape").to(torch::kInt64).flatten();
       std::vector<int64_t> shape{import_steps, 1};
-      for (int64_t i = 0; i < s.numel(); ++i) shape.push_back(s[i].item<int64_t>());
+      for (int64_t s : n.ints("shape")) shape.push_back(s);
       inputs[in] = torch::zeros(shape);
     }
     torch::NoGradGuard ng;
@@ -172,7 +153,7 @@ void register_nir(CLI::App& app, Globals& g) {
     model->eval();
     std::map<std::string, int64_t> labels;
     if (!labels_file.empty()) {
-      labels = read_labels(labels_file);
+      for (const auto& [id, label] : read_labels(labels_file)) labels[id] = label;
       for (const std::string& file : event_files)  // before any work, not after
         HNN_CHECK(labels.count(stem_of(file)), "no label for '{}' (key '{}') in '{}'", file, stem_of(file),
                   labels_file);

@@ -16,16 +16,30 @@
 
 namespace hnn::cli {
 
+std::vector<std::pair<std::string, int64_t>> read_labels(const std::string& path) {
+  std::ifstream in(path);
+  HNN_CHECK(in, "cannot open the labels file '{}'", path);
+  std::vector<std::pair<std::string, int64_t>> labels;
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream ss(line);
+    std::string key;
+    int64_t label = -1;
+    HNN_CHECK(ss >> key >> label, "labels file '{}', line {}: expected '<id> <label>', got '{}'", path, n, line);
+    labels.emplace_back(key, label);
+  }
+  return labels;
+}
+
 namespace {
 
 // Frames [T, 2, H, W] of a stream from its first event: `bins` of them, or (0) as many as cover it.
 at::Tensor frames_of(const events::EventStream& ev, int64_t bin_us, int64_t bins, bool binary) {
-  events::BinOptions b;
   const int64_t t0 = ev.empty() ? 0 : ev.t.front();
   const int64_t span = ev.empty() ? 1 : ev.t.back() - t0 + 1;
-  b.bins = bins > 0 ? bins : std::max<int64_t>(1, (span + bin_us - 1) / bin_us);
-  b.t_begin = t0;
-  b.t_end = t0 + b.bins * bin_us;
+  const int64_t n = bins > 0 ? bins : std::max<int64_t>(1, (span + bin_us - 1) / bin_us);
+  const events::BinOptions b = events::BinOptions::around(t0, n, bin_us, events::Align::After);
   return binary ? events::binary_frames(ev, b) : events::event_counts(ev, b);
 }
 
@@ -36,17 +50,10 @@ struct FrameSet {
 
 // The recordings listed in dir/list ("<id> <label>" per line), binned into `bins` frames.
 FrameSet load_nmnist(const std::string& dir, const std::string& list, int64_t limit, int64_t bin_us, int64_t bins) {
-  std::ifstream in(dir + "/" + list);
-  HNN_CHECK(in, "cannot open '{}/{}' (an N-MNIST folder with train1K.txt and test100.txt)", dir, list);
   std::vector<at::Tensor> frames;
   std::vector<int64_t> labels;
-  std::string line;
-  while (std::getline(in, line) && (limit <= 0 || (int64_t)labels.size() < limit)) {
-    if (line.empty() || line[0] == '#') continue;
-    std::istringstream ss(line);
-    std::string id;
-    int64_t label = -1;
-    HNN_CHECK(ss >> id >> label, "'{}/{}': bad line '{}'", dir, list, line);
+  for (const auto& [id, label] : read_labels(dir + "/" + list)) {
+    if (limit > 0 && (int64_t)labels.size() >= limit) break;
     auto rec = events::read_recording(dir + "/" + id + ".bin");
     frames.push_back(frames_of(rec.events, bin_us, bins, false).clamp_max(255).to(torch::kUInt8));
     labels.push_back(label);
@@ -95,8 +102,7 @@ int64_t nir_predict(io::nir::ModelImpl& model, const std::string& file, int64_t 
   HNN_CHECK(inputs.size() == 1, "'{}': the graph has {} Input nodes (expected 1)", file, inputs.size());
   const auto& node = model.graph().nodes.at(inputs[0]);
   if (node.has("shape")) {
-    at::Tensor s = node.params.at("shape").to(torch::kInt64).flatten();
-    std::vector<int64_t> want(s.data_ptr<int64_t>(), s.data_ptr<int64_t>() + s.numel());
+    const std::vector<int64_t> want = node.ints("shape");
     const std::vector<int64_t> have = x.sizes().slice(2).vec();
     if (want.size() == 1 && want[0] == x[0][0].numel()) {
       x = x.flatten(2);

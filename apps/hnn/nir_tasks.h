@@ -3,6 +3,8 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "hnn/io/nir_model.h"
 
@@ -21,6 +23,10 @@ struct NirExportOptions {
 };
 
 void run_nir_export(const NirExportOptions& o);
+
+// "<id> <label>" per line, in file order ('#' starts a comment): N-MNIST's train1K.txt and
+// test100.txt; the id is a recording's file name without extension.
+std::vector<std::pair<std::string, int64_t>> read_labels(const std::string& path);
 
 // Bins `file` into frames of bin_us (from its first event), runs the model on [T, 1, ...] and returns
 // the argmax of the output's mean over time.

@@ -187,6 +187,19 @@ const at::Tensor& Node::at(const std::string& node_name, const std::string& fiel
   return it->second;
 }
 
+std::vector<int64_t> Node::ints(const std::string& field, std::vector<int64_t> fallback) const {
+  auto it = params.find(field);
+  if (it == params.end()) return fallback;
+  const at::Tensor t = it->second.to(torch::kInt64).flatten().contiguous();
+  return std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+}
+
+void Node::expand_params(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> common = shape;
+  for (auto& [f, t] : params) common = at::infer_size(common, t.sizes());
+  for (auto& [f, t] : params) t = t.expand(common).contiguous();
+}
+
 std::vector<std::string> Graph::of_type(const std::string& type) const {
   std::vector<std::string> out;
   for (const auto& [name, n] : nodes)

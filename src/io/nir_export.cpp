@@ -25,19 +25,20 @@ at::Tensor ints(const torch::ExpandingArray<D>& a) {
 }
 
 // Folds an eval-mode BatchNorm (running statistics) into the weight and bias of the layer before.
-void fold_batch_norm(Node& layer, const at::Tensor& mean, const at::Tensor& var, const at::Tensor& gamma,
-                     const at::Tensor& beta, double eps, const std::string& where) {
+template <typename BatchNorm>
+void fold_batch_norm(Node& layer, const BatchNorm& bn, const std::string& where) {
   HNN_CHECK(layer.has("weight"), "{}: a BatchNorm must follow a Linear or Conv layer", where);
+  const at::Tensor mean = bn.running_mean.detach().to(torch::kDouble);
   at::Tensor w = layer.params["weight"].to(torch::kDouble);
-  at::Tensor scale = (gamma.defined() ? gamma.detach().to(torch::kDouble) : torch::ones_like(mean, torch::kDouble)) /
-                     torch::sqrt(var.detach().to(torch::kDouble) + eps);
+  at::Tensor scale = (bn.weight.defined() ? bn.weight.detach().to(torch::kDouble) : torch::ones_like(mean)) /
+                     torch::sqrt(bn.running_var.detach().to(torch::kDouble) + bn.options.eps());
   at::Tensor b =
       layer.has("bias") ? layer.params["bias"].to(torch::kDouble) : torch::zeros({w.size(0)}, torch::kDouble);
   std::vector<int64_t> view(w.dim(), 1);
   view[0] = -1;
   layer.params["weight"] = (w * scale.view(view)).to(torch::kFloat);
-  at::Tensor shift = beta.defined() ? beta.detach().to(torch::kDouble) : torch::zeros_like(scale);
-  layer.params["bias"] = ((b - mean.detach().to(torch::kDouble)) * scale + shift).to(torch::kFloat);
+  at::Tensor shift = bn.bias.defined() ? bn.bias.detach().to(torch::kDouble) : torch::zeros_like(scale);
+  layer.params["bias"] = ((b - mean) * scale + shift).to(torch::kFloat);
   if (layer.type == "Linear") layer.type = "Affine";
 }
 
@@ -113,9 +114,8 @@ Node export_neuron(const spike::NeuronImpl& neuron, double dt, const std::string
     n.params["v_threshold"] = theta;
     n.params["v_reset"] = v_reset;
   }
-  std::vector<int64_t> shape;
-  for (auto& [f, t] : n.params) shape = at::infer_size(shape, t.sizes());
-  for (auto& [f, t] : n.params) t = t.expand(shape).to(torch::kFloat).contiguous();
+  for (auto& [f, t] : n.params) t = t.to(torch::kFloat);
+  n.expand_params();
   return n;
 }
 
@@ -130,7 +130,7 @@ Graph export_sequential(const torch::nn::Sequential& modules, const ExportOption
   auto add = [&](const std::string& name, Node n) {
     // Per-neuron parameters get the shape of the layer's output when it is known.
     if (!sample.empty() && (n.type == "IF" || n.type == "LIF" || n.type == "LI" || n.type == "I"))
-      for (auto& [f, t] : n.params) t = t.expand(sample).contiguous();
+      n.expand_params(sample);
     g.nodes[name] = std::move(n);
     g.edges.emplace_back(prev, name);
     prev = name;
@@ -160,10 +160,9 @@ Graph export_sequential(const torch::nn::Sequential& modules, const ExportOption
       add(name, conv_node<1>(*c1, where));
       advance([c1](const at::Tensor& x) { return c1->forward(x); });
     } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(m)) {
-      fold_batch_norm(g.nodes[prev], bn->running_mean, bn->running_var, bn->weight, bn->bias, bn->options.eps(), where);
+      fold_batch_norm(g.nodes[prev], *bn, where);
     } else if (auto* bn1 = dynamic_cast<torch::nn::BatchNorm1dImpl*>(m)) {
-      fold_batch_norm(g.nodes[prev], bn1->running_mean, bn1->running_var, bn1->weight, bn1->bias, bn1->options.eps(),
-                      where);
+      fold_batch_norm(g.nodes[prev], *bn1, where);
     } else if (auto* fl = dynamic_cast<torch::nn::FlattenImpl*>(m)) {
       Node n;
       n.type = "Flatten";
@@ -185,16 +184,12 @@ Graph export_sequential(const torch::nn::Sequential& modules, const ExportOption
     } else if (auto* sl = dynamic_cast<nn::SpikingLinearImpl*>(m)) {
       if (sample.empty()) sample = {sl->options.in()};
       add(name + ".fc", linear_node(*sl->fc));
-      if (sl->bn)
-        fold_batch_norm(g.nodes[prev], sl->bn->running_mean, sl->bn->running_var, sl->bn->weight, sl->bn->bias,
-                        sl->bn->options.eps(), where);
+      if (sl->bn) fold_batch_norm(g.nodes[prev], *sl->bn, where);
       advance([sl](const at::Tensor& x) { return sl->fc->forward(x); });
       add(name + ".neuron", export_neuron(*sl->neuron, options.dt(), name));
     } else if (auto* sc = dynamic_cast<nn::SpikingConv2dImpl*>(m)) {
       add(name + ".conv", conv_node<2>(*sc->conv, where));
-      if (sc->bn)
-        fold_batch_norm(g.nodes[prev], sc->bn->running_mean, sc->bn->running_var, sc->bn->weight, sc->bn->bias,
-                        sc->bn->options.eps(), where);
+      if (sc->bn) fold_batch_norm(g.nodes[prev], *sc->bn, where);
       advance([sc](const at::Tensor& x) { return sc->conv->forward(x); });
       add(name + ".neuron", export_neuron(*sc->neuron, options.dt(), name));
     } else if (auto* ne = dynamic_cast<spike::NeuronImpl*>(m)) {

@@ -4,13 +4,9 @@
 #include <fmt/ranges.h>
 #include <torch/torch.h>
 
-#include <cmath>
-#include <deque>
-#include <limits>
 #include <set>
 
 #include "hnn/core/error.h"
-#include "hnn/nn/time_fold.h"
 #include "nir_ops.h"
 
 namespace hnn::io::nir {
@@ -37,6 +33,8 @@ ModelImpl::ModelImpl(const Graph& graph, ModelOptions opts) : options(opts), fla
     for (auto& [f, t] : n.params)
       if (t.is_floating_point()) t = t.to(torch::kFloat);
   schedule_ = nir::schedule(flat_);
+  const std::set<std::pair<std::string, std::string>> back(schedule_.recurrent.begin(), schedule_.recurrent.end());
+  for (const auto& [a, b] : flat_.edges) sources_[b].push_back({a, back.count({a, b}) > 0});
   std::set<std::string> taken;
   for (const auto& [name, n] : flat_.nodes) {
     const std::string where = fmt::format("NIR node '{}' ({})", name, n.type);
@@ -80,8 +78,7 @@ std::map<std::string, at::Tensor> ModelImpl::run(const std::map<std::string, at:
               fmt::join(x.sizes(), ", "));
     const Node& n = flat_.nodes.at(in);
     if (n.has("shape")) {
-      at::Tensor s = n.params.at("shape").to(torch::kInt64).flatten();
-      std::vector<int64_t> shape(s.data_ptr<int64_t>(), s.data_ptr<int64_t>() + s.numel());
+      const std::vector<int64_t> shape = n.ints("shape");
       HNN_CHECK(x.sizes().slice(2).vec() == shape, "NIR model: the Input node '{}' takes [T, B, {}], got [{}]", in,
                 fmt::join(shape, ", "), fmt::join(x.sizes(), ", "));
     }
@@ -89,17 +86,13 @@ std::map<std::string, at::Tensor> ModelImpl::run(const std::map<std::string, at:
               x.size(0));
     steps = x.size(0);
   }
-  std::map<std::string, std::vector<std::string>> sources;
-  for (const auto& [a, b] : flat_.edges) sources[b].push_back(a);
-  std::set<std::pair<std::string, std::string>> back(schedule_.recurrent.begin(), schedule_.recurrent.end());
   std::map<std::string, at::Tensor> result;
   auto input_of = [&](const std::string& name, const std::map<std::string, at::Tensor>& cur,
                       const std::map<std::string, at::Tensor>& prev, bool seq) {
     at::Tensor sum;
-    for (const std::string& s : sources[name]) {
-      const bool rec = back.count({s, name}) > 0;
-      const auto& from = rec ? prev : cur;
-      auto it = from.find(s);
+    for (const Source& s : sources_[name]) {
+      const auto& from = s.recurrent ? prev : cur;
+      auto it = from.find(s.node);
       if (it == from.end() || !it->second.defined()) continue;
       sum = sum.defined() ? sum + it->second : it->second;
     }

@@ -27,10 +27,9 @@ Discretisation parse_discretisation(const std::string& s) {
 
 namespace {
 
+// `dims` numbers of an integer field (one value stands for all).
 std::vector<int64_t> ints(const Node& n, const std::string& field, int64_t dims, int64_t fallback) {
-  if (!n.has(field)) return std::vector<int64_t>((size_t)dims, fallback);
-  at::Tensor t = n.params.at(field).to(torch::kInt64).flatten().contiguous();
-  std::vector<int64_t> v(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel());
+  std::vector<int64_t> v = n.ints(field, std::vector<int64_t>((size_t)dims, fallback));
   if (v.size() == 1 && dims > 1) v.assign((size_t)dims, v[0]);
   HNN_CHECK((int64_t)v.size() == dims, "field '{}' has {} values (expected {})", field, v.size(), dims);
   return v;
@@ -44,13 +43,16 @@ at::Tensor tau_of(const at::Tensor& k, const ModelOptions& o) {
   return o.discretisation() == Discretisation::Euler ? o.dt() / k : -o.dt() / torch::log1p(-k);
 }
 
-// A stateless node: the same function on every step (time folded into the batch).
+// A stateless node: the same function on every step (time folded into the batch). Its node is the
+// one it was built from unless to_node gives the current parameters.
 struct MapOp : Op {
+  Node n;
   std::function<at::Tensor(const at::Tensor&)> f;
   std::function<Node()> to_node;
+  MapOp(Node node, std::function<at::Tensor(const at::Tensor&)> fn) : n(std::move(node)), f(std::move(fn)) {}
   at::Tensor seq(const at::Tensor& x, Trace*) override { return nn::unfold_time(f(nn::fold_time(x)), x.size(0)); }
   at::Tensor step(const at::Tensor& x, Trace*) override { return f(x); }
-  Node node() const override { return to_node(); }
+  Node node() const override { return to_node ? to_node() : n; }
 };
 
 // Delay: each element's input d = round(delay / dt) steps later (zeros before).
@@ -119,10 +121,7 @@ struct NeuronOp : Op {
       n.params["v_threshold"] = mem->params().threshold.detach().to(torch::kFloat);
       n.params["v_reset"] = mem->params().v_reset.detach().to(torch::kFloat);
     }
-    // Per-neuron fields of one shape, as NIR's readers expect.
-    std::vector<int64_t> shape;
-    for (auto& [f, t] : n.params) shape = at::infer_size(shape, t.sizes());
-    for (auto& [f, t] : n.params) t = t.expand(shape).contiguous();
+    n.expand_params();
     return n;
   }
 };
@@ -133,10 +132,7 @@ std::shared_ptr<Op> make_op(ModelImpl& model, const Node& n, const std::string& 
   const ModelOptions& o = model.options;
   const std::string& ty = n.type;
   if (ty == "Input" || ty == "Output") {
-    auto op = std::make_shared<MapOp>();
-    op->f = [](const at::Tensor& x) { return x; };
-    op->to_node = [n] { return n; };
-    return op;
+    return std::make_shared<MapOp>(n, [](const at::Tensor& x) { return x; });
   } else if (ty == "Affine" || ty == "Linear") {
     const at::Tensor& w = n.params.at("weight");
     auto lin = model.register_module(
@@ -144,8 +140,7 @@ std::shared_ptr<Op> make_op(ModelImpl& model, const Node& n, const std::string& 
     torch::NoGradGuard ng;
     lin->weight.copy_(w);
     if (ty == "Affine") lin->bias.copy_(n.params.at("bias").reshape({-1}));
-    auto op = std::make_shared<MapOp>();
-    op->f = [lin](const at::Tensor& x) { return lin->forward(x); };
+    auto op = std::make_shared<MapOp>(n, [lin](const at::Tensor& x) { return lin->forward(x); });
     op->to_node = [lin, ty] {
       Node m;
       m.type = ty;
@@ -157,9 +152,9 @@ std::shared_ptr<Op> make_op(ModelImpl& model, const Node& n, const std::string& 
   } else if (ty == "Conv1d" || ty == "Conv2d") {
     const int64_t d = ty == "Conv1d" ? 1 : 2;
     const at::Tensor& w = n.params.at("weight");
-    const int64_t groups = n.has("groups") ? n.params.at("groups").to(torch::kInt64).item<int64_t>() : 1;
+    const int64_t groups = ints(n, "groups", 1, 1)[0];
     const bool bias = n.has("bias");
-    auto op = std::make_shared<MapOp>();
+    auto op = std::make_shared<MapOp>(n, nullptr);
     auto stride = ints(n, "stride", d, 1), pad = ints(n, "padding", d, 0), dil = ints(n, "dilation", d, 1);
     at::Tensor *weight = nullptr, *b = nullptr;
     auto bind = [&](auto c) {
@@ -197,38 +192,25 @@ std::shared_ptr<Op> make_op(ModelImpl& model, const Node& n, const std::string& 
   } else if (ty == "Flatten") {
     // NIR counts dimensions without the batch (as its input_type): start 0 is the first
     // dimension of a sample.
-    int64_t start = n.has("start_dim") ? n.params.at("start_dim").to(torch::kInt64).item<int64_t>() : 1;
-    int64_t end = n.has("end_dim") ? n.params.at("end_dim").to(torch::kInt64).item<int64_t>() : -1;
+    int64_t start = ints(n, "start_dim", 1, 1)[0], end = ints(n, "end_dim", 1, -1)[0];
     if (start >= 0) ++start;
     if (end >= 0) ++end;
-    auto op = std::make_shared<MapOp>();
-    op->f = [start, end](const at::Tensor& x) { return x.flatten(start, end); };
-    op->to_node = [n] { return n; };
-    return op;
+    return std::make_shared<MapOp>(n, [start, end](const at::Tensor& x) { return x.flatten(start, end); });
   } else if (ty == "SumPool2d" || ty == "AvgPool2d") {
     auto k = ints(n, "kernel_size", 2, 1);
     auto s = n.has("stride") ? ints(n, "stride", 2, 1) : k;
     auto p = ints(n, "padding", 2, 0);
     const bool sum = ty == "SumPool2d";
-    auto op = std::make_shared<MapOp>();
-    op->f = [k, s, p, sum](const at::Tensor& x) {
+    return std::make_shared<MapOp>(n, [k, s, p, sum](const at::Tensor& x) {
       return at::avg_pool2d(x, k, s, p, false, true, sum ? c10::optional<int64_t>(1) : c10::nullopt);
-    };
-    op->to_node = [n] { return n; };
-    return op;
+    });
   } else if (ty == "Threshold") {
     at::Tensor theta = model.register_buffer(mname + "_threshold", n.params.at("threshold").clone());
     auto sg = o.surrogate();
-    auto op = std::make_shared<MapOp>();
-    op->f = [theta, sg](const at::Tensor& x) { return spike::spike(x - theta, sg); };
-    op->to_node = [n] { return n; };
-    return op;
+    return std::make_shared<MapOp>(n, [theta, sg](const at::Tensor& x) { return spike::spike(x - theta, sg); });
   } else if (ty == "Scale") {
     at::Tensor scale = model.register_buffer(mname + "_scale", n.params.at("scale").clone());
-    auto op = std::make_shared<MapOp>();
-    op->f = [scale](const at::Tensor& x) { return x * scale; };
-    op->to_node = [n] { return n; };
-    return op;
+    return std::make_shared<MapOp>(n, [scale](const at::Tensor& x) { return x * scale; });
   } else if (ty == "Delay") {
     auto op = std::make_shared<DelayOp>();
     op->n = n;

@@ -25,6 +25,11 @@ struct Node {
   bool has(const std::string& name) const { return params.count(name) > 0; }
   // The parameter (hnn::Error naming the node and field when it is missing).
   const at::Tensor& at(const std::string& node_name, const std::string& field) const;
+  // An integer field as numbers (strides, kernel sizes, an Input's "shape"); `fallback` when absent.
+  std::vector<int64_t> ints(const std::string& field, std::vector<int64_t> fallback = {}) const;
+  // Every parameter expanded to one common shape, broadcast together with `shape` (NIR's readers
+  // expect the per-neuron fields of a node to have the neurons' shape).
+  void expand_params(const std::vector<int64_t>& shape = {});
 };
 
 struct Graph {

@@ -77,6 +77,11 @@ class ModelImpl : public torch::nn::Module, public spike::Stateful {
  private:
   Graph flat_;
   Schedule schedule_;
+  struct Source {
+    std::string node;
+    bool recurrent;  // carries the previous step's output
+  };
+  std::map<std::string, std::vector<Source>> sources_;  // per node, the nodes whose outputs it sums
   std::map<std::string, std::shared_ptr<Op>> ops_;
 };
 TORCH_MODULE(Model);
