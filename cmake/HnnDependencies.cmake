@@ -8,6 +8,8 @@
 #   HNN_WITH_VIDEO   frames, overlays and video: OpenCV (core, imgproc, imgcodecs, videoio);
 #                    and giflib (animated GIF output; OpenCV 4.6 has no GIF writer)
 #   HNN_WITH_HDF5    HDF5 files (hnn::io: NIR graphs, DASBE datasets): libhdf5 (C library)
+#   HNN_WITH_DISTRIBUTED  data parallelism on c10d (hnn::train::dist): LibTorch's c10d headers and
+#                    Gloo's (Debian: libgloo-dev; LibTorch 2.x ships both); NCCL too on CUDA builds
 # Without a component, the functions that need it throw hnn::Error saying what is missing.
 find_package(Torch REQUIRED)
 find_package(Threads REQUIRED)
@@ -25,7 +27,7 @@ else()
 endif()
 
 set(_hnn_tristate AUTO ON OFF)
-foreach(c AEDAT4 PLOTS VIDEO HDF5)
+foreach(c AEDAT4 PLOTS VIDEO HDF5 DISTRIBUTED)
   set(HNN_WITH_${c} AUTO CACHE STRING "Optional component ${c}: AUTO, ON or OFF")
   set_property(CACHE HNN_WITH_${c} PROPERTY STRINGS ${_hnn_tristate})
   if(NOT HNN_WITH_${c} IN_LIST _hnn_tristate)
@@ -77,8 +79,18 @@ if(NOT HNN_WITH_HDF5 STREQUAL "OFF")
   find_package(HDF5 QUIET COMPONENTS C)
 endif()
 hnn_component_found(HDF5 HDF5_FOUND)
-message(STATUS "hnn: components AEDAT4=${HNN_HAVE_AEDAT4} PLOTS=${HNN_HAVE_PLOTS} VIDEO=${HNN_HAVE_VIDEO} HDF5=${HNN_HAVE_HDF5}")
-foreach(c AEDAT4 PLOTS VIDEO HDF5)
+if(NOT HNN_WITH_DISTRIBUTED STREQUAL "OFF")
+  find_path(HNN_C10D_INCLUDE_DIR torch/csrc/distributed/c10d/ProcessGroupGloo.hpp HINTS ${TORCH_INCLUDE_DIRS})
+  find_path(HNN_GLOO_INCLUDE_DIR gloo/algorithm.h HINTS ${TORCH_INCLUDE_DIRS})
+  # Debian's libtorch links the shared libgloo; a pip LibTorch has Gloo inside libtorch_cpu.
+  find_library(HNN_GLOO_LIBRARY gloo HINTS ${TORCH_INSTALL_PREFIX}/lib)
+  if(HNN_CUDA)
+    find_path(HNN_NCCL_INCLUDE_DIR nccl.h HINTS ${TORCH_INCLUDE_DIRS} $ENV{CUDA_HOME}/include)
+  endif()
+endif()
+hnn_component_found(DISTRIBUTED HNN_C10D_INCLUDE_DIR HNN_GLOO_INCLUDE_DIR)
+message(STATUS "hnn: components AEDAT4=${HNN_HAVE_AEDAT4} PLOTS=${HNN_HAVE_PLOTS} VIDEO=${HNN_HAVE_VIDEO} HDF5=${HNN_HAVE_HDF5} DISTRIBUTED=${HNN_HAVE_DISTRIBUTED}")
+foreach(c AEDAT4 PLOTS VIDEO HDF5 DISTRIBUTED)
   if(HNN_HAVE_${c})
     set(HNN_HAVE_${c}_01 1)
   else()

@@ -13,6 +13,7 @@ packages=(
   python3 lz4 zstd           # scripts/check_aedat4.py, the independent AEDAT 4 check in the tests
   libopencv-dev libgif-dev   # frames, overlays, video and GIF for the events layer
   libhdf5-dev hdf5-tools     # HDF5: NIR graphs, DASBE datasets; h5dump for the tests
+  libgloo-dev                # Gloo headers: libtorch's c10d data parallelism (docs/distributed.md)
   dataset-fashion-mnist
   # The Python module (python/): Debian's python3-torch is the same LibTorch 1.13 build as
   # libtorch-dev (its torch/lib/*.so link to the same files), so tensors and autograd pass
