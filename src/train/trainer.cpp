@@ -12,6 +12,7 @@
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/train/checkpoint.h"
+#include "hnn/train/distributed.h"
 
 namespace hnn::train {
 namespace {
@@ -49,6 +50,13 @@ struct Accumulator {
     return out;
   }
 };
+
+// The values of `m`, in order.
+std::vector<double> values_of(const Metrics& m) {
+  std::vector<double> v;
+  for (auto& e : m) v.push_back(e.second);
+  return v;
+}
 
 nlohmann::json metrics_json(const Metrics& m) {
   auto j = nlohmann::json::object();
@@ -107,7 +115,8 @@ std::string format_metrics(const Metrics& m) {
   return s;
 }
 
-Trainer::Trainer(torch::nn::Module& model, TrainerOptions o) : model_(model), options_(std::move(o)) {
+Trainer::Trainer(torch::nn::Module& model, TrainerOptions o)
+    : model_(model), options_(std::move(o)), group_(dist::default_group()) {
   const auto& op = options_;
   HNN_CHECK(op.epochs() > 0, "trainer: epochs must be positive, got {}", op.epochs());
   HNN_CHECK(op.batch_size() > 0, "trainer: batch size must be positive, got {}", op.batch_size());
@@ -148,6 +157,10 @@ void Trainer::add_callback(std::shared_ptr<Callback> cb) {
 void Trainer::set_optimizer(std::shared_ptr<torch::optim::Optimizer> opt) {
   HNN_CHECK(opt != nullptr, "trainer: set_optimizer needs an optimiser");
   optimizer_ = std::move(opt);
+}
+
+void Trainer::set_process_group(std::shared_ptr<dist::ProcessGroup> group) {
+  group_ = std::move(group);
 }
 
 torch::optim::Optimizer& Trainer::optimizer() {
@@ -202,8 +215,20 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
   std::vector<double> base_lr;
   for (auto& g : optimizer_->param_groups()) base_lr.push_back(g.options().get_lr());
 
-  int64_t batches = op.drop_last() ? n / op.batch_size() : (n + op.batch_size() - 1) / op.batch_size();
-  HNN_CHECK(batches > 0, "trainer: {} samples make no batch of {} with drop_last", n, op.batch_size());
+  // Data parallelism: every rank starts from rank 0's weights, and trains on n_local samples.
+  dist::ProcessGroup* group = group_.get();
+  const int world = group ? group->size() : 1;
+  const int rank = group ? group->rank() : 0;
+  const bool primary = rank == 0;
+  std::unique_ptr<dist::GradientReducer> reducer;
+  if (group) {
+    dist::broadcast_module(*group, model_);
+    reducer = std::make_unique<dist::GradientReducer>(group_, trainable(model_));
+  }
+  const int64_t n_local = (n + world - 1) / world;
+
+  int64_t batches = op.drop_last() ? n_local / op.batch_size() : (n_local + op.batch_size() - 1) / op.batch_size();
+  HNN_CHECK(batches > 0, "trainer: {} samples make no batch of {} with drop_last", n_local, op.batch_size());
   if (op.max_batches() > 0) batches = std::min(batches, op.max_batches());
 
   std::vector<at::Tensor> best_state;
@@ -218,18 +243,34 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
     Timer timer;
     model_.train();
     for (auto& cb : callbacks_) cb->on_epoch_begin(epoch + 1, op.epochs(), batches);
-    auto order = op.shuffle() ? torch::randperm(n, torch::kLong) : torch::arange(n, torch::kLong);
+    at::Tensor order;
+    if (group) {
+      // The epoch's order from a seed rank 0 draws and shares: the same on every rank, and the
+      // same after a resume (the checkpoint holds the RNG state). Every rank draws, so the ranks'
+      // generators stay in step.
+      auto full = torch::arange(n, torch::kLong);
+      if (op.shuffle()) {
+        std::vector<at::Tensor> seed{torch::randint(std::numeric_limits<int64_t>::max(), {1}, torch::kLong)};
+        group->broadcast(seed, 0);
+        full = dist::permutation(n, (uint64_t)seed[0].item<int64_t>());
+      }
+      order = dist::shard(full, rank, world);
+    } else {
+      order = op.shuffle() ? torch::randperm(n, torch::kLong) : torch::arange(n, torch::kLong);
+    }
     Accumulator acc;
     double lr = 0;
     for (int64_t b = 0; b < batches; ++b) {
       const double factor = lr_factor(epoch + (op.schedule() == "cosine" ? (double)b / batches : 0.0));
       set_lr(*optimizer_, base_lr, factor);
       lr = base_lr.empty() ? 0 : base_lr[0] * factor;
-      auto idx = order.slice(0, b * op.batch_size(), std::min(n, (b + 1) * op.batch_size()));
+      auto idx = order.slice(0, b * op.batch_size(), std::min(n_local, (b + 1) * op.batch_size()));
       optimizer_->zero_grad();
       StepResult s = step(idx);
       HNN_CHECK(s.loss.defined() && s.loss.numel() == 1, "trainer: the step must return a scalar loss");
+      if (reducer) reducer->arm();
       s.loss.backward();
+      if (reducer) reducer->finish();
       if (op.clip_grad_norm() > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), op.clip_grad_norm());
       optimizer_->step();
       const double loss = s.loss.item<double>();
@@ -247,6 +288,17 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
     EpochLog log;
     log.epoch = epoch + 1;
     log.epochs = op.epochs();
+    if (group && world > 1) {
+      // The epoch means over every rank's samples; the buffers (BatchNorm statistics) made equal.
+      auto v = values_of(acc.sums);
+      v.push_back(acc.weight);
+      std::vector<at::Tensor> t{torch::tensor(v, torch::kDouble)};
+      group->all_reduce_sum(t);
+      auto a = t[0].accessor<double, 1>();
+      for (size_t i = 0; i < acc.sums.size(); ++i) acc.sums[i].second = a[(int64_t)i];
+      acc.weight = a[(int64_t)acc.sums.size()];
+      dist::sync_buffers(*group, model_, group->options().average_buffers);
+    }
     log.train = acc.mean();
     log.lr = lr;
     const bool last = epoch + 1 == op.epochs();
@@ -255,6 +307,12 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       torch::NoGradGuard ng;
       log.val = validate();
       model_.train();
+      if (group && world > 1 && !log.val.empty()) {
+        // Rank 0's validation decides the best epoch and early stopping on every rank.
+        std::vector<at::Tensor> t{torch::tensor(values_of(log.val), torch::kDouble)};
+        group->broadcast(t, 0);
+        for (size_t i = 0; i < log.val.size(); ++i) log.val[i].second = t[0][(int64_t)i].item<double>();
+      }
     }
     log.seconds = timer.seconds();
     // The monitored value: from the validation metrics, else from the training metrics (e.g. the
@@ -277,14 +335,14 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       }
     }
     r.history.push_back(log);
-    if (log.best && !op.best_checkpoint().empty()) save(op.best_checkpoint(), epoch + 1, r);
-    if (!op.checkpoint().empty()) {
+    if (primary && log.best && !op.best_checkpoint().empty()) save(op.best_checkpoint(), epoch + 1, r);
+    if (primary && !op.checkpoint().empty()) {
       if (op.checkpoint_every() > 0 && (epoch + 1) % op.checkpoint_every() == 0 && !last)
         save(fmt::format("{}-epoch{}", op.checkpoint(), epoch + 1), epoch + 1, r);
     }
     for (auto& cb : callbacks_) cb->on_epoch_end(log);
     const bool stop = op.patience() > 0 && since_best >= op.patience();
-    if (!op.checkpoint().empty() && (last || stop)) save(op.checkpoint(), epoch + 1, r);
+    if (primary && !op.checkpoint().empty() && (last || stop)) save(op.checkpoint(), epoch + 1, r);
     if (stop) {
       r.stopped_early = !last;
       break;

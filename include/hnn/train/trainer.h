@@ -3,6 +3,9 @@
 // checkpoints in the one format of checkpoint.h (with resume). What a batch is and what its loss
 // is are the caller's: a step function gets the sample indices of a batch and returns the loss.
 // The trainer never prints; progress and logs go to callbacks (ProgressBar, EpochLogger below).
+// Under a process group (distributed.h: `hnn --distributed`, or WORLD_SIZE > 1) every rank trains
+// on its shard of each epoch's order with the same batch size, gradients are averaged over the
+// ranks, and only rank 0 writes checkpoints; see docs/distributed.md.
 //
 //   train::Trainer trainer(*model, train::TrainerOptions().epochs(10).lr(1e-3).schedule("cosine"));
 //   trainer.add_callback(std::make_shared<train::ProgressBar>());
@@ -22,6 +25,9 @@
 #include <vector>
 
 namespace hnn::train {
+namespace dist {
+class ProcessGroup;
+}
 
 // Named values in a fixed order ("loss", "accuracy", ...).
 using Metrics = std::vector<std::pair<std::string, double>>;
@@ -125,6 +131,13 @@ class Trainer {
   void set_optimizer(std::shared_ptr<torch::optim::Optimizer> opt);
   torch::optim::Optimizer& optimizer();
   const TrainerOptions& options() const { return options_; }
+  // Data parallelism: the group this trainer's fits run in (by default dist::default_group(), the
+  // process-wide one; nullptr: this process alone). With a group of W ranks, batch_size is the
+  // batch of each rank (W * batch_size samples a step), each epoch's order is drawn by rank 0 and
+  // shared, every rank takes its shard (dist::shard), gradients are averaged during the backward
+  // pass, buffers are synchronised and the training metrics averaged after each epoch, rank 0's
+  // validation metrics decide for all, and only rank 0 writes checkpoints.
+  void set_process_group(std::shared_ptr<dist::ProcessGroup> group);
 
   // Trains on samples 0..n-1. hnn::Error on bad options, a non-finite loss, or a checkpoint
   // that cannot be written or resumed from.
@@ -140,6 +153,7 @@ class Trainer {
   TrainerOptions options_;
   std::shared_ptr<torch::optim::Optimizer> optimizer_;
   std::vector<std::shared_ptr<Callback>> callbacks_;
+  std::shared_ptr<dist::ProcessGroup> group_;
 };
 
 // Progress bar on stderr (hnn::Progress): one bar per epoch with the running loss and metrics.
