@@ -1,5 +1,6 @@
 #include "hnn/models/hp/fewshot.h"
 
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/plasticity/meta.h"
+#include "hnn/train/distributed.h"
 #include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
@@ -149,6 +151,11 @@ std::vector<FewShotProgress> train_few_shot(FewShotNet& net, EpisodeSampler& tra
   double loss_sum = 0;
   int64_t loss_n = 0;
   net->train();
+  // An episode's inner steps adapt the weights one episode after another; there is no batch to
+  // share out, so under a process group every rank runs the whole loop (the same, by the seed).
+  if (auto group = train::dist::default_group(); group && group->size() > 1 && group->rank() == 0)
+    spdlog::warn("few-shot training is episodic and not data-parallel: each of the {} ranks runs all of it",
+                 group->size());
   for (int64_t it = 1; it <= o.iterations; ++it) {
     std::vector<std::pair<Episode, Episode>> tasks;
     for (int64_t k = 0; k < o.tasks; ++k) tasks.push_back(train.task(c.way, c.shots, o.flip_p));

@@ -12,6 +12,7 @@
 #include "hnn/core/timer.h"
 #include "hnn/plasticity/meta.h"
 #include "hnn/train/classify.h"
+#include "hnn/train/distributed.h"
 #include "hnn/train/ewc.h"
 #include "models/hp/config_json.h"
 
@@ -155,7 +156,19 @@ std::vector<MultitaskProgress> train_multitask(MultitaskNet& net, const at::Tens
   };
   std::vector<Task> tasks;
   std::vector<MultitaskProgress> log;
-  const int64_t batches = n / o.batch;  // a partial last batch is dropped
+  // Data parallelism (train/distributed.h), as in the Trainer: each rank takes its shard of every
+  // epoch's order (drawn alike on every rank from the seeded generator), and the global weights'
+  // gradients are averaged. The meta phases and the Fisher estimates draw the same batches on
+  // every rank, so the local parameters stay equal without communication.
+  auto group = train::dist::default_group();
+  const int world = group ? group->size() : 1;
+  std::unique_ptr<train::dist::GradientReducer> reducer;
+  if (group) {
+    train::dist::broadcast_module(*group, *net);
+    reducer = std::make_unique<train::dist::GradientReducer>(group, split.global);
+  }
+  const int64_t batches = (n + world - 1) / world / o.batch;  // a partial last batch is dropped
+  HNN_CHECK(batches > 0, "multitask: {} images over {} ranks make no batch of {}", n, world, o.batch);
   net->train();
   for (int64_t k = 0; k < o.tasks; ++k) {
     Timer timer;
@@ -164,19 +177,27 @@ std::vector<MultitaskProgress> train_multitask(MultitaskNet& net, const at::Tens
     MultitaskProgress p;
     p.task = k;
     for (int64_t ep = 0; ep < o.epochs; ++ep) {
-      const at::Tensor order = torch::randperm(n, gen, torch::kLong);
+      at::Tensor order = torch::randperm(n, gen, torch::kLong);
+      if (group) order = train::dist::shard(order, group->rank(), world);
       double sum = 0;
       for (int64_t b = 0; b < batches; ++b) {
         at::Tensor loss = batch_loss(order.slice(0, b * o.batch, (b + 1) * o.batch), task);
         if (ewc) loss = loss + ewc->penalty(o.ewc_lambda);
         opt.zero_grad();
+        if (reducer) reducer->arm();
         loss.backward();
+        if (reducer) reducer->finish();
         opt.step();
         const double v = loss.item<double>();
         HNN_CHECK(std::isfinite(v), "multitask: the loss of task {} became {} (epoch {}, batch {})", k, v, ep + 1,
                   b + 1);
         sum += v;
         if (on_batch) on_batch();
+      }
+      if (group && world > 1) {
+        std::vector<at::Tensor> t{torch::tensor({sum}, torch::kDouble)};
+        group->all_reduce_sum(t);
+        sum = t[0].item<double>() / world;
       }
       p.train_loss = sum / static_cast<double>(batches);
     }
