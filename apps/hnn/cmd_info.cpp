@@ -33,6 +33,8 @@ void register_info(CLI::App& app, Globals& g) {
     fmt::print("AEDAT 4 files  {}\n", yes(HNN_HAVE_AEDAT4));
     fmt::print("plots          {}\n", yes(HNN_HAVE_PLOTS));
     fmt::print("video          {}\n", yes(HNN_HAVE_VIDEO));
+    fmt::print("HDF5 (NIR)     {}\n", yes(HNN_HAVE_HDF5));
+    fmt::print("distributed    {}\n", HNN_HAVE_DISTRIBUTED ? "c10d (Gloo), see 'hnn launch'" : yes(false));
     fmt::print("shared data    {}\n", data.empty() ? "not found (set HNN_DATA_DIR)" : data);
   });
 }

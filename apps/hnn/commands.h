@@ -13,12 +13,19 @@ struct Globals {
   int threads = 0;  // 0: LibTorch's default
   std::string log_level = "info";
   bool quiet = false;
+  // Data parallelism (docs/distributed.md): on with --distributed, or when WORLD_SIZE > 1.
+  bool distributed = false;
+  std::string backend = "auto";
+  double dist_timeout = 300;
+  bool sync_bn = false;
+  bool launcher = false;  // `hnn launch` itself never joins a group: its ranks do
 };
 
 // Applies Globals: seeding, threads, log level, progress bars. Each subcommand calls it first.
 void apply_globals(const Globals& g);
 
 void register_info(CLI::App& app, Globals& g);
+void register_launch(CLI::App& app, Globals& g);
 void register_bench(CLI::App& app, Globals& g);
 void register_demo(CLI::App& app, Globals& g);
 void register_hu(CLI::App& app, Globals& g);

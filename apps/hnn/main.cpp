@@ -1,5 +1,9 @@
 // hnn: command-line front end. Bad input of any kind ends in one line on stderr and exit code 2.
+#include <spdlog/spdlog.h>
 #include <torch/torch.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +18,7 @@
 #include "hnn/core/log.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
+#include "hnn/train/distributed.h"
 
 namespace hnn::cli {
 
@@ -24,6 +29,30 @@ void apply_globals(const Globals& g) {
   if (g.threads > 0 || !std::getenv("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, threads));
   Progress::set_enabled(!g.quiet);
   seed_everything(g.seed);
+  // Every rank runs the same command with the same seed (so generated data and tasks agree); the
+  // Trainer shards the data. Ranks other than 0 stay quiet and write no checkpoints.
+  if (!g.launcher && (g.distributed || train::dist::requested_by_environment()) && !train::dist::default_group()) {
+    train::dist::GroupOptions o;
+    o.backend = g.backend;
+    o.timeout_s = g.dist_timeout;
+    o.average_buffers = g.sync_bn;
+    auto group = train::dist::init(o);
+    if (group->rank() != 0) {
+      // Rank 0 speaks for the job: the other ranks' results are the same, so their standard
+      // output goes nowhere; warnings and errors still reach standard error.
+      set_log_level("warn");
+      Progress::set_enabled(false);
+      std::fflush(stdout);
+      const int null_fd = ::open("/dev/null", O_WRONLY);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, STDOUT_FILENO);
+        ::close(null_fd);
+      }
+    }
+    const auto env = train::dist::environment();
+    spdlog::info("distributed: {} ranks ({}, rendezvous at {}:{}); the batch size is per rank", group->size(),
+                 group->backend(), env.master_addr, env.master_port);
+  }
 }
 
 }  // namespace hnn::cli
@@ -43,8 +72,20 @@ int main(int argc, char** argv) {
   app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")->check(hnn::cli::non_negative());
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.add_flag("-q,--quiet", g.quiet, "No progress bars");
+  app.add_flag("--distributed", g.distributed,
+               "Data-parallel training over the ranks of RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT (torchrun's "
+               "variables; also on when WORLD_SIZE > 1). See 'hnn launch' and docs/distributed.md");
+  app.add_option("--backend", g.backend, "Distributed backend: auto, gloo or nccl")
+      ->check(CLI::IsMember({"auto", "gloo", "nccl"}))
+      ->capture_default_str();
+  app.add_option("--dist-timeout", g.dist_timeout, "Seconds a rank waits for its peers before it fails")
+      ->check(hnn::cli::positive())
+      ->capture_default_str();
+  app.add_flag("--sync-bn", g.sync_bn,
+               "Distributed: average BatchNorm statistics over the ranks after each epoch (default: rank 0's)");
 
   hnn::cli::register_info(app, g);
+  hnn::cli::register_launch(app, g);
   hnn::cli::register_bench(app, g);
   hnn::cli::register_demo(app, g);
   hnn::cli::register_hu(app, g);
