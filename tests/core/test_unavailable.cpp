@@ -1,10 +1,11 @@
 // A build without the optional components: the AEDAT 4 reader and writer and the plots are
-// still there, and using them is a clear hnn::Error that says what to install. (This program
-// compiles the *_unavailable.cpp sources in place of the real ones.)
+// still there, and using them (or joining a distributed job) is a clear hnn::Error that says what
+// to install. (This program compiles the *_unavailable.cpp sources in place of the real ones.)
 #include <gtest/gtest.h>
 
 #include "hnn/core/error.h"
 #include "hnn/events/aedat4.h"
+#include "hnn/train/distributed.h"
 #include "hnn/viz/plot.h"
 
 namespace {
@@ -38,4 +39,14 @@ TEST(Unavailable, PlotsSayWhatToInstall) {
   auto msg = error_of([&] { hnn::viz::save_png(p, "z.png"); });
   EXPECT_NE(msg.find("z.png"), std::string::npos) << msg;
   EXPECT_NE(msg.find("without PLplot"), std::string::npos) << msg;
+}
+
+TEST(Unavailable, DistributedSaysWhatToInstall) {
+  EXPECT_FALSE(hnn::train::dist::available());
+  hnn::train::dist::Environment env;
+  env.world_size = 2;
+  auto msg = error_of([&] { hnn::train::dist::ProcessGroup::create(env); });
+  EXPECT_NE(msg.find("libgloo-dev"), std::string::npos) << msg;
+  // The sampler needs no c10d.
+  EXPECT_EQ(hnn::train::dist::shard(hnn::train::dist::permutation(5, 1), 1, 2).numel(), 3);
 }
