@@ -1,5 +1,7 @@
 #include "hnn/events/aedat2.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -98,11 +100,15 @@ struct Aedat2Reader::Impl {
       at = e;
     }
     header = at;
-    if ((size - header) % kRecord != 0)
-      src->fail_at(size - (size - header) % kRecord,
-                   "truncated AEDAT 2.0 file: {} bytes after the {}-byte header is not a whole number "
-                   "of 8-byte events",
-                   size - header, header);
+    if ((size - header) % kRecord != 0) {
+      if (!opts.recover)
+        src->fail_at(size - (size - header) % kRecord,
+                     "truncated AEDAT 2.0 file: {} bytes after the {}-byte header is not a whole number "
+                     "of 8-byte events",
+                     size - header, header);
+      spdlog::warn("{}: cut short in the middle of an event: read its {} whole events, dropped the last {} bytes",
+                   src->name(), (size - header) / kRecord, (size - header) % kRecord);
+    }
     records = (size - header) / kRecord;
     layout = opts.layout;
     if (layout == Aedat2Layout::Auto)

@@ -1,6 +1,7 @@
 // AEDAT 4.0 reader. Every length is checked against the bytes that remain before it is used;
 // every flatbuffer goes through the flatbuffers Verifier before any accessor touches it.
 #include <flatbuffers/flatbuffers.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
@@ -52,6 +53,23 @@ struct Aedat4Reader::Impl {
   std::vector<uint8_t> dec_buf, align_buf;
   detail::Codec codec;
   std::map<int, int64_t> last_t;  // last event time per stream (time-order check)
+  bool cut_short = false;         // the file ends before its packet table (recover)
+  int64_t packets_read = 0;
+
+  // Whether a whole packet starts at `at` (recover: an incomplete one at the end of a file without
+  // its packet table is where the recording was cut, not a fault inside it).
+  bool incomplete_tail(uint64_t at) const {
+    if (!opts.recover || table_pos >= 0) return false;
+    if (data_end - at < 8) return true;
+    const int32_t size = detail::load_i32_le(src->read(at + 4, 4, "a packet header"));
+    return size > 0 && (uint64_t)size > data_end - at - 8;
+  }
+  void warn_dropped(uint64_t at) const {
+    spdlog::warn(
+        "{}: cut short: recovered {} complete packets; the last {} bytes (an incomplete packet at byte {}) "
+        "are dropped",
+        src->name(), packets_read, data_end - at, at);
+  }
 
   const StreamInfo* stream(int id) const {
     for (const auto& s : streams)
@@ -78,6 +96,15 @@ struct Aedat4Reader::Impl {
     compression = (Compression)c;
     data_begin = kHeaderStart + hlen;
     table_pos = io->data_table_position();
+    if (opts.recover && table_pos > (int64_t)src->size()) {
+      // A copy cut short keeps the position of a table it no longer has.
+      spdlog::warn(
+          "{}: its packet table would start at byte {}, past its end at byte {}: cut short (or a damaged "
+          "position); reading its packets in order up to the last complete one",
+          src->name(), table_pos, src->size());
+      cut_short = true;
+      table_pos = -1;
+    }
     if (table_pos != -1 && (table_pos < (int64_t)data_begin || (uint64_t)table_pos > src->size()))
       src->fail_at(kHeaderStart, "packet table position {} is outside the data [{}, {}]", table_pos, data_begin,
                    src->size());
@@ -375,14 +402,27 @@ const StreamInfo* Aedat4Reader::find_stream(StreamType type) const {
 }
 
 bool Aedat4Reader::next_packet(Aedat4Packet& out) {
-  if (impl_->pos >= impl_->data_end) return false;
-  impl_->pos = impl_->decode_at(impl_->pos, out, /*check_order=*/true);
+  auto& im = *impl_;
+  if (im.pos >= im.data_end) return false;
+  if (im.incomplete_tail(im.pos)) {
+    im.warn_dropped(im.pos);
+    im.cut_short = true;
+    im.pos = im.data_end;
+    return false;
+  }
+  im.pos = im.decode_at(im.pos, out, /*check_order=*/true);
+  ++im.packets_read;
   return true;
+}
+
+bool Aedat4Reader::cut_short() const {
+  return impl_->cut_short;
 }
 
 void Aedat4Reader::rewind() {
   impl_->pos = impl_->data_begin;
   impl_->last_t.clear();
+  impl_->packets_read = 0;
 }
 
 std::vector<PacketInfo> Aedat4Reader::packet_table() {
@@ -391,6 +431,7 @@ std::vector<PacketInfo> Aedat4Reader::packet_table() {
   Aedat4Packet pk;
   uint64_t at = impl_->data_begin;
   while (at < impl_->data_end) {
+    if (impl_->incomplete_tail(at)) break;
     uint64_t next = impl_->decode_at(at, pk, /*check_order=*/false);
     PacketInfo e;
     e.byte_offset = (int64_t)at + 8;

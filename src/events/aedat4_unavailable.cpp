@@ -33,6 +33,9 @@ const std::string& Aedat4Reader::name() const {
 Compression Aedat4Reader::compression() const {
   unavailable("AEDAT 4");
 }
+bool Aedat4Reader::cut_short() const {
+  unavailable("AEDAT 4");
+}
 const std::string& Aedat4Reader::description() const {
   unavailable("AEDAT 4");
 }

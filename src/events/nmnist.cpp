@@ -1,5 +1,7 @@
 #include "hnn/events/nmnist.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -25,9 +27,13 @@ struct NmnistReader::Impl {
   int64_t t_base = 0, prev_t = INT64_MIN;
 
   void open() {
-    if (src->size() % kRecord != 0)
-      src->fail_at(src->size() - src->size() % kRecord,
-                   "truncated N-MNIST file: {} bytes is not a whole number of 5-byte events", src->size());
+    if (src->size() % kRecord != 0) {
+      if (!opts.recover)
+        src->fail_at(src->size() - src->size() % kRecord,
+                     "truncated N-MNIST file: {} bytes is not a whole number of 5-byte events", src->size());
+      spdlog::warn("{}: cut short in the middle of an event: read its {} whole events, dropped the last {} bytes",
+                   src->name(), src->size() / kRecord, src->size() % kRecord);
+    }
     records = src->size() / kRecord;
     width = opts.width;
     height = opts.height;

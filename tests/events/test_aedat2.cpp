@@ -85,8 +85,13 @@ TEST(Aedat2, CorruptInput) {
   expect_error([&] { read(wrong); }, "c.aedat", {"byte 0", "AEDAT 2.0"});
   expect_error([&] { read(b.substr(0, 5)); }, "c.aedat", {"byte 0"});
   size_t header = b.size() - 2000 * 8;
-  expect_error([&] { read(b.substr(0, b.size() - 3)); }, "c.aedat",
+  Aedat2Options strict;
+  strict.recover = false;
+  const std::string cut = b.substr(0, b.size() - 3);
+  expect_error([&] { read_aedat2(cut.data(), cut.size(), "c.aedat", strict); }, "c.aedat",
                {"byte " + std::to_string(b.size() - 8), "truncated"});
+  // Recovering (the default): every whole event.
+  EXPECT_EQ(read_aedat2(cut.data(), cut.size(), "c.aedat").events.size(), 1999u);
   // Event 100 before event 99.
   std::string u = b;
   std::memcpy(&u[header + 100 * 8 + 4], "\0\0\0\0", 4);

@@ -238,10 +238,22 @@ TEST(Aedat4, WrongMagicAndTruncation) {
   expect_error([&] { read(b.substr(0, 100)); }, "bad.aedat4", {"byte 14", "IOHeader length"});
   uint32_t len;
   std::memcpy(&len, b.data() + 14, 4);
-  // Cut inside the first packet body, and inside a packet header. The file keeps its packet
-  // table position, which now lies past the end.
+  // Cut inside the first packet body. The file keeps its packet table position, which now lies
+  // past the end: an error when asked not to recover, else the complete packets (none here).
   std::string cut = b.substr(0, 18 + len + 8 + 100);
-  expect_error([&] { read(cut); }, "bad.aedat4", {"byte 18", "packet table position"});
+  Aedat4ReadOptions strict;
+  strict.recover = false;
+  expect_error([&] { read_aedat4(cut.data(), cut.size(), "bad.aedat4", strict); }, "bad.aedat4",
+               {"byte 18", "packet table position"});
+  EXPECT_EQ(read_aedat4(cut.data(), cut.size(), "bad.aedat4").events.size(), 0u);
+  // Cut inside the last of the three packets: the first two are recovered.
+  const int64_t table = Aedat4Reader(b.data(), b.size(), "b").data_table_position();
+  std::string last = b.substr(0, (size_t)table - 50);
+  Aedat4Reader cr(last.data(), last.size(), "cut.aedat4");
+  Recording got = read_aedat4(last.data(), last.size(), "cut.aedat4");
+  ASSERT_EQ(got.events.size(), 2000u);
+  EXPECT_TRUE(got.events.slice_count(0, 2000) == rec.events.slice_count(0, 2000));
+  EXPECT_EQ(cr.packet_table().size(), 2u);
   // Without the table, truncation is found at the packet.
   Aedat4WriteOptions o;
   o.compression = Compression::None;
@@ -252,9 +264,34 @@ TEST(Aedat4, WrongMagicAndTruncation) {
   std::string nt = hnn::read_file(f.path);
   EXPECT_EQ(read_aedat4(nt.data(), nt.size(), "ok.aedat4").events.size(), 3000u);
   std::string pos = std::to_string(18 + len + 4);
-  expect_error([&] { read(nt.substr(0, 18 + len + 8 + 100)); }, "bad.aedat4", {"byte " + pos, "packet size"});
-  expect_error([&] { read(nt + "xyz"); }, "bad.aedat4",
+  auto strict_read = [&](const std::string& s) { read_aedat4(s.data(), s.size(), "bad.aedat4", strict); };
+  expect_error([&] { strict_read(nt.substr(0, 18 + len + 8 + 100)); }, "bad.aedat4", {"byte " + pos, "packet size"});
+  expect_error([&] { strict_read(nt + "xyz"); }, "bad.aedat4",
                {"byte " + std::to_string(nt.size()), "truncated packet header"});
+  // Recovering (the default): a recorder that died mid-packet leaves the packets before it.
+  std::string nt_cut = nt.substr(0, nt.size() - 10);
+  EXPECT_EQ(read_aedat4(nt_cut.data(), nt_cut.size(), "cut.aedat4").events.size(), 2000u);
+  EXPECT_EQ(read_aedat4((nt + "xyz").data(), nt.size() + 3, "tail.aedat4").events.size(), 3000u);
+  Aedat4Reader nr(nt_cut.data(), nt_cut.size(), "cut.aedat4");
+  Aedat4Packet pk;
+  while (nr.next_packet(pk)) {
+  }
+  EXPECT_TRUE(nr.cut_short());
+}
+
+// A real recording cut at any point reads as the events of its complete packets: a prefix of the
+// whole file's events.
+TEST(Aedat4, RealFileCutShortRecoversEveryCompletePacket) {
+  HNN_REQUIRE_DATA("aedat4/davis346.aedat4", path);
+  const std::string all = hnn::read_file(path);
+  const Recording whole = read_aedat4(all.data(), all.size(), "whole");
+  for (double f : {0.3, 0.61, 0.97}) {
+    const std::string cut = all.substr(0, (size_t)(f * (double)all.size()));
+    Recording got = read_aedat4(cut.data(), cut.size(), "cut.aedat4");
+    ASSERT_GT(got.events.size(), 0u) << f;
+    ASSERT_LT(got.events.size(), whole.events.size()) << f;
+    EXPECT_TRUE(got.events == whole.events.slice_count(0, got.events.size())) << f;
+  }
 }
 
 TEST(Aedat4, AbsurdSizes) {

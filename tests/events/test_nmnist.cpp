@@ -119,8 +119,13 @@ TEST(Nmnist, CorruptInput) {
   write_nmnist(f.path, random_stream(1000, 34, 34, 2));
   std::string b = hnn::read_file(f.path);
   auto read = [](const std::string& s) { read_nmnist(s.data(), s.size(), "c.bin"); };
-  expect_error([&] { read(b.substr(0, b.size() - 2)); }, "c.bin",
+  NmnistOptions strict;
+  strict.recover = false;
+  const std::string cut = b.substr(0, b.size() - 2);
+  expect_error([&] { read_nmnist(cut.data(), cut.size(), "c.bin", strict); }, "c.bin",
                {"byte " + std::to_string(b.size() - 5), "truncated"});
+  // Recovering (the default): every whole event.
+  EXPECT_EQ(read_nmnist(cut.data(), cut.size(), "c.bin").size(), 999u);
   std::string u = b;
   u[500 * 5 + 2] = 0;
   u[500 * 5 + 3] = 0;

@@ -20,6 +20,9 @@ struct Aedat2Options {
   Aedat2Layout layout = Aedat2Layout::Auto;  // Auto: from the header's AEChip line (DVS128 if none)
   int width = 0, height = 0;                 // 0: from the header (our size line, else the chip: DVS128 128x128, ...)
   bool check_sorted = true;                  // timestamps must not go back (except a 32-bit wrap)
+  // A file cut mid-event (a recorder that crashed, a partial copy): read up to its last whole
+  // event, with a warning saying how many bytes were dropped. false: an hnn::Error.
+  bool recover = true;
 };
 
 class Aedat2Reader {

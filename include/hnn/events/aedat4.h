@@ -75,6 +75,10 @@ struct Aedat4Packet {
 struct Aedat4ReadOptions {
   bool check_sorted = true;  // events of a stream must not go back in time (across packets too)
   bool check_bounds = true;  // events and frames must lie inside the stream's sizeX x sizeY
+  // A file cut short (a recorder that crashed before writing the packet table, a partial copy):
+  // its packets are read in order up to the last complete one, with a warning saying how much was
+  // recovered and dropped. false: an hnn::Error naming the byte.
+  bool recover = true;
 };
 
 class Aedat4Reader {
@@ -88,6 +92,9 @@ class Aedat4Reader {
 
   const std::string& name() const;
   Compression compression() const;
+  // Whether the file was found cut short (read with Aedat4ReadOptions::recover): so far, when read
+  // packet by packet.
+  bool cut_short() const;
   const std::string& description() const;  // the XML text
   const std::vector<StreamInfo>& streams() const;
   // The first stream of a type, or nullptr.

@@ -17,6 +17,8 @@ struct NmnistOptions {
   // fits, else the bounding box. Events outside a given size are an error.
   int width = 0, height = 0;
   bool check_sorted = true;
+  // A file cut mid-event: read up to its last whole event, with a warning. false: an hnn::Error.
+  bool recover = true;
 };
 
 class NmnistReader {
