@@ -33,13 +33,29 @@ nlohmann::json parse_config(const std::string& text, const std::string& where) {
   }
 }
 
+std::string first_line(const std::string& s) {
+  return s.substr(0, s.find('\n'));
+}
+
+// Runs f; any exception that is not already an hnn::Error (LibTorch's archive and unpickler meet
+// a damaged or cut file in many ways: c10::Error, JIT parse errors, std::runtime_error) becomes
+// one that names the file.
+template <typename F>
+auto reading(const std::string& path, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const hnn::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    fail("checkpoint '{}' is damaged or incomplete: {}", path, first_line(e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    fail("checkpoint '{}' is damaged or incomplete: {}", path, first_line(e.what()));
+  }
+}
+
 void open_archive(torch::serialize::InputArchive& archive, const std::string& path, CheckpointMeta& meta) {
   HNN_CHECK(file_exists(path), "cannot open checkpoint '{}'", path);
-  try {
-    archive.load_from(path);
-  } catch (const c10::Error& e) {
-    fail("cannot read checkpoint '{}': {}", path, e.what_without_backtrace());
-  }
+  reading(path, [&] { archive.load_from(path); });
   c10::IValue v;
   HNN_CHECK(archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat,
             "'{}' is not an hnn checkpoint (expected format {})", path, kCheckpointFormat);
@@ -91,18 +107,22 @@ void save_checkpoint(const std::string& path, const torch::nn::Module& model, co
 }
 
 CheckpointMeta read_checkpoint_meta(const std::string& path) {
-  torch::serialize::InputArchive archive;
-  CheckpointMeta meta;
-  open_archive(archive, path, meta);
-  return meta;
+  return reading(path, [&] {
+    torch::serialize::InputArchive archive;
+    CheckpointMeta meta;
+    open_archive(archive, path, meta);
+    return meta;
+  });
 }
 
 std::string read_checkpoint_config(const std::string& path) {
   return read_checkpoint_meta(path).config;
 }
 
-CheckpointMeta load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
-                               const LoadOptions& o) {
+namespace {
+
+CheckpointMeta load_checkpoint_unchecked(const std::string& path, torch::nn::Module& model,
+                                         torch::optim::Optimizer* optimizer, const LoadOptions& o) {
   torch::serialize::InputArchive archive;
   CheckpointMeta meta;
   open_archive(archive, path, meta);
@@ -144,6 +164,13 @@ CheckpointMeta load_checkpoint(const std::string& path, torch::nn::Module& model
     }
   }
   return meta;
+}
+
+}  // namespace
+
+CheckpointMeta load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer* optimizer,
+                               const LoadOptions& o) {
+  return reading(path, [&] { return load_checkpoint_unchecked(path, model, optimizer, o); });
 }
 
 }  // namespace hnn::train

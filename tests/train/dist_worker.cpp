@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <cstdio>
 #include <string>
 
@@ -32,7 +34,7 @@ struct Net : torch::nn::Module {
 
 int main(int argc, char** argv) {
   std::string out = ".", checkpoint, resume, optimizer = "sgd";
-  int64_t batch = 8, epochs = 3, die_at = -1, n = 64;
+  int64_t batch = 8, epochs = 3, die_at = -1, kill_at = -1, every = 0, n = 64;
   bool bn = false, average = false, overlap = true;
   double bucket_mb = 25;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -53,6 +55,10 @@ int main(int argc, char** argv) {
       optimizer = v;
     else if (k == "--die-at")
       die_at = std::stoll(v);
+    else if (k == "--kill-at")
+      kill_at = std::stoll(v);
+    else if (k == "--checkpoint-every")
+      every = std::stoll(v);
     else if (k == "--bn")
       bn = v == "1";
     else if (k == "--average")
@@ -83,12 +89,14 @@ int main(int argc, char** argv) {
                                           .optimizer(optimizer)
                                           .lr(optimizer == "sgd" ? 0.1 : 0.01)
                                           .checkpoint(checkpoint)
+                                          .checkpoint_every(every)
                                           .resume(resume));
     // Rank 0 draws the epoch seeds: it must start from the same generator state in every run.
     torch::manual_seed(11);
     int64_t steps = 0;
     trainer.fit(n, [&](const at::Tensor& idx) {
       if (++steps == die_at && rank == 1) _exit(3);
+      if (steps == kill_at) ::raise(SIGKILL);  // as the OOM killer or a pulled plug would
       auto pred = net->forward(x.index_select(0, idx));
       return hnn::train::StepResult{torch::mse_loss(pred, y.index_select(0, idx))};
     });

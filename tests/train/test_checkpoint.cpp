@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -112,4 +113,40 @@ TEST(Checkpoint, WrongFilesAndModelsAreClearErrors) {
   EXPECT_THROW(save_checkpoint(temp_path("c.pt"), *a, bad), hnn::Error);
   EXPECT_FALSE(hnn::file_exists(temp_path("c.pt")));
   EXPECT_THROW(save_checkpoint("/nonexistent/dir/x.pt", *a, CheckpointMeta{}), hnn::Error);
+}
+
+// A checkpoint cut short (a copy interrupted, a full disk) or with damaged bytes is an error that
+// names the file, never a crash or a model half loaded without a word.
+TEST(Checkpoint, TruncatedAndDamagedFilesAreClearErrors) {
+  Net a;
+  torch::optim::Adam opt(a->parameters(), torch::optim::AdamOptions(1e-3));
+  auto path = temp_path("whole.pt");
+  save_checkpoint(path, *a, CheckpointMeta{}, &opt);
+  const std::string bytes = hnn::read_file(path);
+  for (double f : {0.0, 0.1, 0.5, 0.9, 0.99}) {
+    const auto cut = temp_path("cut.pt");
+    hnn::write_file_atomically(cut, bytes.substr(0, (size_t)(f * (double)bytes.size())));
+    Net b;
+    try {
+      load_checkpoint(cut, *b, &opt);
+      ADD_FAILURE() << "a checkpoint cut at " << f << " loaded";
+    } catch (const hnn::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("cut.pt"), std::string::npos) << e.what();
+    }
+  }
+  // Flipped bytes: an error naming the file, or (a byte in padding or in a float) a load that
+  // still gives a model of the right shapes; never a crash.
+  std::mt19937 gen(3);
+  for (int k = 0; k < 60; ++k) {
+    std::string d = bytes;
+    for (int j = 0; j < 4; ++j) d[gen() % d.size()] ^= (char)(1 + gen() % 255);
+    const auto bad = temp_path("flip.pt");
+    hnn::write_file_atomically(bad, d);
+    Net b;
+    try {
+      load_checkpoint(bad, *b);
+    } catch (const hnn::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("flip.pt"), std::string::npos) << e.what();
+    }
+  }
 }

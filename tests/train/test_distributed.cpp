@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -211,6 +212,30 @@ TEST(Distributed, JoinsTheStoreOfTorchrunsAgent) {
   EXPECT_GT(agent->getNumKeys(), 0);
   fs::remove_all(j.dir);
 #endif
+}
+
+// Crash-safe training: a run killed with SIGKILL in the middle of an epoch resumes from its last
+// checkpoint (written atomically, so whole) and ends with the same weights, bit for bit, as a run
+// that was never stopped.
+TEST(CrashSafe, KilledMidEpochResumesBitIdentical) {
+  SKIP_WITHOUT_C10D();
+  auto whole = run("uncut", 1, {"--epochs", "4", "--batch", "16"});
+  ASSERT_EQ(whole.result.exit_code, 0) << whole.log(0);
+  const auto ckpt = (fs::temp_directory_path() / ("hnn_kill_" + std::to_string(::getpid()) + ".pt")).string();
+  // 4 steps an epoch: step 10 is in the middle of epoch 3, after the epoch-2 checkpoint.
+  auto killed =
+      run("killed", 1,
+          {"--epochs", "4", "--batch", "16", "--checkpoint", ckpt, "--checkpoint-every", "1", "--kill-at", "10"});
+  EXPECT_EQ(killed.result.codes[0], 128 + SIGKILL);
+  ASSERT_TRUE(fs::exists(ckpt + "-epoch2"));
+  EXPECT_FALSE(fs::exists(ckpt + "-epoch3"));
+  auto resumed = run("resumed", 1, {"--epochs", "4", "--batch", "16", "--resume", ckpt + "-epoch2"});
+  ASSERT_EQ(resumed.result.exit_code, 0) << resumed.log(0);
+  const auto a = resumed.state(0), b = whole.state(0);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(a[i].equal(b[i])) << "tensor " << i;  // bit for bit
+  for (auto* j : {&whole, &killed, &resumed}) fs::remove_all(j->dir);
+  for (const char* suffix : {"-epoch1", "-epoch1.json", "-epoch2", "-epoch2.json"}) fs::remove(ckpt + suffix);
 }
 
 TEST(Distributed, LaunchReportsWhatItCannotStart) {
