@@ -36,7 +36,9 @@ void apply_globals(const Globals& g) {
     o.backend = g.backend;
     o.timeout_s = g.dist_timeout;
     o.average_buffers = g.sync_bn;
-    auto group = train::dist::init(o);
+    const auto env = train::dist::environment();
+    auto group = train::dist::ProcessGroup::create(env, o);
+    train::dist::set_default_group(group);
     if (group->rank() != 0) {
       // Rank 0 speaks for the job: the other ranks' results are the same, so their standard
       // output goes nowhere; warnings and errors still reach standard error.
@@ -49,7 +51,6 @@ void apply_globals(const Globals& g) {
         ::close(null_fd);
       }
     }
-    const auto env = train::dist::environment();
     spdlog::info("distributed: {} ranks ({}, rendezvous at {}:{}); the batch size is per rank", group->size(),
                  group->backend(), env.master_addr, env.master_port);
   }

@@ -55,7 +55,7 @@ auto reading(const std::string& path, F&& f) -> decltype(f()) {
 
 void open_archive(torch::serialize::InputArchive& archive, const std::string& path, CheckpointMeta& meta) {
   HNN_CHECK(file_exists(path), "cannot open checkpoint '{}'", path);
-  reading(path, [&] { archive.load_from(path); });
+  archive.load_from(path);  // its errors become hnn::Error in reading(), around every caller
   c10::IValue v;
   HNN_CHECK(archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat,
             "'{}' is not an hnn checkpoint (expected format {})", path, kCheckpointFormat);

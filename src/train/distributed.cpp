@@ -60,7 +60,8 @@ Environment environment() {
               "MASTER_ADDR=$(scontrol show hostnames \"$SLURM_JOB_NODELIST\" | head -n 1)");
   }
   if (const char* a = env("MASTER_ADDR")) e.master_addr = a;
-  e.agent_store = env("TORCHELASTIC_USE_AGENT_STORE") && std::string(env("TORCHELASTIC_USE_AGENT_STORE")) == "True";
+  const char* agent = env("TORCHELASTIC_USE_AGENT_STORE");
+  e.agent_store = agent && std::string(agent) == "True";
   e.restart_count = env_int("TORCHELASTIC_RESTART_COUNT", 0);
   e.master_port = env_int("MASTER_PORT", e.master_port);
   HNN_CHECK(e.world_size >= 1, "distributed: the world size must be at least 1, got {}", e.world_size);
@@ -142,7 +143,6 @@ struct GradientReducer::Impl {
     at::Tensor flat;
     std::vector<size_t> params;
     size_t waiting = 0;  // parameters whose gradient has not arrived in this backward pass
-    bool launched = false;
     ProcessGroup::Pending work;
   };
   std::shared_ptr<ProcessGroup> group;
@@ -154,21 +154,17 @@ struct GradientReducer::Impl {
   std::vector<unsigned> hook_ids;
   size_t next_launch = 0;
   bool armed = false;
-  bool overlap = true;
   std::mutex mu;
 
   at::Tensor slice(size_t i) {
     const auto& b = buckets[bucket_of[i]];
     return b.flat.narrow(0, offset_of[i], params[i].numel()).view_as(params[i]);
   }
-  void launch(Bucket& b) {
-    b.launched = true;
-    b.work = group->all_reduce_sum_async(b.flat);
-  }
   // Buckets start in index order on every rank, whatever order they fill in: c10d matches
   // collectives by the order they are issued.
   void launch_ready() {
-    while (next_launch < buckets.size() && buckets[next_launch].waiting == 0) launch(buckets[next_launch++]);
+    for (; next_launch < buckets.size() && buckets[next_launch].waiting == 0; ++next_launch)
+      buckets[next_launch].work = group->all_reduce_sum_async(buckets[next_launch].flat);
   }
   void on_grad(size_t i, const at::Tensor& grad) {
     std::lock_guard<std::mutex> lock(mu);
@@ -180,7 +176,7 @@ struct GradientReducer::Impl {
     }
     dst.copy_(grad);
     arrived[i] = true;
-    if (--buckets[bucket_of[i]].waiting == 0 && overlap) launch_ready();
+    if (--buckets[bucket_of[i]].waiting == 0 && group->options().overlap) launch_ready();
   }
 };
 
@@ -190,7 +186,6 @@ GradientReducer::GradientReducer(std::shared_ptr<ProcessGroup> group, std::vecto
   auto& m = *impl_;
   m.group = std::move(group);
   m.params = std::move(params);
-  m.overlap = m.group->options().overlap;
   const int64_t cap = std::max<int64_t>(1, (int64_t)(m.group->options().bucket_mb * 1024 * 1024));
   const size_t n = m.params.size();
   m.bucket_of.assign(n, 0);
@@ -247,10 +242,7 @@ void GradientReducer::arm() {
   auto& m = *impl_;
   std::lock_guard<std::mutex> lock(m.mu);
   std::fill(m.arrived.begin(), m.arrived.end(), false);
-  for (auto& b : m.buckets) {
-    b.waiting = b.params.size();
-    b.launched = false;
-  }
+  for (auto& b : m.buckets) b.waiting = b.params.size();
   m.next_launch = 0;
   m.armed = true;
 }
