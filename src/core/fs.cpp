@@ -4,6 +4,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -67,43 +69,77 @@ bool file_exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-std::string inflate_bytes(const std::string& raw, Compressed format, const std::string& name) {
+namespace {
+std::atomic<size_t> g_max_inflated{kMaxInflatedBytes};
+}  // namespace
+
+size_t max_inflated_bytes() {
+  return g_max_inflated.load();
+}
+
+void set_max_inflated_bytes(size_t n) {
+  HNN_CHECK(n > 0, "set_max_inflated_bytes: the limit must be positive");
+  g_max_inflated.store(n);
+}
+
+std::string inflate_bytes(const std::string& raw, Compressed format, const std::string& name, size_t max_out) {
+  const size_t limit = max_out == 0 ? max_inflated_bytes() : std::min(max_out, max_inflated_bytes());
+  // The buffer grows by doubling up to limit + 1 bytes: one byte more than allowed is the sign of
+  // a stream longer than the limit (the file's own size does not bound it).
+  const size_t cap = limit + 1;
   z_stream zs{};
   // zlib window bits: 15 + 32 detects the gzip or zlib header, -15 is a raw deflate stream.
   const int bits = format == Compressed::Deflate ? -15 : 15 + 32;
   const char* what = format == Compressed::Gzip ? "gzip" : format == Compressed::Zlib ? "zlib" : "deflate";
   HNN_CHECK(inflateInit2(&zs, bits) == Z_OK, "zlib init failed for '{}'", name);
   std::string out;
-  out.resize(raw.size() * 4 + 1024);
-  zs.next_in = (Bytef*)raw.data();
-  zs.avail_in = (uInt)raw.size();
-  int ret = Z_OK;
+  out.resize(std::min(cap, raw.size() < cap / 4 ? raw.size() * 4 + 1024 : cap));
+  // Our own counts of the bytes read and written: inflateReset (between concatenated gzip members)
+  // zeroes zlib's total_in and total_out, and avail_in/avail_out are 32-bit.
+  size_t in_pos = 0, produced = 0;
+  constexpr size_t kStep = size_t{1} << 30;
+  auto bomb = [&] {
+    inflateEnd(&zs);
+    fail("'{}': {} data decompresses to more than {} bytes (the limit; corrupt or a decompression bomb)", name, what,
+         limit);
+  };
   while (true) {
-    if (zs.total_out >= out.size()) out.resize(out.size() * 2);
-    zs.next_out = (Bytef*)out.data() + zs.total_out;
-    zs.avail_out = (uInt)(out.size() - zs.total_out);
-    ret = inflate(&zs, Z_NO_FLUSH);
+    if (produced >= out.size()) {
+      if (out.size() >= cap) bomb();
+      out.resize(std::min(cap, out.size() * 2));
+    }
+    const size_t in_n = std::min(kStep, raw.size() - in_pos), out_n = std::min(kStep, out.size() - produced);
+    zs.next_in = (Bytef*)raw.data() + in_pos;
+    zs.avail_in = (uInt)in_n;
+    zs.next_out = (Bytef*)out.data() + produced;
+    zs.avail_out = (uInt)out_n;
+    const int ret = inflate(&zs, Z_NO_FLUSH);
+    in_pos += in_n - zs.avail_in;
+    produced += out_n - zs.avail_out;
     if (ret == Z_STREAM_END) {
       // Concatenated gzip members: continue with the next one.
-      if (format == Compressed::Gzip && zs.avail_in > 0) {
+      if (format == Compressed::Gzip && in_pos < raw.size()) {
         inflateReset(&zs);
         continue;
       }
       break;
     }
-    if (ret != Z_OK) {
-      size_t off = zs.total_in;
+    const bool stuck = ret == Z_BUF_ERROR && in_n == zs.avail_in && out_n == zs.avail_out && in_pos < raw.size();
+    if ((ret != Z_OK && ret != Z_BUF_ERROR) || stuck) {
       std::string msg = zs.msg ? zs.msg : "inflate error";
       inflateEnd(&zs);
-      fail("'{}': corrupt {} data near compressed byte {} ({})", name, what, off, msg);
+      fail("'{}': corrupt {} data near compressed byte {} ({})", name, what, in_pos, msg);
     }
-    if (zs.avail_in == 0 && zs.avail_out != 0) {
+    if (in_pos == raw.size() && zs.avail_out != 0) {
       inflateEnd(&zs);
       fail("'{}': {} data truncated after {} compressed bytes", name, what, raw.size());
     }
   }
-  out.resize(zs.total_out);
   inflateEnd(&zs);
+  HNN_CHECK(produced <= limit,
+            "'{}': {} data decompresses to more than {} bytes (the limit; corrupt or a decompression bomb)", name, what,
+            limit);
+  out.resize(produced);
   return out;
 }
 

@@ -56,8 +56,10 @@ at::Tensor decode_png_gray(const std::string& bytes, const std::string& name) {
             color, depth, interlace);
   HNN_CHECK(width > 0 && height > 0 && width <= 65536 && height <= 65536, "'{}': bad size {} x {}", name, width,
             height);
-  const std::string raw = inflate_bytes(idat, Compressed::Zlib, name);
   const size_t stride = (size_t(width) * depth + 7) / 8, bpp = depth == 16 ? 2 : 1;
+  // The image data inflates to exactly one filter byte and `stride` bytes a row: no more is read
+  // (a few compressed bytes can claim gigabytes).
+  const std::string raw = inflate_bytes(idat, Compressed::Zlib, name, (stride + 1) * height);
   HNN_CHECK(raw.size() >= (stride + 1) * height, "'{}': image data too short ({} bytes for {} x {})", name, raw.size(),
             width, height);
   std::vector<uint8_t> prev(stride, 0), line(stride);

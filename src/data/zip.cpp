@@ -1,5 +1,7 @@
 #include "hnn/data/zip.h"
 
+#include <algorithm>
+
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 
@@ -67,7 +69,10 @@ std::string ZipArchive::read(const std::string& name) const {
   if (e.method == 0) {
     out = std::move(raw);
   } else if (e.method == 8) {
-    out = inflate_bytes(raw, Compressed::Deflate, where);
+    // No more than the central directory's size of the entry (and the process-wide limit).
+    HNN_CHECK(e.size <= max_inflated_bytes(), "'{}': the entry claims {} bytes, more than the limit of {}", where,
+              e.size, max_inflated_bytes());
+    out = inflate_bytes(raw, Compressed::Deflate, where, std::max<size_t>(e.size, 1));
   } else {
     throw Error(fmt::format("'{}': compression method {} is not supported (stored or deflate)", where, e.method));
   }

@@ -83,12 +83,13 @@ struct Aedat2Reader::Impl {
       }
       auto sz = line.find("hnn-sensor-size:");
       if (sz != std::string::npos) {
-        int w = 0, h = 0;
-        if (std::sscanf(line.c_str() + sz + 16, " %dx%d", &w, &h) == 2) {
+        // 64-bit fields: a 32-bit %d would wrap 4294967297 to 1 (and overflowing it is undefined).
+        long long w = 0, h = 0;
+        if (std::sscanf(line.c_str() + sz + 16, " %lldx%lld", &w, &h) == 2) {
           if (w <= 0 || h <= 0 || w > 1024 || h > 512)
             src->fail_at(at, "header sensor size {}x{} is outside 1x1 to 1024x512", w, h);
-          header_w = w;
-          header_h = h;
+          header_w = (int)w;
+          header_h = (int)h;
         }
       }
       auto pos = line.find("AEChip:");

@@ -1,15 +1,18 @@
 #include "hnn/io/h5.h"
 
 #include <hdf5.h>
+#include <sys/stat.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -209,6 +212,29 @@ std::vector<int64_t> dims_of(hid_t space) {
   std::vector<hsize_t> d(rank > 0 ? rank : 0);
   if (rank > 0) H5Sget_simple_extent_dims(space, d.data(), nullptr);
   return std::vector<int64_t>(d.begin(), d.end());
+}
+
+// Hostile input: a dataset's dims are a claim of the file's that nothing checks; we allocate a
+// dataset's tensor only when its size is plausible for the bytes it occupies in the file. A
+// dataset may hold at most kMaxExpansion times its stored bytes (deflate's maximum ratio is about
+// 1032:1) plus kSlackBytes (room for small datasets whose storage HDF5 never allocated, read as
+// fill values). Attributes are never compressed: at most the file's size.
+constexpr uint64_t kMaxExpansion = 1032;
+constexpr uint64_t kSlackBytes = uint64_t{1} << 20;
+
+// The bytes of npoints(space) elements of elem_size bytes, saturated at 2^100 (no overflow).
+unsigned __int128 logical_bytes(hid_t space, size_t elem_size) {
+  unsigned __int128 n = std::max<size_t>(elem_size, 1);
+  if (H5Sget_simple_extent_type(space) == H5S_NULL) return 0;
+  for (int64_t d : dims_of(space)) {
+    n *= (uint64_t)d;
+    if (n > ((unsigned __int128)1 << 100)) return (unsigned __int128)1 << 100;
+  }
+  return n;
+}
+
+std::string bytes_str(unsigned __int128 n) {
+  return n >= ((unsigned __int128)1 << 100) ? std::string("more than 2^100") : std::to_string((uint64_t)n);
 }
 
 }  // namespace
@@ -419,6 +445,24 @@ void H5Writer::commit() {
 struct H5Reader::Impl {
   std::string path;
   Handle file;
+  uint64_t file_size = 0;
+
+  // hnn::Error unless the dataset d (space, file type) may hold its claimed size: see
+  // kMaxExpansion. mem_elem is the bytes of one element once read (>= the stored size).
+  void check_size(hid_t d, hid_t space, hid_t type, size_t mem_elem, const std::string& name) const {
+    // Once a dataset: H5Dget_storage_size walks every chunk, and read_rows comes often.
+    if (size_checked.count(name)) return;
+    const unsigned __int128 want = logical_bytes(space, std::max(H5Tget_size(type), mem_elem));
+    const uint64_t stored = H5Dget_storage_size(d);
+    const unsigned __int128 allowed = (unsigned __int128)stored * kMaxExpansion + kSlackBytes;
+    if (want > allowed)
+      fail(
+          "HDF5 file '{}': dataset '{}' claims {} bytes ([{}]) but occupies {} bytes of the file (at most {}x that "
+          "plus {} bytes is read; corrupt or hostile)",
+          path, name, bytes_str(want), fmt::join(dims_of(space), ", "), stored, kMaxExpansion, kSlackBytes);
+    size_checked.insert(name);
+  }
+  mutable std::set<std::string> size_checked;
   mutable std::map<std::string, Handle> datasets;  // open datasets, each with its chunk cache
 
   hid_t open(const std::string& name) const {
@@ -474,6 +518,8 @@ H5Reader::H5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   init_hdf5();
   impl_->path = path;
   HNN_CHECK(file_exists(path), "cannot open '{}': no such file", path);
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0) impl_->file_size = (uint64_t)st.st_size;
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) {
     const std::string why = h5_detail();
@@ -515,6 +561,7 @@ std::vector<std::string> H5Reader::read_strings(const std::string& dataset) cons
   const H5T_class_t cls = H5Tget_class(type.get());
   HNN_CHECK(cls == H5T_STRING, "HDF5 file '{}': dataset '{}' holds {} values, not strings", impl_->path, name,
             class_name(cls));
+  impl_->check_size(d, space.get(), type.get(), sizeof(char*), name);
   return read_string_values(
       type.get(), H5Sget_simple_extent_npoints(space.get()),
       [d](hid_t mem, void* buf) { return H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
@@ -557,6 +604,7 @@ at::Tensor H5Reader::read(const std::string& dataset) const {
   HNN_CHECK(space.valid() && type.valid(), "HDF5 file '{}': dataset '{}'{}", impl_->path, name, h5_detail());
   const at::ScalarType dtype = dtype_of(type.get(), impl_->path, name);
   if (H5Sget_simple_extent_type(space.get()) == H5S_NULL) return at::empty({0}, at::TensorOptions().dtype(dtype));
+  impl_->check_size(d, space.get(), type.get(), c10::elementSize(dtype), name);
   at::Tensor t = at::empty(dims_of(space.get()), at::TensorOptions().dtype(dtype));
   if (t.numel() == 0) return t;
   HNN_CHECK(H5Dread(d, types_of(dtype, impl_->path, name).memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data_ptr()) >= 0,
@@ -574,6 +622,7 @@ at::Tensor H5Reader::read_rows(const std::string& dataset, int64_t first, int64_
   const at::ScalarType dtype = dtype_of(type.get(), impl_->path, name);
   std::vector<int64_t> dims = dims_of(fspace.get());
   HNN_CHECK(!dims.empty(), "HDF5 file '{}': dataset '{}' is a scalar (no rows)", impl_->path, name);
+  impl_->check_size(d, fspace.get(), type.get(), c10::elementSize(dtype), name);
   HNN_CHECK(first >= 0 && count >= 0 && first + count <= dims[0],
             "HDF5 file '{}': rows [{}, {}) of dataset '{}', which has {} rows", impl_->path, first, first + count, name,
             dims[0]);
@@ -613,6 +662,11 @@ std::string H5Reader::attribute(const std::string& object, const std::string& na
                        h5_detail());
   };
   if (n <= 0) return "";
+  // Attribute values are stored uncompressed: never more than the file.
+  const unsigned __int128 want = logical_bytes(space.get(), std::max<size_t>(H5Tget_size(type.get()), 8));
+  if (want > (unsigned __int128)impl_->file_size + kSlackBytes)
+    fail("HDF5 file '{}': the attribute '{}' of '{}' claims {} bytes, more than the file's {} (corrupt or hostile)",
+         impl_->path, name, obj_name, bytes_str(want), impl_->file_size);
   std::vector<std::string> parts;
   if (cls == H5T_STRING) {
     parts = read_string_values(

@@ -47,6 +47,17 @@ bool is_neuron_field(const std::string& f) {
   return s.count(f) > 0;
 }
 
+// Hostile input: HDF5 hard links can make a group its own descendant, and shared subgraphs can
+// multiply the nodes of a small file. NIRGraph nodes nest at most kMaxDepth deep and a file holds
+// at most kMaxNodes nodes in all (real graphs: a few levels, hundreds of nodes).
+constexpr int kMaxDepth = 32;
+constexpr int64_t kMaxNodes = 100000;
+
+struct ReadBudget {
+  int depth = 0;
+  int64_t nodes = 0;
+};
+
 std::string join_path(const std::string& a, const std::string& b) {
   return a.empty() || a == "/" ? "/" + b : a + "/" + b;
 }
@@ -54,6 +65,8 @@ std::string join_path(const std::string& a, const std::string& b) {
 // A Conv's "padding" given as a string ("valid", "same") -> integers per spatial dimension.
 at::Tensor padding_from_string(const std::string& s, const at::Tensor& weight, const std::string& where) {
   const int64_t dims = weight.dim() - 2;
+  HNN_CHECK(dims >= 1, "{}: field 'padding': \"{}\" needs a 'weight' of at least 3 dimensions, got {}", where, s,
+            weight.dim());
   if (s == "valid") return torch::zeros({dims}, torch::kInt64);
   HNN_CHECK(s == "same", "{}: field 'padding': \"{}\" (expected integers, \"valid\" or \"same\")", where, s);
   std::vector<int64_t> pad;
@@ -65,10 +78,11 @@ at::Tensor padding_from_string(const std::string& s, const at::Tensor& weight, c
   return torch::tensor(pad, torch::kInt64);
 }
 
-Graph read_graph(const H5Reader& r, const std::string& group, const std::string& file, const std::string& where);
+Graph read_graph(const H5Reader& r, const std::string& group, const std::string& file, const std::string& where,
+                 ReadBudget& budget);
 
 Node read_node(const H5Reader& r, const std::string& group, const std::string& file, const std::string& name,
-               std::vector<std::string>& warnings) {
+               std::vector<std::string>& warnings, ReadBudget& budget) {
   const std::string where = fmt::format("NIR file '{}': node '{}'", file, name);
   Node n;
   const std::string type_path = join_path(group, "type");
@@ -80,7 +94,11 @@ Node read_node(const H5Reader& r, const std::string& group, const std::string& f
   HNN_CHECK(field_table().count(n.type), "{}: unsupported node type '{}' (hnn reads the NIR 1.0 set: {})", where,
             n.type, fmt::join(node_types(), ", "));
   if (n.type == "NIRGraph") {
-    n.graph = std::make_shared<Graph>(read_graph(r, group, file, where));
+    HNN_CHECK(budget.depth < kMaxDepth, "{}: NIRGraph nodes nest more than {} deep (a cycle of HDF5 links?)", where,
+              kMaxDepth);
+    ++budget.depth;
+    n.graph = std::make_shared<Graph>(read_graph(r, group, file, where, budget));
+    --budget.depth;
     for (auto& w : n.graph->warnings) warnings.push_back(w);
     n.graph->warnings.clear();
     return n;
@@ -122,14 +140,16 @@ Node read_node(const H5Reader& r, const std::string& group, const std::string& f
   return n;
 }
 
-Graph read_graph(const H5Reader& r, const std::string& group, const std::string& file, const std::string& where) {
+Graph read_graph(const H5Reader& r, const std::string& group, const std::string& file, const std::string& where,
+                 ReadBudget& budget) {
   Graph g;
   const std::string nodes = join_path(group, "nodes");
   HNN_CHECK(r.is_group(nodes), "{}: NIRGraph without a 'nodes' group", where);
   for (const std::string& name : r.list(nodes)) {
     const std::string path = join_path(nodes, name);
     HNN_CHECK(r.is_group(path), "NIR file '{}': node '{}' is not a group", file, name);
-    g.nodes.emplace(name, read_node(r, path, file, name, g.warnings));
+    HNN_CHECK(++budget.nodes <= kMaxNodes, "NIR file '{}': more than {} nodes (the limit)", file, kMaxNodes);
+    g.nodes.emplace(name, read_node(r, path, file, name, g.warnings, budget));
   }
   const std::string edges = join_path(group, "edges");
   if (r.has(edges)) {
@@ -236,7 +256,7 @@ void validate(Graph& g, const std::string& where) {
     const FieldSpec& spec = fields_of(n.type);
     for (const std::string& f : spec.required) {
       // A missing bias of an Affine is zero (some exporters drop it).
-      if (f == "bias" && !n.has(f) && n.has("weight")) {
+      if (f == "bias" && !n.has(f) && n.has("weight") && n.params["weight"].dim() >= 1) {
         n.params["bias"] = torch::zeros({n.params["weight"].size(0)}, n.params["weight"].options());
         continue;
       }
@@ -307,7 +327,8 @@ Graph read(const std::string& path) {
   H5Reader r(path);
   const std::string where = fmt::format("NIR file '{}'", path);
   HNN_CHECK(r.is_group("node"), "{}: no root group 'node' (not a NIR graph)", where);
-  Graph g = read_graph(r, "/node", path, where);
+  ReadBudget budget;
+  Graph g = read_graph(r, "/node", path, where, budget);
   if (r.has("version") && r.is_string("version")) {
     auto v = r.read_strings("version");
     if (!v.empty()) g.version = v[0];

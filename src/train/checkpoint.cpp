@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
 #include <mutex>
 #include <sstream>
 
@@ -53,8 +54,97 @@ auto reading(const std::string& path, F&& f) -> decltype(f()) {
   }
 }
 
+// Hostile input: LibTorch's archive reader allocates each record at the size its ZIP central
+// directory claims before it reads the record. Before we hand a file to it, every entry's sizes
+// and offset are checked against the file's size (ZIP64 fields included): a stored entry (what
+// LibTorch writes) at most the file, a deflated one at most kMaxDeflateRatio times its stored bytes.
+constexpr uint64_t kMaxDeflateRatio = 1032;
+
+uint64_t le(const std::string& b, size_t at, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
+  return v;
+}
+
+std::string read_range(std::ifstream& in, uint64_t at, uint64_t n, const std::string& path) {
+  std::string b((size_t)n, '\0');
+  in.seekg((std::streamoff)at);
+  in.read(b.data(), (std::streamsize)n);
+  HNN_CHECK(in.gcount() == (std::streamsize)n, "checkpoint '{}': cannot read {} bytes at offset {}", path, n, at);
+  return b;
+}
+
+void check_zip_directory(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  HNN_CHECK(in, "cannot open checkpoint '{}'", path);
+  const uint64_t size = (uint64_t)in.tellg();
+  HNN_CHECK(size >= 22, "checkpoint '{}' is damaged or incomplete: {} bytes is not a ZIP archive", path, size);
+  const uint64_t tail_at = size > 22 + 65535 + 20 ? size - 22 - 65535 - 20 : 0;
+  const std::string tail = read_range(in, tail_at, size - tail_at, path);
+  size_t eocd = std::string::npos;
+  for (size_t at = tail.size() - 22 + 1; at-- > 0;)
+    if (le(tail, at, 4) == 0x06054b50u) {
+      eocd = at;
+      break;
+    }
+  HNN_CHECK(eocd != std::string::npos, "checkpoint '{}' is damaged or incomplete: no ZIP end of central directory",
+            path);
+  uint64_t count = le(tail, eocd + 10, 2), cd_size = le(tail, eocd + 12, 4), cd_offset = le(tail, eocd + 16, 4);
+  if (eocd >= 20 && le(tail, eocd - 20, 4) == 0x07064b50u) {  // the ZIP64 end of central directory locator
+    const uint64_t at64 = le(tail, eocd - 20 + 8, 8);
+    HNN_CHECK(at64 <= size - 56, "checkpoint '{}': ZIP64 end of central directory at {} lies outside the file", path,
+              at64);
+    const std::string e64 = read_range(in, at64, 56, path);
+    HNN_CHECK(le(e64, 0, 4) == 0x06064b50u, "checkpoint '{}': no ZIP64 end of central directory at offset {}", path,
+              at64);
+    count = le(e64, 32, 8);
+    cd_size = le(e64, 40, 8);
+    cd_offset = le(e64, 48, 8);
+  }
+  HNN_CHECK(
+      cd_offset <= size && cd_size <= size - cd_offset && count <= cd_size / 46,
+      "checkpoint '{}': ZIP central directory ({} entries, {} bytes at offset {}) does not fit the file's {} bytes",
+      path, count, cd_size, cd_offset, size);
+  const std::string cd = read_range(in, cd_offset, cd_size, path);
+  size_t at = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    HNN_CHECK(at + 46 <= cd.size() && le(cd, at, 4) == 0x02014b50u,
+              "checkpoint '{}': corrupt ZIP central directory entry {} at offset {}", path, i, cd_offset + at);
+    const uint64_t method = le(cd, at + 10, 2), n = le(cd, at + 28, 2), extra = le(cd, at + 30, 2),
+                   comment = le(cd, at + 32, 2);
+    uint64_t compressed = le(cd, at + 20, 4), uncompressed = le(cd, at + 24, 4), offset = le(cd, at + 42, 4);
+    HNN_CHECK(at + 46 + n + extra + comment <= cd.size(), "checkpoint '{}': ZIP entry {} runs past the directory", path,
+              i);
+    const std::string name = cd.substr(at + 46, n);
+    // The ZIP64 extra field holds the 64-bit values of the fields set to 0xffffffff, in this order.
+    for (size_t x = at + 46 + n; x + 4 <= at + 46 + n + extra;) {
+      const uint64_t id = le(cd, x, 2), len = le(cd, x + 2, 2);
+      if (x + 4 + len > at + 46 + n + extra) break;
+      if (id == 1) {
+        size_t f = x + 4;
+        for (uint64_t* v : {&uncompressed, &compressed, &offset}) {
+          if (*v != 0xffffffffu) continue;
+          if (f + 8 > x + 4 + len) break;
+          *v = le(cd, f, 8);
+          f += 8;
+        }
+      }
+      x += 4 + len;
+    }
+    HNN_CHECK(offset <= size && compressed <= size - offset,
+              "checkpoint '{}': ZIP entry '{}' ({} bytes at offset {}) lies outside the file's {} bytes", path, name,
+              compressed, offset, size);
+    const uint64_t most = method == 0 ? compressed : compressed * kMaxDeflateRatio + 1024;
+    HNN_CHECK(uncompressed <= most,
+              "checkpoint '{}': ZIP entry '{}' claims {} bytes from {} stored bytes (corrupt or hostile)", path, name,
+              uncompressed, compressed);
+    at += 46 + n + extra + comment;
+  }
+}
+
 void open_archive(torch::serialize::InputArchive& archive, const std::string& path, CheckpointMeta& meta) {
   HNN_CHECK(file_exists(path), "cannot open checkpoint '{}'", path);
+  check_zip_directory(path);
   archive.load_from(path);  // its errors become hnn::Error in reading(), around every caller
   c10::IValue v;
   HNN_CHECK(archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat,

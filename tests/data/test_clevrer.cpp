@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -144,4 +146,49 @@ TEST(ClevrerQuestions, RealFilesAndRoundTrip) {
   EXPECT_THROW(parse_clevrer_questions(
                    R"([{"scene_index": 1, "questions": [{"question_type": "odd", "program": []}]}])", "q.json"),
                hnn::Error);
+}
+
+namespace {
+
+// A gzip file of `text` followed by `pad` newlines (8 MiB of them compress to a few KiB).
+std::string gzip_file(const std::string& name, const std::string& text, size_t pad) {
+  const std::string path = tmp_path(name);
+  gzFile gz = gzopen(path.c_str(), "wb9");
+  EXPECT_NE(gz, nullptr);
+  gzwrite(gz, text.data(), (unsigned)text.size());
+  const std::string spaces(pad, '\n');
+  gzwrite(gz, spaces.data(), (unsigned)spaces.size());
+  gzclose(gz);
+  return path;
+}
+
+// Reading under a lowered limit on decompressed bytes: the error names the file and the limit.
+void expect_bomb_refused(const std::function<void(const std::string&)>& read, const std::string& path) {
+  const size_t old = hnn::max_inflated_bytes();
+  hnn::set_max_inflated_bytes(1u << 20);
+  try {
+    read(path);
+    ADD_FAILURE() << "no error for " << path;
+  } catch (const hnn::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path), std::string::npos) << m;
+    EXPECT_NE(m.find("more than 1048576 bytes"), std::string::npos) << m;
+  }
+  hnn::set_max_inflated_bytes(old);
+  std::remove(path.c_str());
+}
+
+}  // namespace
+
+// Hostile input: a small .gz whose text inflates past the limit is refused, not read into memory.
+TEST(ClevrerScenes, HugeSizeInHeaderIsRefused) {
+  const std::string path = gzip_file(".bomb.jsonl.gz", std::string(kLine) + "\n", 8u << 20);
+  EXPECT_EQ(read_clevrer_scenes(path).size(), 1u);  // under the default limit it reads
+  expect_bomb_refused([](const std::string& p) { read_clevrer_scenes(p); }, path);
+}
+
+TEST(ClevrerQuestions, HugeSizeInHeaderIsRefused) {
+  const std::string path = gzip_file(".bomb.json.gz", "[]", 8u << 20);
+  EXPECT_TRUE(read_clevrer_questions(path).empty());
+  expect_bomb_refused([](const std::string& p) { read_clevrer_questions(p); }, path);
 }

@@ -3,6 +3,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <cstdio>
+
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "hnn/data/idx.h"
@@ -86,4 +88,59 @@ TEST(Idx, ReadsFashionMnist) {
   EXPECT_GE(set.images.min().item<float>(), 0.f);
   EXPECT_LE(set.images.max().item<float>(), 1.f);
   EXPECT_LT(set.labels.max().item<int64_t>(), 10);
+}
+
+namespace {
+
+// Lowers the process-wide limit on decompressed bytes for one test.
+struct InflateLimit {
+  explicit InflateLimit(size_t n) : old(hnn::max_inflated_bytes()) { hnn::set_max_inflated_bytes(n); }
+  ~InflateLimit() { hnn::set_max_inflated_bytes(old); }
+  size_t old;
+};
+
+std::string gzip_of(const std::string& raw) {
+  const std::string path = temp_path("bomb.gz");
+  gzFile gz = gzopen(path.c_str(), "wb9");
+  EXPECT_NE(gz, nullptr);
+  gzwrite(gz, raw.data(), (unsigned)raw.size());
+  gzclose(gz);
+  return path;
+}
+
+}  // namespace
+
+// Hostile input: a header's sizes are claims, never allocated before they are checked.
+TEST(Idx, HugeSizeInHeaderIsRefused) {
+  // 2^31 x 2^31 bytes: refused at once.
+  EXPECT_NE(error_of(header(0x08, {1u << 31, 1u << 31})).find("absurd"), std::string::npos);
+  // 512 GiB, below the absurd bound: refused against the file's size, no allocation.
+  const std::string e = error_of(header(0x08, {1u << 20, 1u << 19}) + "xx");
+  EXPECT_NE(e.find("truncated IDX data"), std::string::npos) << e;
+  EXPECT_NE(e.find("bad.idx"), std::string::npos) << e;
+  // A gzip bomb: 8 MiB of zeros in an 8 KiB file, read under a 1 MiB limit.
+  const std::string bomb = gzip_of(header(0x08, {8u << 20}) + std::string(8u << 20, '\0'));
+  InflateLimit limit(1u << 20);
+  try {
+    read_idx(bomb);
+    ADD_FAILURE() << "no error";
+  } catch (const hnn::Error& err) {
+    const std::string m = err.what();
+    EXPECT_NE(m.find(bomb), std::string::npos) << m;
+    EXPECT_NE(m.find("more than 1048576 bytes"), std::string::npos) << m;
+  }
+  std::remove(bomb.c_str());
+}
+
+// Concatenated gzip members (what `cat a.gz b.gz` makes) decode to both members, in order.
+TEST(Idx, ConcatenatedGzipMembersKeepEveryByte) {
+  std::string a(300000, 'a'), b(5000, 'b');
+  const std::string pa = gzip_of(a), ga = hnn::read_file(pa);
+  const std::string pb = gzip_of(b), gb = hnn::read_file(pb);
+  EXPECT_EQ(hnn::inflate_bytes(ga + gb, hnn::Compressed::Gzip, "two.gz"), a + b);
+  // An explicit limit applies to the sum of the members.
+  EXPECT_THROW(hnn::inflate_bytes(ga + gb, hnn::Compressed::Gzip, "two.gz", a.size()), hnn::Error);
+  EXPECT_EQ(hnn::inflate_bytes(ga + gb, hnn::Compressed::Gzip, "two.gz", a.size() + b.size()).size(),
+            a.size() + b.size());
+  std::remove(pa.c_str());
 }

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <zlib.h>
+
+#include <functional>
 #include <set>
 
 #include "hnn/core/error.h"
@@ -83,3 +86,82 @@ TEST(Omniglot, OneShotRuns) {
 }
 
 }  // namespace
+
+namespace {
+
+std::string le16(uint32_t v) {
+  return {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff)};
+}
+std::string le32(uint32_t v) {
+  return le16(v & 0xffff) + le16(v >> 16);
+}
+std::string be32(uint32_t v) {
+  std::string s;
+  for (int i = 24; i >= 0; i -= 8) s += static_cast<char>((v >> i) & 0xff);
+  return s;
+}
+
+// A ZIP archive of one deflated entry "a" whose central directory claims `size` bytes.
+std::string zip_claiming(uint32_t size) {
+  const std::string data = std::string("\x03\x00", 2);  // an empty deflate stream
+  std::string local = le32(0x04034b50) + le16(20) + le16(0) + le16(8) + le32(0) + le32(0) + le32(data.size()) +
+                      le32(size) + le16(1) + le16(0) + "a" + data;
+  std::string central = le32(0x02014b50) + le16(20) + le16(20) + le16(0) + le16(8) + le32(0) + le32(0) +
+                        le32(data.size()) + le32(size) + le16(1) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0) +
+                        le32(0) + "a";
+  std::string eocd =
+      le32(0x06054b50) + le16(0) + le16(0) + le16(1) + le16(1) + le32(central.size()) + le32(local.size()) + le16(0);
+  return local + central + eocd;
+}
+
+std::string png_chunk(const std::string& type, const std::string& data) {
+  return be32(data.size()) + type + data + be32(crc32_of(type + data));
+}
+
+std::string png_of(uint32_t width, uint32_t height, const std::string& pixels) {
+  std::string z(compressBound(pixels.size()), '\0');
+  uLongf n = z.size();
+  EXPECT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(pixels.data()),
+                      pixels.size(), 9),
+            Z_OK);
+  z.resize(n);
+  const std::string ihdr = be32(width) + be32(height) + std::string("\x08\x00\x00\x00\x00", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + png_chunk("IDAT", z) + png_chunk("IEND", "");
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+// Hostile input: an entry that claims 4 GiB is refused before anything is inflated; one whose
+// stream inflates past its claimed size stops there.
+TEST(Zip, HugeSizeInHeaderIsRefused) {
+  const std::string dir = testing::TempDir();
+  write_file_atomically(dir + "/huge.zip", zip_claiming(0xffffffffu));
+  ZipArchive huge(dir + "/huge.zip");
+  std::string e = error_of([&] { huge.read("a"); });
+  EXPECT_NE(e.find("huge.zip:a"), std::string::npos) << e;
+  EXPECT_NE(e.find("claims 4294967295 bytes"), std::string::npos) << e;
+  write_file_atomically(dir + "/small.zip", zip_claiming(0));
+  EXPECT_EQ(ZipArchive(dir + "/small.zip").read("a"), "");
+}
+
+TEST(Png, HugeSizeInHeaderIsRefused) {
+  // Width 2^31: refused from the header.
+  std::string e = error_of([] { decode_png_gray(png_of(1u << 31, 1, std::string(2, '\0')), "wide.png"); });
+  EXPECT_NE(e.find("wide.png"), std::string::npos) << e;
+  EXPECT_NE(e.find("bad size"), std::string::npos) << e;
+  // A 4x4 image whose data inflates to 4 MiB: inflating stops at the 20 bytes the header allows.
+  e = error_of([] { decode_png_gray(png_of(4, 4, std::string(4u << 20, '\0')), "bomb.png"); });
+  EXPECT_NE(e.find("bomb.png"), std::string::npos) << e;
+  EXPECT_NE(e.find("more than 20 bytes"), std::string::npos) << e;
+  // The same image, honest, decodes.
+  EXPECT_EQ(decode_png_gray(png_of(4, 4, std::string(20, '\0')), "ok.png").sizes(), (std::vector<int64_t>{4, 4}));
+}

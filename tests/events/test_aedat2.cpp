@@ -113,3 +113,18 @@ TEST(Aedat2, CorruptInput) {
   int errors = fuzz_flips(b, 0, 300, 5, read);
   EXPECT_GT(errors, 0);
 }
+
+// Hostile input: the sensor size of the header is checked before it is used (a 32-bit parse
+// would read 4294967297 as 1); the event count always comes from the file's size.
+TEST(Aedat2, HugeSizeInHeaderIsRefused) {
+  TempFile f("h.aedat");
+  write_aedat2(f.path, random_stream(100, 32, 32, 3, 0));
+  const std::string b = hnn::read_file(f.path);
+  const size_t at = b.find("hnn-sensor-size: ");
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = b.find('\r', at);
+  for (const std::string size : {"2147483647x2147483647", "4294967297x4294967297", "99999999999999999999x1"}) {
+    const std::string h = b.substr(0, at) + "hnn-sensor-size: " + size + b.substr(end);
+    expect_error([&] { read_aedat2(h.data(), h.size(), "h.aedat"); }, "h.aedat", {"sensor size", "outside"});
+  }
+}

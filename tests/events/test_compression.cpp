@@ -47,3 +47,18 @@ TEST(Compression, GarbageTruncationAndCaps) {
   EXPECT_FALSE(codec.decompress(Compression::Lz4, junk.data(), junk.size(), out, err));
   EXPECT_FALSE(codec.decompress(Compression::Zstd, junk.data(), junk.size(), out, err));
 }
+
+// Hostile input: a Zstd frame header that claims 2^40 bytes of content for a 0-byte body is not
+// believed: the buffer is sized from the body's own bound, and the frame is refused.
+TEST(Compression, HugeSizeInHeaderIsRefused) {
+  // Magic, a header with an 8-byte content size (single segment), 2^40, then one empty last raw block.
+  std::vector<uint8_t> frame = {0x28, 0xb5, 0x2f, 0xfd, 0xe0};
+  for (int i = 0; i < 8; ++i) frame.push_back(i == 5 ? 0x01 : 0x00);
+  frame.insert(frame.end(), {0x01, 0x00, 0x00});
+  Codec codec;
+  std::vector<uint8_t> out;
+  std::string err;
+  EXPECT_FALSE(codec.decompress(Compression::Zstd, frame.data(), frame.size(), out, err));
+  EXPECT_FALSE(err.empty());
+  EXPECT_LE(out.capacity(), Codec::max_decompressed(Compression::Zstd, frame.size()));
+}

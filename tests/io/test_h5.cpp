@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -408,3 +409,45 @@ TEST(H5, H5dumpReadsOurFiles) {
 }
 
 }  // namespace
+
+// Hostile input: a dataset's dims are a claim of the file's. A chunked dataset of 2^20 x 2^20
+// doubles (8 TiB) whose chunks were never written takes a few KiB of file: reading it is refused
+// before anything is allocated.
+TEST(H5, HugeSizeInHeaderIsRefused) {
+  const std::string path = ::testing::TempDir() + "hnn_h5_" + std::to_string(getpid()) + "_huge.h5";
+  {
+    hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hsize_t dims[2] = {hsize_t{1} << 20, hsize_t{1} << 20}, chunk[2] = {1, 1024};
+    hid_t s = H5Screate_simple(2, dims, nullptr);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    hid_t d = H5Dcreate2(f, "huge", H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(d, 0);
+    hid_t sd = H5Dcreate2(f, "strings", H5T_C_S1, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(sd, 0);
+    // An attribute is stored whole, so its size is honest; a small one reads.
+    const hsize_t one = 1;
+    hid_t as = H5Screate_simple(1, &one, nullptr);
+    hid_t a = H5Acreate2(d, "n", H5T_STD_I64LE, as, H5P_DEFAULT, H5P_DEFAULT);
+    const long long v = 7;
+    H5Awrite(a, H5T_NATIVE_LLONG, &v);
+    for (hid_t id : {a, as, sd, d, dcpl, s}) H5Idec_ref(id);
+    H5Fclose(f);
+  }
+  H5Reader r(path);
+  EXPECT_EQ(r.shape("huge"), (std::vector<int64_t>{1 << 20, 1 << 20}));  // the claim itself is fine
+  EXPECT_EQ(r.attribute("huge", "n"), "7");
+  for (const auto& read : std::vector<std::function<void()>>{
+           [&] { r.read("huge"); }, [&] { r.read_rows("huge", 0, 1); }, [&] { r.read_strings("strings"); }}) {
+    try {
+      read();
+      ADD_FAILURE() << "no error";
+    } catch (const hnn::Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find(path), std::string::npos) << m;
+      EXPECT_NE(m.find("claims"), std::string::npos) << m;
+    }
+  }
+  std::remove(path.c_str());
+}

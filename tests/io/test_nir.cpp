@@ -1,6 +1,7 @@
 #include "hnn/io/nir.h"
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <torch/torch.h>
 #include <unistd.h>
 
@@ -414,3 +415,30 @@ TEST(Nir, DescribeNamesNodesAndRecurrentEdges) {
 }
 
 }  // namespace
+
+// Hostile input: an HDF5 hard link can make a NIRGraph node its own descendant. Reading stops at
+// the nesting limit with an error instead of recursing until the stack overflows.
+TEST(Nir, LinkCycleIsRefused) {
+  nir::Graph g;
+  g.nodes["input"].type = "Input";
+  g.nodes["input"].params["shape"] = torch::tensor({3}, torch::kInt64);
+  g.nodes["output"].type = "Output";
+  g.nodes["output"].params["shape"] = torch::tensor({3}, torch::kInt64);
+  g.edges = {{"input", "output"}};
+  const std::string path = temp_path("cycle.nir");
+  nir::write(path, g);
+  EXPECT_NO_THROW(nir::read(path));
+  hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  ASSERT_GE(H5Lcreate_hard(f, "/node", f, "/node/nodes/loop", H5P_DEFAULT, H5P_DEFAULT), 0);
+  H5Fclose(f);
+  try {
+    nir::read(path);
+    ADD_FAILURE() << "no error";
+  } catch (const hnn::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(path), std::string::npos) << m;
+    EXPECT_NE(m.find("nest more than 32 deep"), std::string::npos) << m;
+  }
+  std::remove(path.c_str());
+}

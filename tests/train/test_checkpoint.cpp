@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <random>
 
 #include "hnn/core/error.h"
@@ -149,4 +150,48 @@ TEST(Checkpoint, TruncatedAndDamagedFilesAreClearErrors) {
       EXPECT_NE(std::string(e.what()).find("flip.pt"), std::string::npos) << e.what();
     }
   }
+}
+
+// Hostile input: a ZIP entry of the archive that claims far more bytes than the file holds is
+// refused before LibTorch allocates it.
+TEST(Checkpoint, HugeSizeInHeaderIsRefused) {
+  Net a;
+  const auto path = temp_path("huge.pt");
+  save_checkpoint(path, *a, CheckpointMeta{});
+  std::string bytes = hnn::read_file(path);
+  auto le = [&](size_t at, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + (size_t)i]);
+    return v;
+  };
+  auto put = [&](size_t at, int n, uint64_t v) {
+    for (int i = 0; i < n; ++i) bytes[at + (size_t)i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  // The first central directory entry: its uncompressed size, or the ZIP64 field that replaces it.
+  const size_t cd = bytes.find(std::string("PK\x01\x02", 4));
+  ASSERT_NE(cd, std::string::npos);
+  if (le(cd + 24, 4) != 0xffffffffu) {
+    put(cd + 24, 4, 0x7fffffffu);
+  } else {
+    const size_t n = le(cd + 28, 2), extra = cd + 46 + n;
+    ASSERT_EQ(le(extra, 2), 1u);  // the ZIP64 field comes first
+    put(extra + 4, 8, uint64_t{1} << 40);
+  }
+  const auto bad = temp_path("huge_bad.pt");
+  hnn::write_file_atomically(bad, bytes);
+  Net b;
+  for (const auto& f :
+       std::vector<std::function<void()>>{[&] { load_checkpoint(bad, *b); }, [&] { read_checkpoint_meta(bad); }}) {
+    try {
+      f();
+      ADD_FAILURE() << "loaded";
+    } catch (const hnn::Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("huge_bad.pt"), std::string::npos) << m;
+      EXPECT_NE(m.find("claims"), std::string::npos) << m;
+    }
+  }
+  EXPECT_NO_THROW(load_checkpoint(path, *b));
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
 }

@@ -160,11 +160,16 @@ FrameSet load_frames(const std::string& path) {
   }
   const auto& o = set.options;
   check(o);
+  // Hostile input: the header's counts are bounded by the payload before they are multiplied (a
+  // sample takes at least one label byte and one bit per bin), so the product cannot overflow.
+  const auto payload = static_cast<int64_t>(blob.payload_size());
+  HNN_CHECK(n >= 0 && n <= payload && (n == 0 || o.bins <= 8 * payload / n),
+            "hmn frames: {}: the header claims {} samples of {} bins, more than its {} bytes of data can hold", path, n,
+            o.bins, payload);
   const int64_t values = n * o.bins * 2 * o.sensor * o.sensor;
   const int64_t expected = n + (o.binary ? (values + 7) / 8 : values);
-  HNN_CHECK(n >= 0 && static_cast<int64_t>(blob.payload_size()) == expected,
-            "hmn frames: {}: {} bytes of data, expected {} for {} samples (truncated or corrupt)", path,
-            blob.payload_size(), expected, n);
+  HNN_CHECK(payload == expected, "hmn frames: {}: {} bytes of data, expected {} for {} samples (truncated or corrupt)",
+            path, blob.payload_size(), expected, n);
   const uint8_t* bytes = blob.payload();
   set.labels = torch::from_blob(const_cast<uint8_t*>(bytes), {n}, torch::kUInt8).to(torch::kLong);
   set.frames = torch::empty({n, o.bins, 2, o.sensor, o.sensor}, torch::kUInt8);

@@ -168,15 +168,21 @@ GroundTruth read_ground_truth(const std::string& path) {
     HNN_CHECK(j.is_object() && j.contains("t") && j.contains("object") && j.contains("box") && j["box"].is_array() &&
                   j["box"].size() == 4,
               "{}:{}: expected {{\"t\", \"object\", \"box\": [x0, y0, x1, y1]}}", path, lineno);
-    int64_t t = j["t"].get<int64_t>();
-    int o = j["object"].get<int>();
-    HNN_CHECK(o >= 0 && o < kObjects, "{}:{}: object {} out of range 0..{}", path, lineno, o, kObjects - 1);
+    // Hostile input: types and ranges are checked before conversion (nlohmann's get<int> would
+    // wrap 4294967296 to object 0, and a float beyond int's range is undefined behaviour).
+    auto& b = j["box"];
+    HNN_CHECK(j["t"].is_number_integer() && j["object"].is_number_integer() && b[0].is_number() && b[1].is_number() &&
+                  b[2].is_number() && b[3].is_number(),
+              "{}:{}: \"t\" and \"object\" must be integers and \"box\" four numbers", path, lineno);
+    const int64_t t = j["t"].get<int64_t>(), object = j["object"].get<int64_t>();
+    HNN_CHECK(object >= 0 && object < kObjects, "{}:{}: object {} out of range 0..{}", path, lineno, object,
+              kObjects - 1);
+    const int o = (int)object;
     if (gt.t.empty() || gt.t.back() != t) {
       HNN_CHECK(gt.t.empty() || t > gt.t.back(), "{}:{}: time {} goes backwards", path, lineno, t);
       gt.t.push_back(t);
       gt.boxes.emplace_back();
     }
-    auto& b = j["box"];
     gt.boxes.back()[o] = {b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()};
   }
   HNN_CHECK(!gt.t.empty(), "{}: no ground truth lines", path);

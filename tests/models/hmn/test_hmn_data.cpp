@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
 
 #include "hnn/core/data_dir.h"
@@ -136,6 +138,27 @@ TEST(HmnTasks, GroupsOfSimilarPermutations) {
   EXPECT_THROW(make_tasks(o, 1), Error);
   EXPECT_THROW(t.apply(x, 12), Error);
   EXPECT_THROW(load_tasks(tmp("frames.bin")), Error);
+}
+
+// Hostile input: the header's sample and bin counts are checked against the bytes that follow
+// before they are multiplied or allocated.
+TEST(HmnFrames, HugeSizeInHeaderIsRefused) {
+  auto write = [](const std::string& name, int64_t samples, int64_t bins) {
+    nlohmann::json h = {{"samples", samples}, {"bins", bins}, {"bin_us", 1000},
+                        {"binary", false},    {"sensor", 34}, {"source", "hostile"}};
+    hnn::write_file_atomically(tmp(name), "hnn.hmn.frames.v1\n" + h.dump() + "\n" + std::string(16, '\1'));
+    return tmp(name);
+  };
+  for (auto [samples, bins] : std::vector<std::pair<int64_t, int64_t>>{
+           {int64_t{1} << 40, 1}, {1, int64_t{1} << 40}, {int64_t{1} << 31, int64_t{1} << 31}, {4, 4}}) {
+    const std::string path = write("huge_frames.bin", samples, bins);
+    try {
+      load_frames(path);
+      ADD_FAILURE() << "no error for " << samples << " x " << bins;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -132,6 +132,24 @@ TEST(HsnRecording, GroundTruthFileRoundTripAndInterpolation) {
   EXPECT_THROW(read_ground_truth(path), hnn::Error);
 }
 
+// Hostile input: values out of their type's range are refused, not wrapped (4294967296 is not object 0).
+TEST(HsnRecording, HugeValuesInGroundTruthAreRefused) {
+  auto path = temp_path("gt_huge.jsonl");
+  for (const char* line :
+       {"{\"t\": 5, \"object\": 4294967296, \"box\": [1, 2, 3, 4]}",
+        "{\"t\": 5, \"object\": 1e300, \"box\": [1, 2, 3, 4]}", "{\"t\": 1e300, \"object\": 0, \"box\": [1, 2, 3, 4]}",
+        "{\"t\": \"5\", \"object\": 0, \"box\": [1, 2, 3, 4]}",
+        "{\"t\": 5, \"object\": 0, \"box\": [1, 2, 3, \"4\"]}"}) {
+    hnn::write_file_atomically(path, std::string(line) + "\n");
+    try {
+      read_ground_truth(path);
+      ADD_FAILURE() << "no error for " << line;
+    } catch (const hnn::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("gt_huge.jsonl:1"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(HsnDataset, SamplesFromAnAedat4RoundTrip) {
   auto g = short_recording(0.3);
   GroundTruth gt;
