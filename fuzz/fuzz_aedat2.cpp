@@ -1,8 +1,5 @@
 // libFuzzer target: the AEDAT 2 reader (both address layouts) on arbitrary bytes.
-#include <cstddef>
-#include <cstdint>
-
-#include "hnn/core/error.h"
+#include "fuzz_common.h"
 #include "hnn/events/aedat2.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,9 +1,6 @@
 // libFuzzer target: the AEDAT 4 reader on arbitrary bytes. hnn::Error is the expected outcome of
 // bad input; anything else (a crash, a sanitizer report, another exception) is a bug.
-#include <cstddef>
-#include <cstdint>
-
-#include "hnn/core/error.h"
+#include "fuzz_common.h"
 #include "hnn/events/aedat4.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

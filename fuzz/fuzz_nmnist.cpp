@@ -1,8 +1,5 @@
 // libFuzzer target: the N-MNIST reader on arbitrary bytes, sensor size inferred and given.
-#include <cstddef>
-#include <cstdint>
-
-#include "hnn/core/error.h"
+#include "fuzz_common.h"
 #include "hnn/events/nmnist.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -27,8 +27,13 @@ inline nlohmann::json parse_config_json(const std::string& text, const char* mod
   } catch (const std::exception& e) {
     throw Error(fmt::format("{} config: not JSON ({})", model, e.what()));
   }
-  HNN_CHECK(j.is_object() && j.value("model", "") == model, "{} config: model is '{}', expected '{}'", model,
-            j.is_object() ? j.value("model", "") : std::string("?"), model);
+  // Hostile input: "model" may be of any type (j.value("model", "") would throw a JSON type error).
+  std::string kind = "?";
+  if (j.is_object()) {
+    auto it = j.find("model");
+    kind = it == j.end() ? "" : it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  HNN_CHECK(j.is_object() && kind == model, "{} config: model is '{}', expected '{}'", model, kind, model);
   return j;
 }
 

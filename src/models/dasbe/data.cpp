@@ -675,6 +675,7 @@ LabeledImages read_split(const std::string& path, const std::string& split, int6
   const std::string images = split + "/default", groups = split + "/groups";
   HNN_CHECK(r.has(images) && r.has(groups), "'{}' has no split '{}' (it has {})", path, split,
             fmt::join(r.list(), ", "));
+  HNN_CHECK(!r.shape(images).empty(), "'{}': split '{}' holds a scalar, not images", path, split);
   const int64_t rows = r.shape(images)[0];
   HNN_CHECK(r.shape(groups) == r.shape(images), "'{}': split '{}' has images and groups of different shapes", path,
             split);

@@ -132,9 +132,13 @@ TaskSet load_tasks(const std::string& path) {
     throw Error(fmt::format("hmn tasks: {}: bad header ({})", path, e.what()));
   }
   check(t.options);
-  const int64_t n = t.options.count * t.options.dims;
-  HNN_CHECK(static_cast<int64_t>(blob.payload_size()) == n * 4, "hmn tasks: {}: {} bytes of data, expected {}", path,
-            blob.payload_size(), n * 4);
+  // Hostile input: count * dims is formed only once it cannot overflow (both are positive here).
+  const auto words = static_cast<int64_t>(blob.payload_size() / 4);
+  HNN_CHECK(blob.payload_size() % 4 == 0 && t.options.count <= words / t.options.dims &&
+                t.options.count * t.options.dims == words,
+            "hmn tasks: {}: {} bytes of data, expected 4 x {} tasks x {} inputs", path, blob.payload_size(),
+            t.options.count, t.options.dims);
+  const int64_t n = words;
   // The payload need not be 4-byte aligned: copy it out first.
   at::Tensor raw = torch::empty({t.options.count, t.options.dims}, torch::kInt);
   std::memcpy(raw.data_ptr<int32_t>(), blob.payload(), static_cast<size_t>(n) * 4);

@@ -26,7 +26,10 @@ std::string config_to_json(Config c, const char* model) {
 template <class Config>
 Config config_from_json(Config c, const std::string& text, const char* model) {
   const nlohmann::json j = parse_config_json(text, model);
-  if (j.contains("mode")) parse_mode_into(c.mode, j["mode"].get<std::string>());
+  if (j.contains("mode")) {
+    HNN_CHECK(j["mode"].is_string(), "{} config: mode must be a string, got {}", model, j["mode"].dump());
+    parse_mode_into(c.mode, j["mode"].get<std::string>());
+  }
   return config_fields_from_json(c, j, model);
 }
 

@@ -50,10 +50,12 @@ CollisionHuConfig CollisionHuConfig::from_json(const std::string& text, const st
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: invalid JSON at byte {}: {}", where, e.byte, e.what());
   }
-  HNN_CHECK(j.is_object() && j.value("model", "") == "hrn-collision-hu",
+  // Hostile input: fields of another type than expected are errors, not JSON type errors.
+  HNN_CHECK(j.is_object() && j.contains("model") && j["model"] == "hrn-collision-hu",
             "{}: not a collision-HU config (expected \"model\": \"hrn-collision-hu\")", where);
-  HNN_CHECK(j.value("features", 0) == kHuFeatures, "{}: feature count {} does not match this build ({})", where,
-            j.value("features", 0), kHuFeatures);
+  HNN_CHECK(j.contains("features") && j["features"] == kHuFeatures,
+            "{}: feature count {} does not match this build ({})", where,
+            j.contains("features") ? j["features"].dump() : "none", kHuFeatures);
   CollisionHuConfig c;
   auto get = [&](const char* k, int& v) {
     if (!j.contains(k)) return;
@@ -66,7 +68,8 @@ CollisionHuConfig CollisionHuConfig::from_json(const std::string& text, const st
   get("steps", c.steps);
   get("frame_scale", c.frame_scale);
   get("frame_step", c.frame_step);
-  HNN_CHECK(c.steps % (1 << c.levels) == 0, "{}: steps {} must be divisible by 2^levels", where, c.steps);
+  HNN_CHECK(c.levels < 31 && c.steps % (1 << c.levels) == 0, "{}: steps {} must be divisible by 2^levels", where,
+            c.steps);
   return c;
 }
 

@@ -27,20 +27,21 @@ struct TrackerSpec {
 };
 
 TrackerSpec parse_tracker_config(const std::string& json, const std::string& where) {
-  nlohmann::json cfg;
+  TrackerSpec t;
+  // Hostile input: value() throws a JSON type error on a non-object or a field of another type.
   try {
-    cfg = nlohmann::json::parse(json);
+    const nlohmann::json cfg = nlohmann::json::parse(json);
+    HNN_CHECK(cfg.is_object() && cfg.value("model", "") == "hnn.hsn.tracker",
+              "'{}' is not an HSN tracker checkpoint (model '{}')", where,
+              cfg.is_object() ? cfg.value("model", "") : cfg.dump());
+    t.options.width = cfg.value("width", 1.0);
+    t.options.threshold = cfg.value("threshold", 0.5);
+    t.options.decay = cfg.value("decay", 0.0);
+    t.options.surrogate = cfg.value("surrogate", std::string("rect:1"));
+    t.mode = parse_mode(cfg.value("mode", std::string("hsn")));
   } catch (const nlohmann::json::exception& e) {
     fail("{}: bad tracker config ({})", where, e.what());
   }
-  HNN_CHECK(cfg.value("model", "") == "hnn.hsn.tracker", "'{}' is not an HSN tracker checkpoint (model '{}')", where,
-            cfg.value("model", ""));
-  TrackerSpec t;
-  t.options.width = cfg.value("width", 1.0);
-  t.options.threshold = cfg.value("threshold", 0.5);
-  t.options.decay = cfg.value("decay", 0.0);
-  t.options.surrogate = cfg.value("surrogate", std::string("rect:1"));
-  t.mode = parse_mode(cfg.value("mode", std::string("hsn")));
   return t;
 }
 
