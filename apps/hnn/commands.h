@@ -13,6 +13,7 @@ struct Globals {
   int threads = 0;  // 0: LibTorch's default
   std::string log_level = "info";
   bool quiet = false;
+  bool detect_anomaly = false;  // hnn/core/anomaly.h
   // Data parallelism (docs/distributed.md): on with --distributed, or when WORLD_SIZE > 1.
   bool distributed = false;
   std::string backend = "auto";

@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "hnn/config.h"
 #include "hnn/core/allocator.h"
+#include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
 #include "hnn/core/log.h"
 #include "hnn/core/progress.h"
@@ -28,6 +29,7 @@ void apply_globals(const Globals& g) {
   int threads = g.threads > 0 ? g.threads : (int)std::thread::hardware_concurrency();
   if (g.threads > 0 || !std::getenv("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, threads));
   Progress::set_enabled(!g.quiet);
+  if (g.detect_anomaly) anomaly::set_enabled(true);
   seed_everything(g.seed);
   // Every rank runs the same command with the same seed (so generated data and tasks agree); the
   // Trainer shards the data. Ranks other than 0 stay quiet and write no checkpoints.
@@ -73,6 +75,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", g.threads, "CPU threads for LibTorch (0: its default)")->check(hnn::cli::non_negative());
   app.add_option("--log-level", g.log_level, "trace, debug, info, warn, error or off")->capture_default_str();
   app.add_flag("-q,--quiet", g.quiet, "No progress bars");
+  app.add_flag("--detect-anomaly", g.detect_anomaly,
+               "Check every neuron, layer, hybrid unit, backward pass and gradient for NaN or Inf and stop at the "
+               "first with the module's name and the time step (slower; on by default in debug builds)");
   app.add_flag("--distributed", g.distributed,
                "Data-parallel training over the ranks of RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT (torchrun's "
                "variables; also on when WORLD_SIZE > 1). See 'hnn launch' and docs/distributed.md");

@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "hnn/core/anomaly.h"
+
 namespace hnn::hu {
 
 std::string to_string(Direction d) {
@@ -37,6 +39,7 @@ void HybridUnitImpl::reset() {
 
 at::Tensor HybridUnitImpl::forward(const at::Tensor& x) {
   auto y = quantizer(nonlinearity(kernel(window(x))));
+  if (anomaly::enabled()) anomaly::check(*this, "output", y, /*time_major=*/y.dim() >= 2);  // [K windows, B, ...]
   if (options.squeeze() && y.dim() > 0 && y.size(0) == 1) y = y.squeeze(0);
   return y;
 }

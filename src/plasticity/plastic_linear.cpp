@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "hnn/core/anomaly.h"
+
 #include <cmath>
 
 #include "hnn/core/error.h"
@@ -121,6 +123,10 @@ PlasticSequence PlasticLinearImpl::forward(const at::Tensor& x, const at::Tensor
   out.spikes = spikes.empty() ? torch::empty({0, b, n}, x.options()) : torch::stack(spikes);
   out.membrane = membrane.empty() ? torch::empty({0, b, n}, x.options()) : torch::stack(membrane);
   out.state = std::move(st);
+  if (anomaly::enabled()) {
+    anomaly::check(*this, "input", x, true);
+    anomaly::check(*this, "membrane potential", out.membrane, true);
+  }
   return out;
 }
 

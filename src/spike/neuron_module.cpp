@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 
@@ -161,7 +162,8 @@ SequenceResult NeuronImpl::run(const at::Tensor& x, const Modulation& modulation
   return r;
 }
 
-SequenceResult NeuronImpl::run_impl(const at::Tensor& x, const Modulation& modulation, bool continue_state) {
+SequenceResult NeuronImpl::run_impl(const at::Tensor& x, const Modulation& modulation, bool continue_state,
+                                    int64_t t0) {
   HNN_CHECK(x.dim() >= 2, "{}: expected an input sequence [T, B, ...], got shape {}", name(), shape_str(x.sizes()));
   NeuronParams p = params();
   const NeuronParams& m = modulation.params;
@@ -179,7 +181,17 @@ SequenceResult NeuronImpl::run_impl(const at::Tensor& x, const Modulation& modul
   }
   bool want_v = options.output() != Output::Spikes;
   const NeuronDynamics& dyn = options.dynamics();
-  SequenceResult r = dyn.custom() ? multistep_loop(x, st, p, spec(), dyn, want_v) : multistep(x, st, p, spec(), want_v);
+  // Anomaly detection records the membrane to find the first step where it stops being finite.
+  const bool detect = anomaly::enabled();
+  if (detect) anomaly::check(*this, "input", x, true, t0);
+  const bool record_v = want_v || detect;
+  SequenceResult r =
+      dyn.custom() ? multistep_loop(x, st, p, spec(), dyn, record_v) : multistep(x, st, p, spec(), record_v);
+  if (detect) {
+    anomaly::check(*this, "membrane potential", r.membrane, true, t0);
+    anomaly::check(*this, "output", r.spikes, true, t0);
+    if (!want_v) r.membrane = at::Tensor();
+  }
   state_ = r.state;
   last_membrane_ = r.membrane;
   return r;
@@ -192,7 +204,7 @@ at::Tensor NeuronImpl::forward(const at::Tensor& x, const Modulation& modulation
 
 at::Tensor NeuronImpl::step(const at::Tensor& x, const Modulation& modulation) {
   // One step is a sequence of length 1 that continues from the kept state.
-  SequenceResult r = run_impl(x.unsqueeze(0), modulation, /*continue_state=*/true);
+  SequenceResult r = run_impl(x.unsqueeze(0), modulation, /*continue_state=*/true, steps_++);
   bool want_v = options.output() != Output::Spikes;
   last_membrane_ = want_v ? r.membrane[0] : at::Tensor();
   return options.output() == Output::Membrane ? r.membrane[0] : r.spikes[0];
@@ -223,6 +235,7 @@ void NeuronImpl::clone_(torch::nn::Module& other, const c10::optional<c10::Devic
 
 void NeuronImpl::reset_state() {
   state_ = NeuronState();
+  steps_ = 0;
   last_membrane_ = at::Tensor();
 }
 

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <limits>
 
+#include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
@@ -107,6 +109,57 @@ double metric(const Metrics& m, const std::string& name, double fallback) {
   for (auto& [k, v] : m)
     if (k == name) return v;
   return fallback;
+}
+
+double check_loss(const at::Tensor& loss, const std::string& where) {
+  HNN_CHECK(loss.defined() && loss.numel() == 1, "the step must return a scalar loss ({})", where);
+  const double v = loss.item<double>();
+  if (!std::isfinite(v)) throw anomaly::NonFinite(fmt::format("the loss is {} at {}", v, where));
+  return v;
+}
+
+namespace {
+// hnn::anomaly::NonFinite naming the first parameter of `model` whose gradient is not finite. A NaN
+// in a spiking layer can leave the loss finite (a NaN membrane never crosses the threshold) while
+// its gradient is NaN: this check, one reduction per gradient, keeps such an update from spoiling
+// the weights unnoticed.
+void check_gradients(torch::nn::Module& model, const std::string& where) {
+  torch::NoGradGuard ng;
+  bool finite = true;
+  for (auto& p : model.parameters())
+    if (p.grad().defined() && p.grad().numel() > 0 && !std::isfinite(p.grad().sum().item<double>())) finite = false;
+  if (finite) return;
+  for (auto& p : model.named_parameters())
+    if (p.value().grad().defined())
+      anomaly::check(fmt::format("at {}, the gradient of model.{}", where, p.key()), p.value().grad());
+}
+}  // namespace
+
+void backward(torch::nn::Module& model, const at::Tensor& loss, const std::string& where) {
+  if (!anomaly::enabled()) {
+    loss.backward();
+    check_gradients(model, where);
+    return;
+  }
+  // LibTorch's anomaly mode checks the output of every backward function for NaN.
+  struct AutogradAnomaly {
+    bool previous = torch::autograd::AnomalyMode::is_enabled();
+    AutogradAnomaly() { torch::autograd::AnomalyMode::set_enabled(true); }
+    ~AutogradAnomaly() { torch::autograd::AnomalyMode::set_enabled(previous); }
+  } on;
+  try {
+    loss.backward();
+  } catch (const hnn::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // LibTorch 1.13 throws a std::runtime_error "Function 'XBackward0' returned nan values in its
+    // 0th output."; other failures of the backward pass are not ours to rename.
+    std::string what = e.what();
+    if (what.find("returned nan values") == std::string::npos) throw;
+    throw anomaly::NonFinite(
+        fmt::format("the backward pass at {} made a NaN: {}", where, what.substr(0, what.find('\n'))));
+  }
+  check_gradients(model, where);
 }
 
 std::string format_metrics(const Metrics& m) {
@@ -238,6 +291,23 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
     for (auto& b : model_.buffers()) best_state.push_back(b.detach().clone());
   };
   int64_t since_best = 0;
+  // The checkpoint with the last good weights, for the message of a run stopped by a NaN.
+  std::string last_saved;
+  auto save_as = [&](const std::string& path, int64_t epoch) {
+    save(path, epoch, r);
+    last_saved = fmt::format("'{}' (epoch {})", path, epoch);
+  };
+  if (!op.resume().empty()) last_saved = fmt::format("'{}' (epoch {})", op.resume(), start);
+  if (anomaly::enabled()) anomaly::name_modules(model_, "model");
+  // A non-finite value stops the fit before the update that it would spoil.
+  auto stopped = [&](const anomaly::NonFinite& e) {
+    fail("trainer: {}; stopped before updating the weights. {}{}", e.what(),
+         last_saved.empty() ? "No checkpoint was written yet."
+                            : fmt::format("The last good weights are in {}.", last_saved),
+         anomaly::enabled() ? ""
+                            : " Run with --detect-anomaly (hnn::anomaly::Guard) to find the first module and time "
+                              "step with a NaN or Inf; lowering the learning rate or clipping gradients may help.");
+  };
   for (auto& cb : callbacks_) cb->on_fit_begin(start, op.epochs());
   for (int64_t epoch = start; epoch < op.epochs(); ++epoch) {
     Timer timer;
@@ -266,16 +336,20 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       lr = base_lr.empty() ? 0 : base_lr[0] * factor;
       auto idx = order.slice(0, b * op.batch_size(), std::min(n_local, (b + 1) * op.batch_size()));
       optimizer_->zero_grad();
-      StepResult s = step(idx);
-      HNN_CHECK(s.loss.defined() && s.loss.numel() == 1, "trainer: the step must return a scalar loss");
-      if (reducer) reducer->arm();
-      s.loss.backward();
+      const std::string where = fmt::format("epoch {}, batch {}", epoch + 1, b + 1);
+      double loss = 0;
+      StepResult s;
+      try {
+        s = step(idx);
+        loss = check_loss(s.loss, where);
+        if (reducer) reducer->arm();
+        backward(model_, s.loss, where);
+      } catch (const anomaly::NonFinite& e) {
+        stopped(e);
+      }
       if (reducer) reducer->finish();
       if (op.clip_grad_norm() > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), op.clip_grad_norm());
       optimizer_->step();
-      const double loss = s.loss.item<double>();
-      HNN_CHECK(std::isfinite(loss), "trainer: the loss is {} at epoch {}, batch {} (lower the learning rate?)", loss,
-                epoch + 1, b + 1);
       Metrics m{{"loss", loss}};
       m.insert(m.end(), s.metrics.begin(), s.metrics.end());
       acc.add(m, (double)(s.samples >= 0 ? s.samples : idx.numel()));
@@ -335,14 +409,14 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       }
     }
     r.history.push_back(log);
-    if (primary && log.best && !op.best_checkpoint().empty()) save(op.best_checkpoint(), epoch + 1, r);
+    if (primary && log.best && !op.best_checkpoint().empty()) save_as(op.best_checkpoint(), epoch + 1);
     if (primary && !op.checkpoint().empty()) {
       if (op.checkpoint_every() > 0 && (epoch + 1) % op.checkpoint_every() == 0 && !last)
-        save(fmt::format("{}-epoch{}", op.checkpoint(), epoch + 1), epoch + 1, r);
+        save_as(fmt::format("{}-epoch{}", op.checkpoint(), epoch + 1), epoch + 1);
     }
     for (auto& cb : callbacks_) cb->on_epoch_end(log);
     const bool stop = op.patience() > 0 && since_best >= op.patience();
-    if (primary && !op.checkpoint().empty() && (last || stop)) save(op.checkpoint(), epoch + 1, r);
+    if (primary && !op.checkpoint().empty() && (last || stop)) save_as(op.checkpoint(), epoch + 1);
     if (stop) {
       r.stopped_early = !last;
       break;

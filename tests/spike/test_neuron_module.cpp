@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
 #include "hnn/spike/neurons.h"
 #include "test_util.h"
@@ -208,4 +209,38 @@ TEST(NeuronModule, CustomNeuronFromChargeFunction) {
   NeuronDynamics bad;
   bad.charge = [](const Tensor& v, const Tensor& x, const NeuronParams&) { return x.sum(); };
   EXPECT_THROW(multistep_loop(torch::ones({2, 1, 3}), {}, {}, NeuronSpec{}, bad), hnn::Error);
+}
+
+// Anomaly detection (hnn/core/anomaly.h): the first step where a neuron's membrane or input stops
+// being finite, in forward() and in step(); nothing is checked when it is off.
+TEST(NeuronModule, AnomalyDetectionFindsTheFirstNonFiniteStep) {
+  using namespace hnn::spike;
+  Neuron n(NeuronOptions::integrate_and_fire());
+  auto x = torch::zeros({4, 2, 3});
+  x[1][1][2] = -3e38;
+  x[2][1][2] = -3e38;  // the membrane of neuron 2 of sample 1 overflows to -inf at step 2
+  {
+    hnn::anomaly::Guard off(false);
+    EXPECT_NO_THROW(n(x));
+  }
+  hnn::anomaly::Guard on;
+  try {
+    n(x);
+    FAIL() << "no error";
+  } catch (const hnn::anomaly::NonFinite& e) {
+    EXPECT_NE(std::string(e.what()).find("the membrane potential is -inf at time step 2 of 4, sample 1 (element [2, 1, "
+                                         "2] of shape [4, 2, 3])"),
+              std::string::npos)
+        << e.what();
+  }
+  n->reset_state();
+  for (int t = 0; t < 2; ++t) EXPECT_NO_THROW(n->step(torch::ones({2, 3})));
+  auto bad = torch::ones({2, 3});
+  bad[0][1] = std::numeric_limits<float>::infinity();
+  try {
+    n->step(bad);
+    FAIL() << "no error";
+  } catch (const hnn::anomaly::NonFinite& e) {
+    EXPECT_NE(std::string(e.what()).find("the input is inf at time step 2, sample 0"), std::string::npos) << e.what();
+  }
 }

@@ -3,8 +3,11 @@
 #include <torch/torch.h>
 #include <unistd.h>
 
+#include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
+#include "hnn/core/fs.h"
 #include "hnn/core/seed.h"
+#include "hnn/spike/neurons.h"
 #include "hnn/train/checkpoint.h"
 #include "hnn/train/classify.h"
 #include "hnn/train/trainer.h"
@@ -164,4 +167,96 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsOneRun) {
   EXPECT_EQ(read_checkpoint_meta(temp_path("resumed.pt")).epoch, 4);
   // Resuming beyond the asked epochs is refused.
   EXPECT_THROW(run(1, "", temp_path("straight.pt")), hnn::Error);
+}
+
+// A NaN stops the fit before the update, names where it happened and the last good checkpoint,
+// and leaves that checkpoint as it was; with anomaly detection on, the first module and time step.
+namespace {
+struct SpikingNet : torch::nn::Module {
+  SpikingNet() {
+    fc = register_module("fc", torch::nn::Linear(4, 6));
+    lif = register_module("lif", hnn::spike::Lif(hnn::spike::NeuronOptions::lif(2.0)));
+    out = register_module("out", torch::nn::Linear(6, 2));
+  }
+  // x [T, B, 4] -> rates [B, 2]
+  torch::Tensor forward(const torch::Tensor& x) { return out->forward(lif->forward(fc->forward(x)).mean(0)); }
+  torch::nn::Linear fc{nullptr}, out{nullptr};
+  hnn::spike::Lif lif{nullptr};
+};
+}  // namespace
+
+TEST(Trainer, NanStopsBeforeTheUpdateAndKeepsTheLastGoodCheckpoint) {
+  hnn::seed_everything(3);
+  auto net = std::make_shared<SpikingNet>();
+  const std::string ckpt = temp_path("nan.pt");
+  Trainer trainer(*net, TrainerOptions().epochs(3).batch_size(4).checkpoint(ckpt).checkpoint_every(1));
+  auto x = torch::rand({5, 8, 4});
+  auto y = torch::arange(8, torch::kLong) % 2;
+  int calls = 0;
+  bool in_input = false;  // the NaN in the loss, or in the input (where a spike hides it from the loss)
+  std::vector<torch::Tensor> before;
+  auto step = [&](const torch::Tensor& idx) {
+    auto in = x.index_select(1, idx).clone();
+    double scale = 1;
+    if (++calls == 3) {  // epoch 2, batch 1: the loss, or time step 2 of sample 1
+      before = weights(*net);
+      if (in_input) {
+        in[2][1][0] = std::nan("");
+      } else {
+        scale = std::nan("");
+      }
+    }
+    return StepResult{torch::nn::functional::cross_entropy(net->forward(in), y.index_select(0, idx)) * scale};
+  };
+  try {
+    trainer.fit(8, step);
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("the loss is nan at epoch 2, batch 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("The last good weights are in '" + ckpt + "-epoch1' (epoch 1)"), std::string::npos) << m;
+    EXPECT_NE(m.find("--detect-anomaly"), std::string::npos) << m;
+  }
+  // Not updated by the bad batch; the checkpoint of epoch 1 is intact, no later one was written.
+  auto after = weights(*net);
+  for (size_t i = 0; i < after.size(); ++i) EXPECT_TRUE(after[i].equal(before[i]));
+  EXPECT_EQ(read_checkpoint_meta(ckpt + "-epoch1").epoch, 1);
+  EXPECT_FALSE(hnn::file_exists(ckpt));
+
+  // With anomaly detection: the module (by its path in the model) and the time step.
+  calls = 0;
+  in_input = true;
+  hnn::anomaly::Guard on;
+  Trainer again(*net, TrainerOptions().epochs(3).batch_size(4));
+  try {
+    again.fit(8, step);
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("model.lif (Neuron): the input is nan at time step 2 of 5, sample 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("it came from the module before"), std::string::npos) << m;
+    EXPECT_NE(m.find("No checkpoint was written yet"), std::string::npos) << m;
+  }
+  std::remove((ckpt + "-epoch1").c_str());
+}
+
+TEST(Trainer, AnomalyDetectionNamesTheFirstNonFiniteGradient) {
+  hnn::anomaly::Guard on;
+  auto net = small_net();
+  Trainer trainer(*net, TrainerOptions().epochs(1).batch_size(4));
+  // sqrt at 0: a finite loss whose gradient is infinite.
+  auto step = [&](const torch::Tensor& idx) {
+    auto w = net->parameters()[2];
+    return StepResult{torch::sqrt((w - w.detach()).abs()).sum() + net->forward(torch::zeros({idx.size(0), 4})).sum()};
+  };
+  try {
+    trainer.fit(8, step);
+    FAIL() << "no error";
+  } catch (const hnn::Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("at epoch 1, batch 1"), std::string::npos) << m;
+    EXPECT_TRUE(m.find("the gradient of model.2.weight is inf") != std::string::npos ||
+                m.find("backward pass") != std::string::npos)
+        << m;
+  }
 }

@@ -151,9 +151,11 @@ class NeuronImpl : public torch::nn::Module, public Stateful {
   at::Tensor* slot(Param which);
   void register_params();
   std::array<bool, 6> learned_{};  // per Param: a parameter (true) or a buffer
-  SequenceResult run_impl(const at::Tensor& x, const Modulation& modulation, bool continue_state);
+  // t0: the time step of x's first step (for anomaly reports; -1 within a forward() call).
+  SequenceResult run_impl(const at::Tensor& x, const Modulation& modulation, bool continue_state, int64_t t0 = -1);
 
   NeuronState state_;
+  int64_t steps_ = 0;  // step() calls since the state was reset
   at::Tensor last_membrane_;
 };
 TORCH_MODULE(Neuron);

@@ -139,8 +139,10 @@ class Trainer {
   // validation metrics decide for all, and only rank 0 writes checkpoints.
   void set_process_group(std::shared_ptr<dist::ProcessGroup> group);
 
-  // Trains on samples 0..n-1. hnn::Error on bad options, a non-finite loss, or a checkpoint
-  // that cannot be written or resumed from.
+  // Trains on samples 0..n-1. hnn::Error on bad options, or a checkpoint that cannot be written
+  // or resumed from. A non-finite loss (or, with anomaly detection on, a non-finite value in a
+  // module, the backward pass or a gradient) stops the fit before the update with an hnn::Error
+  // saying where, and naming the last checkpoint written (which holds the last good weights).
   FitResult fit(int64_t n, const StepFn& step, const ValidateFn& validate = {});
 
   // The learning-rate factor of the schedule at `progress` (epochs done, fractional).
@@ -193,5 +195,15 @@ class OnEpochEnd : public Callback {
 
 // "loss 0.412 accuracy 0.871" (values with 4 significant digits).
 std::string format_metrics(const Metrics& m);
+
+// The checks of every training loop (the Trainer's and the systems' own), before the update:
+// hnn::Error "the loss is nan at <where>" for a non-finite loss (before any gradient is made);
+// returns the loss's value.
+double check_loss(const at::Tensor& loss, const std::string& where);
+// loss.backward(), then anomaly::NonFinite naming the first parameter of `model` whose gradient
+// is not finite ("the gradient of model.fc.weight is nan"): a NaN inside a spiking layer can leave
+// the loss finite. With anomaly detection on (hnn/core/anomaly.h) the backward pass runs under
+// LibTorch's autograd anomaly mode, which names the backward function that made a NaN.
+void backward(torch::nn::Module& model, const at::Tensor& loss, const std::string& where);
 
 }  // namespace hnn::train

@@ -10,6 +10,7 @@
 #include "hnn/core/shape.h"
 #include "hnn/plasticity/meta.h"
 #include "hnn/train/distributed.h"
+#include "hnn/train/trainer.h"
 #include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
@@ -163,9 +164,10 @@ std::vector<FewShotProgress> train_few_shot(FewShotNet& net, EpisodeSampler& tra
     for (const auto& [support, query] : tasks) {
       global.zero_grad();
       auto loss = episode_loss(net->forward(support.images, support.labels), support.target);
-      loss.backward();
+      const std::string where = fmt::format("iteration {}", it);
+      loss_sum += train::check_loss(loss, where);
+      train::backward(*net, loss, where);
       global.step();
-      loss_sum += loss.item<double>();
       ++loss_n;
     }
     // Outer step (HP): the local parameters by the second-order meta gradient of task 0.

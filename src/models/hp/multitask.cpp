@@ -14,6 +14,7 @@
 #include "hnn/train/classify.h"
 #include "hnn/train/distributed.h"
 #include "hnn/train/ewc.h"
+#include "hnn/train/trainer.h"
 #include "models/hp/config_json.h"
 
 namespace hnn::models::hp {
@@ -184,13 +185,12 @@ std::vector<MultitaskProgress> train_multitask(MultitaskNet& net, const at::Tens
         at::Tensor loss = batch_loss(order.slice(0, b * o.batch, (b + 1) * o.batch), task);
         if (ewc) loss = loss + ewc->penalty(o.ewc_lambda);
         opt.zero_grad();
+        const std::string where = fmt::format("task {}, epoch {}, batch {}", k, ep + 1, b + 1);
+        const double v = train::check_loss(loss, where);
         if (reducer) reducer->arm();
-        loss.backward();
+        train::backward(*net, loss, where);
         if (reducer) reducer->finish();
         opt.step();
-        const double v = loss.item<double>();
-        HNN_CHECK(std::isfinite(v), "multitask: the loss of task {} became {} (epoch {}, batch {})", k, v, ep + 1,
-                  b + 1);
         sum += v;
         if (on_batch) on_batch();
       }
