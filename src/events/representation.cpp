@@ -132,8 +132,11 @@ Geometry geometry(const EventStream& ev, const BinOptions& o) {
 void fill(const EventStream& ev, Kind kind, const BinOptions& o, float* out, int64_t stride_t) {
   const Geometry g = geometry(ev, o);
   const int64_t T = o.bins;
-  const auto [t0, t1] = bin_window(ev, o);
-  const auto [b, e] = ev.time_range(t0, t1);
+  // (no structured bindings: clang before C++20 cannot capture them in the lambda below)
+  const auto window = bin_window(ev, o);
+  const auto t0 = window.first, t1 = window.second;
+  const auto range = ev.time_range(t0, t1);
+  const auto b = range.first, e = range.second;
   const int64_t n = (int64_t)(e - b);
   const int64_t HW = (int64_t)g.H * g.W;
   const double span = (double)(t1 - t0);
