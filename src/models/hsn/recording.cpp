@@ -30,7 +30,8 @@ std::array<Box, kObjects> GroundTruth::at(int64_t t_us) const {
   if (it == t.begin()) return boxes.front();
   if (it == t.end()) return boxes.back();
   size_t i = it - t.begin();
-  double w = double(t_us - t[i - 1]) / double(t[i] - t[i - 1]);
+  // In double: the differences of extreme times (a hostile file) would overflow int64.
+  double w = (double(t_us) - double(t[i - 1])) / (double(t[i]) - double(t[i - 1]));
   std::array<Box, kObjects> out;
   for (int o = 0; o < kObjects; ++o) {
     const Box &a = boxes[i - 1][o], &b = boxes[i][o];

@@ -1,5 +1,7 @@
 #include "hnn/models/hsn/trainer.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -39,6 +41,11 @@ TrackerSpec parse_tracker_config(const std::string& json, const std::string& whe
     t.options.decay = cfg.value("decay", 0.0);
     t.options.surrogate = cfg.value("surrogate", std::string("rect:1"));
     t.mode = parse_mode(cfg.value("mode", std::string("hsn")));
+    // The width sizes every layer: a hostile file must not ask for a network that fills memory.
+    HNN_CHECK(std::isfinite(t.options.width) && t.options.width > 0 && t.options.width <= 16,
+              "'{}': tracker width {} is outside (0, 16]", where, t.options.width);
+    HNN_CHECK(std::isfinite(t.options.threshold) && std::isfinite(t.options.decay),
+              "'{}': tracker threshold {} and decay {} must be finite", where, t.options.threshold, t.options.decay);
   } catch (const nlohmann::json::exception& e) {
     fail("{}: bad tracker config ({})", where, e.what());
   }
