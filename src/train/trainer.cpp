@@ -36,12 +36,12 @@ struct Accumulator {
   Metrics sums;
   double weight = 0;
   void add(const Metrics& m, double w) {
-    for (auto& [k, v] : m) {
-      auto it = std::find_if(sums.begin(), sums.end(), [&](auto& e) { return e.first == k; });
+    for (const auto& kv : m) {  // (a structured binding cannot be captured before C++20 in clang)
+      auto it = std::find_if(sums.begin(), sums.end(), [&](auto& e) { return e.first == kv.first; });
       if (it == sums.end()) {
-        sums.emplace_back(k, v * w);
+        sums.emplace_back(kv.first, kv.second * w);
       } else {
-        it->second += v * w;
+        it->second += kv.second * w;
       }
     }
     weight += w;

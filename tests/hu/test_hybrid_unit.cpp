@@ -167,7 +167,8 @@ std::pair<torch::Tensor, torch::Tensor> toy_data(int64_t n) {
 
 // Trains `params` and returns the held-out loss after training over the loss before.
 double train(Toy& m, const std::vector<torch::Tensor>& params, int steps) {
-  auto [xe, ye] = toy_data(2048);
+  auto held_out = toy_data(2048);  // (clang captures no structured binding before C++20)
+  auto xe = held_out.first, ye = held_out.second;
   auto eval = [&] {
     torch::NoGradGuard ng;
     return torch::nn::functional::cross_entropy(m.forward(xe), ye).item<double>();

@@ -172,7 +172,8 @@ std::vector<FewShotProgress> train_few_shot(FewShotNet& net, EpisodeSampler& tra
     }
     // Outer step (HP): the local parameters by the second-order meta gradient of task 0.
     if (hp) {
-      const auto& [support, query] = tasks.front();
+      const Episode& support = tasks.front().first;  // (clang captures no structured binding before C++20)
+      const Episode& query = tasks.front().second;
       auto val = [&] { return episode_loss(net->forward(query.images, query.labels), query.target); };
       auto tr = [&] { return episode_loss(net->forward(support.images, support.labels), support.target); };
       auto g = plasticity::bilevel_meta_gradient(split.global, split.local, val, tr, bo);
