@@ -81,6 +81,7 @@ at::Tensor parse_idx(const std::string& bytes, const std::string& name, int64_t 
   }
   auto t = torch::empty(dims, torch::TensorOptions().dtype(type));
   const unsigned char* src = p + header;
+  if (total == 0) return t;  // (an empty tensor has no data pointer to copy into)
   if (elem == 1) {
     std::memcpy(t.data_ptr(), src, (size_t)total);
   } else {
