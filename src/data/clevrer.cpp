@@ -105,6 +105,8 @@ ClevrerScene parse_clevrer_scene(const std::string& line, const std::string& whe
     j = json::parse(line);
   } catch (const json::parse_error& e) {
     fail("{}: invalid JSON at byte {} of the line: {}", where, e.byte, e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for any type (out_of_range)
+    fail("{}: invalid JSON on the line: {}", where, e.what());
   }
   ClevrerScene s;
   s.video = get_int(j, "video", "", where);

@@ -89,6 +89,8 @@ std::vector<ClevrerVideoQuestions> parse_clevrer_questions(const std::string& te
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     fail("{}: invalid JSON at byte {}: {}", name, e.byte, e.what());
+  } catch (const json::exception& e) {  // e.g. a number too large for any type (out_of_range)
+    fail("{}: invalid JSON: {}", name, e.what());
   }
   std::vector<ClevrerVideoQuestions> out;
   if (j.is_array()) {  // CLEVRER's own form

@@ -317,10 +317,16 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
   const std::string reg_path = o.checkpoint + ".reg";
   if (o.resume && !o.checkpoint.empty() && file_exists(o.checkpoint)) {
     const auto meta = train::load_checkpoint(o.checkpoint, *net, opt.get(), train::LoadOptions{true, true, true});
-    const auto j = nlohmann::json::parse(meta.config);
-    HNN_CHECK(j.value("method", "") == to_string(method), "cannot resume '{}': it is a {} run, not {}", o.checkpoint,
-              j.value("method", "?"), to_string(method));
-    log = ContinualLog::from_json(j.at("log").dump());
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(meta.config);
+      HNN_CHECK(j.is_object() && j.value("method", "") == to_string(method),
+                "cannot resume '{}': it is a {} run, not {}", o.checkpoint,
+                j.is_object() ? j.value("method", "?") : std::string("?"), to_string(method));
+      log = ContinualLog::from_json(j.at("log").dump());
+    } catch (const nlohmann::json::exception& e) {
+      fail("cannot resume '{}': bad config in the checkpoint ({})", o.checkpoint, e.what());
+    }
     HNN_CHECK(log.sequence == sequence, "cannot resume '{}': it learned another task sequence", o.checkpoint);
     if (ewc || si) {
       HNN_CHECK(file_exists(reg_path), "cannot resume '{}': its regulariser state '{}' is missing", o.checkpoint,

@@ -49,6 +49,8 @@ CollisionHuConfig CollisionHuConfig::from_json(const std::string& text, const st
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: invalid JSON at byte {}: {}", where, e.byte, e.what());
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for any type
+    fail("{}: invalid JSON: {}", where, e.what());
   }
   // Hostile input: fields of another type than expected are errors, not JSON type errors.
   HNN_CHECK(j.is_object() && j.contains("model") && j["model"] == "hrn-collision-hu",
