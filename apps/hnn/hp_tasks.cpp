@@ -173,7 +173,8 @@ void run_hp_mlp_experiment(const HpMlpExperiment& e) {
     double seconds = 0;
     trainer.add_callback(epoch_printer(r.mode, &seconds));
     auto fit = trainer.fit(
-        train.size(), train::classification_step(fwd, train.images, train.labels, train::ClassLoss::MseOneHot), [&] {
+        train.size(), train::classification_step(fwd, train.images, train.labels, train::ClassLoss::MseOneHot),
+        [&, &test = test] {
           return train::evaluate_classifier(fwd, test.images, test.labels, e.batch, train::ClassLoss::MseOneHot);
         });
     for (const auto& l : fit.history) r.test_accuracy.push_back(train::metric(l.val, "accuracy"));

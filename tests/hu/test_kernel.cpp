@@ -69,6 +69,6 @@ TEST(Kernel, LearnablePerChannelWeights) {
 }
 
 TEST(Kernel, RejectsSequencesWithoutWindows) {
-  EXPECT_THROW(Kernel(KernelOptions::mean())(torch::rand({4, 2})), hnn::Error);
+  EXPECT_THROW((void)Kernel(KernelOptions::mean())(torch::rand({4, 2})), hnn::Error);
   EXPECT_THROW(Kernel(KernelOptions::exponential(-1)), hnn::Error);
 }

@@ -50,6 +50,6 @@ TEST(Window, SlidingAndWhole) {
   EXPECT_EQ(s2.size(0), 2);
   auto w = Window(WindowOptions::whole())(x);
   EXPECT_EQ(w.sizes(), torch::IntArrayRef({1, 5, 2}));
-  EXPECT_THROW(Window(WindowOptions::whole())(torch::rand({3})), hnn::Error);
+  EXPECT_THROW((void)Window(WindowOptions::whole())(torch::rand({3})), hnn::Error);
   EXPECT_THROW(Window(WindowOptions::repeat(0)), hnn::Error);
 }

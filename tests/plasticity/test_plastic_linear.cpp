@@ -123,7 +123,7 @@ TEST_P(PlasticVsReference, ValuesAndGradientsMatch) {
 
   // Gradients of one loss on membrane, spikes and final trace through both.
   auto w1 = torch::randn_like(ref.membrane), w2 = torch::randn_like(ref.spikes), w3 = torch::randn_like(h0);
-  auto loss_of = [&](const torch::Tensor& u, const torch::Tensor& s, const torch::Tensor& h) {
+  auto loss_of = [&, rule = rule](const torch::Tensor& u, const torch::Tensor& s, const torch::Tensor& h) {
     auto loss = (u * w1).sum() + (s * w2).sum();
     return rule == Rule::None ? loss : loss + (h * w3).sum();
   };

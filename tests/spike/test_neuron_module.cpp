@@ -107,9 +107,9 @@ TEST(NeuronModule, AnotherBatchShapeNeedsAReset) {
 }
 
 TEST(NeuronModule, LifRefusesIntegrateAndFireOptions) {
-  EXPECT_THROW(Lif(NeuronOptions::integrate_and_fire()), hnn::Error);
-  EXPECT_NO_THROW(Lif(NeuronOptions::lif_decay(0.5)));
-  EXPECT_NO_THROW(IfNeuron(NeuronOptions::integrate_and_fire()));
+  EXPECT_THROW((void)Lif(NeuronOptions::integrate_and_fire()), hnn::Error);
+  EXPECT_NO_THROW((void)Lif(NeuronOptions::lif_decay(0.5)));
+  EXPECT_NO_THROW((void)IfNeuron(NeuronOptions::integrate_and_fire()));
 }
 
 // A modulation passed through forward() (also inside a Sequential, which fills in the default)

@@ -47,7 +47,7 @@ TEST(Trainer, LearnsAClassifierAndReportsEveryEpoch) {
   Blobs data(256), val(64);
   auto net = small_net();
   auto fwd = [&](const torch::Tensor& x) { return net->forward(x); };
-  Trainer trainer(*net, TrainerOptions().epochs(4).batch_size(32).lr(1e-2).schedule("cosine"));
+  Trainer trainer(*net, TrainerOptions().epochs(4).batch_size(32).lr(3e-2).schedule("cosine"));
   int batches = 0, epochs = 0;
   struct Count : Callback {
     int *b, *e;
