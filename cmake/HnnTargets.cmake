@@ -40,6 +40,11 @@ function(hnn_add_layer name)
     PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(hnn_${name} PUBLIC ${L_DEPS} ${HNN_TORCH_TARGET} ${HNN_OPENMP_TARGET}
     PRIVATE ${L_PRIVATE_DEPS} $<BUILD_INTERFACE:hnn_warnings>)
+  # An instrumented static library needs the sanitizer runtimes wherever it is linked, also in a
+  # program built against an installed sanitizer build (tests/package/check_examples.cmake).
+  if(HNN_SANITIZE)
+    target_link_options(hnn_${name} INTERFACE -fsanitize=address,undefined $<$<BOOL:${HNN_FUZZ}>:-fsanitize=fuzzer-no-link>)
+  endif()
   hnn_use_pch(hnn_${name})
   install(TARGETS hnn_${name} EXPORT hnnTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 endfunction()

@@ -40,8 +40,12 @@ find_program(CCACHE ccache)
 if(CCACHE)
   set(launcher -DCMAKE_CXX_COMPILER_LAUNCHER=${CCACHE})
 endif()
+# The examples are compiled with the compiler of the build (a sanitizer build is clang's, and its
+# libraries carry clang's sanitizer link options).
+file(STRINGS ${BUILD_DIR}/CMakeCache.txt cxx REGEX "^CMAKE_CXX_COMPILER:")
+string(REGEX REPLACE "^[^=]*=" "" cxx "${cxx}")
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${WORK_DIR}/build -DCMAKE_BUILD_TYPE=Release
-    -DCMAKE_PREFIX_PATH=${prefix} ${launcher})
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${cxx} ${launcher})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build -j2)
 
 set(ENV{OMP_NUM_THREADS} 1)
