@@ -12,6 +12,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
 #include "hnn/core/timer.h"
@@ -255,7 +256,7 @@ std::vector<RunResult> read_results(const std::string& out) {
   try {
     const json all = json::parse(read_file(path));  // kept alive: the loop runs over a part of it
     for (const auto& j : all.at("runs"))
-      r.push_back({j.at("method").get<std::string>(), j.at("seed").get<int64_t>(),
+      r.push_back({j.at("method").get<std::string>(), json_integer<int64_t>(j.at("seed"), path + ": seed"),
                    hmn::ContinualLog::from_json(j.at("log").dump()), j.value("options", json::object())});
   } catch (const json::exception& e) {
     fail("{}: {}", path, e.what());

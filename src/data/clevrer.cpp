@@ -10,6 +10,7 @@
 #include "hnn/core/data_dir.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 
 namespace hnn::data {
 namespace {
@@ -31,7 +32,7 @@ const json& field(const json& obj, const char* key, const std::string& path, con
 int get_int(const json& obj, const char* key, const std::string& path, const std::string& where) {
   const json& v = field(obj, key, path, where);
   HNN_CHECK(v.is_number_integer(), "{}: {}.{}: expected an integer, got {}", where, path, key, type_name(v));
-  return v.get<int>();
+  return json_integer<int>(v, fmt::format("{}: {}.{}", where, path, key));
 }
 
 std::string get_str(const json& obj, const char* key, const std::string& path, const std::string& where) {

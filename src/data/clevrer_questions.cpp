@@ -5,6 +5,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 
 namespace hnn::data {
 namespace {
@@ -37,7 +38,7 @@ int opt_int(const json& o, const char* key, int fallback, const std::string& pat
   auto it = o.find(key);
   if (it == o.end()) return fallback;
   HNN_CHECK(it->is_number_integer(), "{}: {}.{}: expected an integer, got {}", name, path, key, it->type_name());
-  return it->get<int>();
+  return json_integer<int>(*it, fmt::format("{}: {}.{}", name, path, key));
 }
 
 ClevrerVideoQuestions parse_video(int video, const json& v, const std::string& path, const std::string& name) {
@@ -99,7 +100,7 @@ std::vector<ClevrerVideoQuestions> parse_clevrer_questions(const std::string& te
       HNN_CHECK(j[i].is_object(), "{}: {}: expected a JSON object, got {}", name, p, j[i].type_name());
       auto si = j[i].find("scene_index");
       HNN_CHECK(si != j[i].end() && si->is_number_integer(), "{}: {}: missing integer 'scene_index'", name, p);
-      out.push_back(parse_video(si->get<int>(), j[i], p, name));
+      out.push_back(parse_video(json_integer<int>(*si, fmt::format("{}: {}.scene_index", name, p)), j[i], p, name));
     }
   } else if (j.is_object()) {  // keyed by video id
     for (auto it = j.begin(); it != j.end(); ++it) {

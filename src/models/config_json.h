@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "hnn/core/error.h"
+#include "hnn/core/json.h"
 
 namespace hnn::models {
 
@@ -42,7 +43,8 @@ template <class Config>
 Config config_fields_from_json(Config c, const nlohmann::json& j, const char* model) {
   try {
     c.visit([&](const char* name, auto& value) {
-      if (j.contains(name)) value = j[name].get<std::decay_t<decltype(value)>>();
+      if (j.contains(name))
+        value = json_get<std::decay_t<decltype(value)>>(j[name], fmt::format("{} config: '{}'", model, name));
     });
   } catch (const nlohmann::json::exception& e) {
     throw Error(fmt::format("{} config: {}", model, e.what()));

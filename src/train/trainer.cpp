@@ -11,6 +11,7 @@
 
 #include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
+#include "hnn/core/json.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/train/checkpoint.h"
@@ -89,7 +90,7 @@ std::vector<EpochLog> history_from_json(const std::string& text, const std::stri
   try {
     for (auto& e : nlohmann::json::parse(text)) {
       EpochLog l;
-      l.epoch = e.value("epoch", (int64_t)0);
+      l.epoch = e.contains("epoch") ? json_integer<int64_t>(e["epoch"], "epoch") : 0;
       l.train = metrics_from_json(e.value("train", nlohmann::json::object()));
       l.val = metrics_from_json(e.value("val", nlohmann::json::object()));
       l.lr = e.value("lr", 0.0);
@@ -121,14 +122,15 @@ double check_loss(const at::Tensor& loss, const std::string& where) {
 namespace {
 // hnn::anomaly::NonFinite naming the first parameter of `model` whose gradient is not finite. A NaN
 // in a spiking layer can leave the loss finite (a NaN membrane never crosses the threshold) while
-// its gradient is NaN: this check, one reduction per gradient, keeps such an update from spoiling
-// the weights unnoticed.
+// its gradient is NaN: this check keeps such an update from spoiling the weights unnoticed. It
+// costs one reduction per gradient and a single read of the result (one device sync, not one per
+// parameter); only when that sum is not finite are the gradients searched one by one.
 void check_gradients(torch::nn::Module& model, const std::string& where) {
   torch::NoGradGuard ng;
-  bool finite = true;
+  std::vector<at::Tensor> sums;
   for (auto& p : model.parameters())
-    if (p.grad().defined() && p.grad().numel() > 0 && !std::isfinite(p.grad().sum().item<double>())) finite = false;
-  if (finite) return;
+    if (p.grad().defined() && p.grad().numel() > 0) sums.push_back(p.grad().sum(at::kDouble));
+  if (sums.empty() || std::isfinite(at::stack(sums).sum().item<double>())) return;
   for (auto& p : model.named_parameters())
     if (p.value().grad().defined())
       anomaly::check(fmt::format("at {}, the gradient of model.{}", where, p.key()), p.value().grad());
@@ -141,7 +143,9 @@ void backward(torch::nn::Module& model, const at::Tensor& loss, const std::strin
     check_gradients(model, where);
     return;
   }
-  // LibTorch's anomaly mode checks the output of every backward function for NaN.
+  // LibTorch's anomaly mode checks the output of every backward function for NaN. anomaly::
+  // set_enabled turns it on with the flag, but the flag's default (on without NDEBUG) does not, so
+  // that debug builds do not pay for anomaly mode's forward traces: it is on here for the backward.
   struct AutogradAnomaly {
     bool previous = torch::autograd::AnomalyMode::is_enabled();
     AutogradAnomaly() { torch::autograd::AnomalyMode::set_enabled(true); }

@@ -7,6 +7,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/log.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
@@ -76,4 +77,46 @@ TEST(Fs, AtomicWriteLeavesNothingOnFailure) {
   EXPECT_EQ(hnn::read_file(path), "hello");
   std::remove(path.c_str());
   EXPECT_THROW(hnn::read_file("/nonexistent/file"), hnn::Error);
+}
+
+// Integers from JSON files: in range, or an hnn::Error naming the field (never nlohmann's unchecked
+// cast, which is undefined for a float beyond the type's range).
+TEST(Json, IntegersAreRangeChecked) {
+  using nlohmann::json;
+  EXPECT_EQ(hnn::json_integer<int>(json(42), "n"), 42);
+  EXPECT_EQ(hnn::json_integer<int>(json(-7), "n"), -7);
+  EXPECT_EQ(hnn::json_integer<int64_t>(json(3.0), "n"), 3);  // an integral float, as Python may write it
+  EXPECT_EQ(hnn::json_integer<uint64_t>(json(std::numeric_limits<uint64_t>::max()), "n"),
+            std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(hnn::json_integer<int64_t>(json(std::numeric_limits<int64_t>::min()), "n"),
+            std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(hnn::json_integer<uint8_t>(json(255), "n"), 255);
+  auto refused = [](const json& j, auto type, const char* shown) {
+    try {
+      hnn::json_integer<decltype(type)>(j, "field 'x'");
+      ADD_FAILURE() << j.dump() << " accepted";
+    } catch (const hnn::Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find("field 'x'"), std::string::npos) << m;
+      EXPECT_NE(m.find(shown), std::string::npos) << m;
+    }
+  };
+  refused(json(1.7e60), int64_t{}, "1.7e+60");
+  refused(json(2.5), int{}, "2.5");
+  refused(json(std::nan("")), int{}, "null");  // nlohmann writes NaN as null
+  refused(json(int64_t{1} << 40), int{}, "1099511627776");
+  refused(json(uint64_t{1} << 63), int64_t{}, "9223372036854775808");
+  refused(json(-1), uint64_t{}, "-1");
+  refused(json(256), uint8_t{}, "from 0 to 255");
+  refused(json("12"), int{}, "\"12\"");
+  refused(json(true), int{}, "true");
+  EXPECT_EQ(hnn::json_get<std::vector<int64_t>>(json::parse("[1, 2.0, 3]"), "v"), (std::vector<int64_t>{1, 2, 3}));
+  try {
+    hnn::json_get<std::vector<int64_t>>(json::parse("[1, 1e300]"), "v");
+    ADD_FAILURE() << "accepted";
+  } catch (const hnn::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("v[1]"), std::string::npos) << e.what();
+  }
+  EXPECT_DOUBLE_EQ(hnn::json_get<double>(json(2), "d"), 2.0);
+  EXPECT_THROW(hnn::json_get<std::string>(json(2), "s"), nlohmann::json::type_error);
 }

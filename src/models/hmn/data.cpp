@@ -12,6 +12,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/shape.h"
 #include "hnn/events/nmnist.h"
 #include "hnn/events/representation.h"
@@ -149,11 +150,11 @@ FrameSet load_frames(const std::string& path) {
   int64_t n = 0;
   try {
     auto j = nlohmann::json::parse(blob.header);
-    n = j.at("samples").get<int64_t>();
-    set.options.bins = j.at("bins").get<int64_t>();
-    set.options.bin_us = j.at("bin_us").get<int64_t>();
+    n = json_integer<int64_t>(j.at("samples"), "samples");
+    set.options.bins = json_integer<int64_t>(j.at("bins"), "bins");
+    set.options.bin_us = json_integer<int64_t>(j.at("bin_us"), "bin_us");
     set.options.binary = j.at("binary").get<bool>();
-    set.options.sensor = j.at("sensor").get<int>();
+    set.options.sensor = json_integer<int>(j.at("sensor"), "sensor");
     set.source = j.value("source", "");
   } catch (const std::exception& e) {
     throw Error(fmt::format("hmn frames: {}: bad header ({})", path, e.what()));

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "hnn/core/error.h"
+#include "hnn/core/json.h"
 #include "hnn/core/shape.h"
 #include "models/hmn/file.h"
 
@@ -120,14 +121,14 @@ TaskSet load_tasks(const std::string& path) {
   TaskSet t;
   try {
     auto j = nlohmann::json::parse(blob.header);
-    t.options.count = j.at("count").get<int64_t>();
-    t.options.dims = j.at("dims").get<int64_t>();
-    t.options.group = j.at("group").get<int64_t>();
-    t.options.continual = j.at("continual").get<int64_t>();
-    t.options.shuffle_min = j.at("shuffle_min").get<int64_t>();
-    t.options.shuffle_max = j.at("shuffle_max").get<int64_t>();
+    t.options.count = json_integer<int64_t>(j.at("count"), "count");
+    t.options.dims = json_integer<int64_t>(j.at("dims"), "dims");
+    t.options.group = json_integer<int64_t>(j.at("group"), "group");
+    t.options.continual = json_integer<int64_t>(j.at("continual"), "continual");
+    t.options.shuffle_min = json_integer<int64_t>(j.at("shuffle_min"), "shuffle_min");
+    t.options.shuffle_max = json_integer<int64_t>(j.at("shuffle_max"), "shuffle_max");
     t.options.stage1_fraction = j.at("stage1_fraction").get<double>();
-    t.seed = j.at("seed").get<uint64_t>();
+    t.seed = json_integer<uint64_t>(j.at("seed"), "seed");
   } catch (const std::exception& e) {
     throw Error(fmt::format("hmn tasks: {}: bad header ({})", path, e.what()));
   }

@@ -10,6 +10,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/shape.h"
 #include "hnn/core/timer.h"
 #include "hnn/train/checkpoint.h"
@@ -216,8 +217,8 @@ ContinualLog ContinualLog::from_json(const std::string& text) {
   ContinualLog l;
   try {
     const auto j = nlohmann::json::parse(text);
-    l.sequence = j.at("sequence").get<std::vector<int64_t>>();
-    l.evaluated_after = j.at("evaluated_after").get<std::vector<int64_t>>();
+    l.sequence = json_get<std::vector<int64_t>>(j.at("sequence"), "sequence");
+    l.evaluated_after = json_get<std::vector<int64_t>>(j.at("evaluated_after"), "evaluated_after");
     l.accuracy = j.at("accuracy").get<std::vector<std::vector<double>>>();
     l.train_loss = j.at("train_loss").get<std::vector<double>>();
     l.seconds = j.at("seconds").get<std::vector<double>>();

@@ -9,6 +9,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/seed.h"
 #include "hnn/train/checkpoint.h"
 #include "hnn/train/trainer.h"
@@ -61,8 +62,9 @@ CollisionHuConfig CollisionHuConfig::from_json(const std::string& text, const st
   CollisionHuConfig c;
   auto get = [&](const char* k, int& v) {
     if (!j.contains(k)) return;
-    HNN_CHECK(j[k].is_number_integer() && j[k].get<int>() > 0, "{}: '{}' must be a positive integer", where, k);
-    v = j[k].get<int>();
+    HNN_CHECK(j[k].is_number_integer(), "{}: '{}' must be a positive integer", where, k);
+    v = json_integer<int>(j[k], fmt::format("{}: '{}'", where, k));
+    HNN_CHECK(v > 0, "{}: '{}' must be a positive integer", where, k);
   };
   get("channels", c.channels);
   get("levels", c.levels);

@@ -10,6 +10,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/core/json.h"
 #include "hnn/core/progress.h"
 
 namespace hnn::models::hsn {
@@ -131,20 +132,21 @@ SceneFile read_scene(const std::string& path) {
     HNN_CHECK(j.value("format", "") == "hnn.hsn.scene.v1", "not an hnn scene file (format '{}')",
               j.value("format", ""));
     SceneOptions& o = s.scene;
-    s.t0_us = j.at("t0_us").get<int64_t>();
+    const std::string in = path + ": ";
+    s.t0_us = json_integer<int64_t>(j.at("t0_us"), in + "t0_us");
     o.speed = j.at("speed").get<double>();
-    o.sensor_width = j.at("sensor").at(0).get<int>();
-    o.sensor_height = j.at("sensor").at(1).get<int>();
-    o.crop_x = j.at("crop").at(0).get<int>();
-    o.crop_y = j.at("crop").at(1).get<int>();
-    o.crop_size = j.at("crop").at(2).get<int>();
+    o.sensor_width = json_integer<int>(j.at("sensor").at(0), in + "sensor[0]");
+    o.sensor_height = json_integer<int>(j.at("sensor").at(1), in + "sensor[1]");
+    o.crop_x = json_integer<int>(j.at("crop").at(0), in + "crop[0]");
+    o.crop_y = json_integer<int>(j.at("crop").at(1), in + "crop[1]");
+    o.crop_size = json_integer<int>(j.at("crop").at(2), in + "crop[2]");
     o.disk_radius = j.at("disk_radius").get<double>();
     o.radius = j.at("radius").get<std::array<double, kObjects>>();
     o.size = j.at("size").get<std::array<double, kObjects>>();
     o.phase_deg = j.at("phase_deg").get<std::array<double, kObjects>>();
-    o.background = j.at("gray").at(0).get<int>();
-    o.disk = j.at("gray").at(1).get<int>();
-    o.object = j.at("gray").at(2).get<int>();
+    o.background = json_integer<int>(j.at("gray").at(0), in + "gray[0]");
+    o.disk = json_integer<int>(j.at("gray").at(1), in + "gray[1]");
+    o.object = json_integer<int>(j.at("gray").at(2), in + "gray[2]");
     o.noise = j.at("noise").get<double>();
   } catch (const nlohmann::json::exception& e) {
     fail("{}: bad scene file: {}", path, e.what());
@@ -175,7 +177,9 @@ GroundTruth read_ground_truth(const std::string& path) {
     HNN_CHECK(j["t"].is_number_integer() && j["object"].is_number_integer() && b[0].is_number() && b[1].is_number() &&
                   b[2].is_number() && b[3].is_number(),
               "{}:{}: \"t\" and \"object\" must be integers and \"box\" four numbers", path, lineno);
-    const int64_t t = j["t"].get<int64_t>(), object = j["object"].get<int64_t>();
+    const std::string at = fmt::format("{}:{}: ", path, lineno);
+    const int64_t t = json_integer<int64_t>(j["t"], at + "t"),
+                  object = json_integer<int64_t>(j["object"], at + "object");
     HNN_CHECK(object >= 0 && object < kObjects, "{}:{}: object {} out of range 0..{}", path, lineno, object,
               kObjects - 1);
     const int o = (int)object;
