@@ -4,8 +4,13 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include <caffe2/serialize/versions.h>
+
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 
 #include "hnn/core/error.h"
@@ -74,6 +79,60 @@ std::string read_range(std::ifstream& in, uint64_t at, uint64_t n, const std::st
   return b;
 }
 
+struct ZipEntry {
+  std::string name;
+  uint64_t method, compressed, uncompressed, offset;
+  uint32_t crc;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = (char)std::tolower((unsigned char)c);
+  return s;
+}
+
+// LibTorch 1.13's archive reader leaks its ZIP state (about 2 KB) when its constructor throws after
+// opening the archive: when the first entry is not in a folder, or the version record is missing,
+// damaged or out of range. Those are checked here first, as LibTorch reads them: entry 0 names the
+// folder, names match without regard to case, and "<folder>/.data/version" (else
+// "<folder>/version") holds the format version as decimal text, stored, with a valid CRC.
+void check_archive_version(std::ifstream& in, uint64_t size, const std::vector<ZipEntry>& entries,
+                           const std::string& path) {
+  HNN_CHECK(!entries.empty(), "checkpoint '{}' is damaged or incomplete: an empty ZIP archive", path);
+  const auto slash = entries[0].name.find('/');
+  HNN_CHECK(slash != std::string::npos, "checkpoint '{}' is damaged: its first ZIP entry '{}' is not in a folder", path,
+            entries[0].name);
+  const std::string folder = entries[0].name.substr(0, slash + 1);
+  std::set<std::string> names;
+  for (const auto& e : entries)
+    HNN_CHECK(names.insert(lower(e.name)).second, "checkpoint '{}' is damaged: two ZIP entries are named '{}'", path,
+              e.name);
+  const ZipEntry* version = nullptr;
+  for (const char* record : {".data/version", "version"}) {
+    for (const auto& e : entries)
+      if (lower(e.name) == lower(folder + record)) version = &e;
+    if (version) break;
+  }
+  HNN_CHECK(version, "checkpoint '{}' is damaged or incomplete: no version record in its ZIP archive", path);
+  HNN_CHECK(version->method == 0 && version->compressed == version->uncompressed && version->compressed <= 32,
+            "checkpoint '{}' is damaged: its version record is not a short stored ZIP entry", path);
+  HNN_CHECK(version->offset <= size - 30, "checkpoint '{}' is damaged: its version record lies outside the file", path);
+  const std::string local = read_range(in, version->offset, 30, path);
+  const uint64_t data_at = version->offset + 30 + le(local, 26, 2) + le(local, 28, 2);
+  HNN_CHECK(le(local, 0, 4) == 0x04034b50u && data_at <= size && version->compressed <= size - data_at,
+            "checkpoint '{}' is damaged: bad ZIP local header for its version record", path);
+  std::string text = read_range(in, data_at, version->compressed, path);
+  HNN_CHECK(crc32_of(text) == version->crc, "checkpoint '{}' is damaged: CRC mismatch in its version record", path);
+  while (!text.empty() && std::isspace((unsigned char)text.back())) text.pop_back();
+  const bool digits = !text.empty() && text.size() <= 18 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const uint64_t v = digits ? std::stoull(text) : 0;
+  HNN_CHECK(
+      v >= caffe2::serialize::kMinSupportedFileFormatVersion && v <= caffe2::serialize::kMaxSupportedFileFormatVersion,
+      "checkpoint '{}': archive format version '{}' is not one this LibTorch reads ({} to {})", path,
+      digits ? text : "(not a number)", caffe2::serialize::kMinSupportedFileFormatVersion,
+      caffe2::serialize::kMaxSupportedFileFormatVersion);
+}
+
 void check_zip_directory(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   HNN_CHECK(in, "cannot open checkpoint '{}'", path);
@@ -106,6 +165,7 @@ void check_zip_directory(const std::string& path) {
       "checkpoint '{}': ZIP central directory ({} entries, {} bytes at offset {}) does not fit the file's {} bytes",
       path, count, cd_size, cd_offset, size);
   const std::string cd = read_range(in, cd_offset, cd_size, path);
+  std::vector<ZipEntry> entries;
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
     HNN_CHECK(at + 46 <= cd.size() && le(cd, at, 4) == 0x02014b50u,
@@ -138,8 +198,10 @@ void check_zip_directory(const std::string& path) {
     HNN_CHECK(uncompressed <= most,
               "checkpoint '{}': ZIP entry '{}' claims {} bytes from {} stored bytes (corrupt or hostile)", path, name,
               uncompressed, compressed);
+    entries.push_back({name, method, compressed, uncompressed, offset, (uint32_t)le(cd, at + 16, 4)});
     at += 46 + n + extra + comment;
   }
+  check_archive_version(in, size, entries, path);
 }
 
 void open_archive(torch::serialize::InputArchive& archive, const std::string& path, CheckpointMeta& meta) {

@@ -33,6 +33,26 @@ struct NetImpl : torch::nn::Module {
 };
 TORCH_MODULE(Net);
 
+// Little-endian fields of a ZIP archive held in memory.
+uint64_t le(const std::string& b, size_t at, int n) {
+  uint64_t v = 0;
+  for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
+  return v;
+}
+void put(std::string& b, size_t at, int n, uint64_t v) {
+  for (int i = 0; i < n; ++i) b[at + (size_t)i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+// The message of the hnn::Error that f throws ("no error" when it does not).
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const hnn::Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 }  // namespace
 
 TEST(Checkpoint, RoundTripsWeightsBuffersOptimiserAndConfig) {
@@ -159,23 +179,15 @@ TEST(Checkpoint, HugeSizeInHeaderIsRefused) {
   const auto path = temp_path("huge.pt");
   save_checkpoint(path, *a, CheckpointMeta{});
   std::string bytes = hnn::read_file(path);
-  auto le = [&](size_t at, int n) {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + (size_t)i]);
-    return v;
-  };
-  auto put = [&](size_t at, int n, uint64_t v) {
-    for (int i = 0; i < n; ++i) bytes[at + (size_t)i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  };
   // The first central directory entry: its uncompressed size, or the ZIP64 field that replaces it.
   const size_t cd = bytes.find(std::string("PK\x01\x02", 4));
   ASSERT_NE(cd, std::string::npos);
-  if (le(cd + 24, 4) != 0xffffffffu) {
-    put(cd + 24, 4, 0x7fffffffu);
+  if (le(bytes, cd + 24, 4) != 0xffffffffu) {
+    put(bytes, cd + 24, 4, 0x7fffffffu);
   } else {
-    const size_t n = le(cd + 28, 2), extra = cd + 46 + n;
-    ASSERT_EQ(le(extra, 2), 1u);  // the ZIP64 field comes first
-    put(extra + 4, 8, uint64_t{1} << 40);
+    const size_t n = le(bytes, cd + 28, 2), extra = cd + 46 + n;
+    ASSERT_EQ(le(bytes, extra, 2), 1u);  // the ZIP64 field comes first
+    put(bytes, extra + 4, 8, uint64_t{1} << 40);
   }
   const auto bad = temp_path("huge_bad.pt");
   hnn::write_file_atomically(bad, bytes);
@@ -191,6 +203,66 @@ TEST(Checkpoint, HugeSizeInHeaderIsRefused) {
       EXPECT_NE(m.find("claims"), std::string::npos) << m;
     }
   }
+  EXPECT_NO_THROW(load_checkpoint(path, *b));
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
+
+// LibTorch 1.13's archive reader leaks its ZIP state when its constructor throws, which it does on
+// a damaged version record or a first entry outside a folder (found by fuzz_checkpoint): those are
+// checked before LibTorch sees the file, each a clear error naming it.
+TEST(Checkpoint, ArchiveVersionIsCheckedBeforeLibTorch) {
+  Net a, b;
+  const auto path = temp_path("version.pt");
+  save_checkpoint(path, *a, CheckpointMeta{});
+  const std::string good = hnn::read_file(path);
+  // The central directory entry of the version record and its data.
+  size_t cd = 0, data = 0, n = 0;
+  for (size_t at = good.find(std::string("PK\x01\x02", 4)); at != std::string::npos;
+       at = good.find(std::string("PK\x01\x02", 4), at + 1)) {
+    const std::string name = good.substr(at + 46, le(good, at + 28, 2));
+    // LibTorch 1.13 writes "<folder>/version", 2.x also "<folder>/.data/version", which it reads first.
+    const bool data_version = name.size() > 14 && name.substr(name.size() - 14) == "/.data/version";
+    if (data_version || (cd == 0 && name.size() > 8 && name.substr(name.size() - 8) == "/version" &&
+                         name.find('/') == name.size() - 8)) {
+      cd = at;
+      const size_t local = le(good, at + 42, 4);
+      data = local + 30 + le(good, local + 26, 2) + le(good, local + 28, 2);
+      n = le(good, at + 20, 4);
+    }
+  }
+  ASSERT_GT(cd, 0u);
+  ASSERT_GE(n, 1u);
+  ASSERT_LE(n, 32u);
+  const auto bad = temp_path("version_bad.pt");
+  auto expect_refused = [&](std::string bytes, const std::string& part) {
+    hnn::write_file_atomically(bad, bytes);
+    for (const auto& f :
+         std::vector<std::function<void()>>{[&] { load_checkpoint(bad, *b); }, [&] { read_checkpoint_meta(bad); }}) {
+      const std::string m = error_of(f);
+      EXPECT_NE(m.find("version_bad.pt"), std::string::npos) << m;
+      EXPECT_NE(m.find(part), std::string::npos) << "'" << part << "' not in: " << m;
+    }
+  };
+  // A version LibTorch does not read, with a valid CRC in both headers.
+  std::string v = good;
+  for (size_t i = 0; i < n; ++i) v[data + i] = '9';
+  const uint32_t crc = hnn::crc32_of(v.substr(data, n));
+  put(v, cd + 16, 4, crc);
+  if (le(good, le(good, cd + 42, 4) + 14, 4) != 0) put(v, le(good, cd + 42, 4) + 14, 4, crc);  // else in a descriptor
+  expect_refused(v, "format version '" + std::string(n, '9') + "'");
+  // The same bytes with the old CRC.
+  v = good;
+  v[data] = v[data] == '1' ? '2' : '1';
+  expect_refused(v, "CRC mismatch in its version record");
+  // The first entry outside any folder.
+  v = good;
+  const size_t first = good.find(std::string("PK\x01\x02", 4)), name_at = first + 46;
+  const size_t name_size = le(good, first + 28, 2);
+  ASSERT_NE(good.substr(name_at, name_size).find('/'), std::string::npos);
+  for (size_t i = name_at; i < name_at + name_size; ++i)
+    if (v[i] == '/') v[i] = '_';
+  expect_refused(v, "is not in a folder");
   EXPECT_NO_THROW(load_checkpoint(path, *b));
   std::remove(path.c_str());
   std::remove(bad.c_str());
