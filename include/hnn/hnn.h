@@ -6,6 +6,7 @@
 #include "hnn/config.h"
 
 #include "hnn/core/allocator.h"
+#include "hnn/core/anomaly.h"
 #include "hnn/core/data_dir.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -14,6 +15,7 @@
 #include "hnn/core/seed.h"
 #include "hnn/core/shape.h"
 #include "hnn/core/timer.h"
+#include "hnn/core/zip.h"
 
 #include "hnn/spike/neuron.h"
 #include "hnn/spike/neuron_module.h"

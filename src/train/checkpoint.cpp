@@ -10,6 +10,7 @@
 #include <cctype>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -17,6 +18,7 @@
 #include "hnn/core/fs.h"
 #include "hnn/core/seed.h"
 #include "hnn/core/shape.h"
+#include "hnn/core/zip.h"
 
 namespace hnn::train {
 namespace {
@@ -59,44 +61,35 @@ auto reading(const std::string& path, F&& f) -> decltype(f()) {
   }
 }
 
-// Hostile input: LibTorch's archive reader allocates each record at the size its ZIP central
-// directory claims before it reads the record. Before we hand a file to it, every entry's sizes
-// and offset are checked against the file's size (ZIP64 fields included): a stored entry (what
-// LibTorch writes) at most the file, a deflated one at most kMaxDeflateRatio times its stored bytes.
-constexpr uint64_t kMaxDeflateRatio = 1032;
-
-uint64_t le(const std::string& b, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
-  return v;
-}
-
-std::string read_range(std::ifstream& in, uint64_t at, uint64_t n, const std::string& path) {
-  std::string b((size_t)n, '\0');
-  in.seekg((std::streamoff)at);
-  in.read(b.data(), (std::streamsize)n);
-  HNN_CHECK(in.gcount() == (std::streamsize)n, "checkpoint '{}': cannot read {} bytes at offset {}", path, n, at);
-  return b;
-}
-
-struct ZipEntry {
-  std::string name;
-  uint64_t method, compressed, uncompressed, offset;
-  uint32_t crc;
-};
-
 std::string lower(std::string s) {
   for (auto& c : s) c = (char)std::tolower((unsigned char)c);
   return s;
 }
 
-// LibTorch 1.13's archive reader leaks its ZIP state (about 2 KB) when its constructor throws after
-// opening the archive: when the first entry is not in a folder, or the version record is missing,
-// damaged or out of range. Those are checked here first, as LibTorch reads them: entry 0 names the
-// folder, names match without regard to case, and "<folder>/.data/version" (else
-// "<folder>/version") holds the format version as decimal text, stored, with a valid CRC.
-void check_archive_version(std::ifstream& in, uint64_t size, const std::vector<ZipEntry>& entries,
-                           const std::string& path) {
+// The lines LibTorch's writer emits in a checkpoint's code/ files: class definitions that only
+// declare attributes (an empty line too). TYPE: a dotted name with an optional bracketed list.
+bool code_line_ok(const std::string& line) {
+  static const std::regex ok(R"(|class Module\(Module\):|)"
+                             R"(  __(?:parameters|buffers)__ = \[(?:"[^"\\]*", )*\]|)"
+                             R"(  __annotations__ = \[\]|)"
+                             R"(  (?:__annotations__\["[^"\\]*"\] =|[A-Za-z_][A-Za-z0-9_]* :) )"
+                             R"([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(?:\[[A-Za-z0-9_., \[\]]*\])?)");
+  return line.size() <= 1024 && std::regex_match(line, ok);
+}
+
+// Hostile input. LibTorch's archive reader allocates each record at the size its ZIP central
+// directory claims before reading it; it does not check CRCs (a flipped bit in the weights would
+// load silently); its constructor leaks its ZIP state (about 2 KB) when it throws after opening
+// the archive (a first entry outside a folder, a bad version record); and its TorchScript parser,
+// which reads the archive's code/ files, crashed on a malformed class definition (fuzz_checkpoint).
+// So before LibTorch sees a file, every entry is checked here: what it claims against its stored
+// bytes, its data against its CRC, the folder and version record as LibTorch reads them (entry 0
+// names the folder; names match without regard to case; "<folder>/.data/version", else
+// "<folder>/version", holds the format version as decimal text), and each code file line by line.
+void vet_archive(const std::string& path) {
+  ZipArchive zip(path);
+  zip.check_claims();
+  const auto& entries = zip.entries();
   HNN_CHECK(!entries.empty(), "checkpoint '{}' is damaged or incomplete: an empty ZIP archive", path);
   const auto slash = entries[0].name.find('/');
   HNN_CHECK(slash != std::string::npos, "checkpoint '{}' is damaged: its first ZIP entry '{}' is not in a folder", path,
@@ -106,22 +99,15 @@ void check_archive_version(std::ifstream& in, uint64_t size, const std::vector<Z
   for (const auto& e : entries)
     HNN_CHECK(names.insert(lower(e.name)).second, "checkpoint '{}' is damaged: two ZIP entries are named '{}'", path,
               e.name);
-  const ZipEntry* version = nullptr;
+  const ZipArchive::Entry* version = nullptr;
   for (const char* record : {".data/version", "version"}) {
     for (const auto& e : entries)
       if (lower(e.name) == lower(folder + record)) version = &e;
     if (version) break;
   }
   HNN_CHECK(version, "checkpoint '{}' is damaged or incomplete: no version record in its ZIP archive", path);
-  HNN_CHECK(version->method == 0 && version->compressed == version->uncompressed && version->compressed <= 32,
-            "checkpoint '{}' is damaged: its version record is not a short stored ZIP entry", path);
-  HNN_CHECK(version->offset <= size - 30, "checkpoint '{}' is damaged: its version record lies outside the file", path);
-  const std::string local = read_range(in, version->offset, 30, path);
-  const uint64_t data_at = version->offset + 30 + le(local, 26, 2) + le(local, 28, 2);
-  HNN_CHECK(le(local, 0, 4) == 0x04034b50u && data_at <= size && version->compressed <= size - data_at,
-            "checkpoint '{}' is damaged: bad ZIP local header for its version record", path);
-  std::string text = read_range(in, data_at, version->compressed, path);
-  HNN_CHECK(crc32_of(text) == version->crc, "checkpoint '{}' is damaged: CRC mismatch in its version record", path);
+  HNN_CHECK(version->size <= 32, "checkpoint '{}' is damaged: its version record has {} bytes", path, version->size);
+  std::string text = zip.read(*version);
   while (!text.empty() && std::isspace((unsigned char)text.back())) text.pop_back();
   const bool digits = !text.empty() && text.size() <= 18 &&
                       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -131,82 +117,27 @@ void check_archive_version(std::ifstream& in, uint64_t size, const std::vector<Z
       "checkpoint '{}': archive format version '{}' is not one this LibTorch reads ({} to {})", path,
       digits ? text : "(not a number)", caffe2::serialize::kMinSupportedFileFormatVersion,
       caffe2::serialize::kMaxSupportedFileFormatVersion);
-}
-
-void check_zip_directory(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  HNN_CHECK(in, "cannot open checkpoint '{}'", path);
-  const uint64_t size = (uint64_t)in.tellg();
-  HNN_CHECK(size >= 22, "checkpoint '{}' is damaged or incomplete: {} bytes is not a ZIP archive", path, size);
-  const uint64_t tail_at = size > 22 + 65535 + 20 ? size - 22 - 65535 - 20 : 0;
-  const std::string tail = read_range(in, tail_at, size - tail_at, path);
-  size_t eocd = std::string::npos;
-  for (size_t at = tail.size() - 22 + 1; at-- > 0;)
-    if (le(tail, at, 4) == 0x06054b50u) {
-      eocd = at;
-      break;
+  const std::string code = lower(folder + "code/");
+  for (const auto& e : entries) {
+    const std::string bytes = zip.read(e);  // the CRC and the inflated size checked
+    const std::string name = lower(e.name);
+    if (name.compare(0, code.size(), code) != 0 || name.size() < 3 || name.substr(name.size() - 3) != ".py") continue;
+    size_t start = 0;
+    for (int line = 1; start < bytes.size(); ++line) {
+      size_t end = bytes.find('\n', start);
+      if (end == std::string::npos) end = bytes.size();
+      const std::string text_line = bytes.substr(start, end - start);
+      HNN_CHECK(code_line_ok(text_line),
+                "checkpoint '{}' is damaged: line {} of '{}' is not what LibTorch writes in a checkpoint: '{}'", path,
+                line, e.name, text_line.substr(0, 80));
+      start = end + 1;
     }
-  HNN_CHECK(eocd != std::string::npos, "checkpoint '{}' is damaged or incomplete: no ZIP end of central directory",
-            path);
-  uint64_t count = le(tail, eocd + 10, 2), cd_size = le(tail, eocd + 12, 4), cd_offset = le(tail, eocd + 16, 4);
-  if (eocd >= 20 && le(tail, eocd - 20, 4) == 0x07064b50u) {  // the ZIP64 end of central directory locator
-    const uint64_t at64 = le(tail, eocd - 20 + 8, 8);
-    HNN_CHECK(at64 <= size - 56, "checkpoint '{}': ZIP64 end of central directory at {} lies outside the file", path,
-              at64);
-    const std::string e64 = read_range(in, at64, 56, path);
-    HNN_CHECK(le(e64, 0, 4) == 0x06064b50u, "checkpoint '{}': no ZIP64 end of central directory at offset {}", path,
-              at64);
-    count = le(e64, 32, 8);
-    cd_size = le(e64, 40, 8);
-    cd_offset = le(e64, 48, 8);
   }
-  HNN_CHECK(
-      cd_offset <= size && cd_size <= size - cd_offset && count <= cd_size / 46,
-      "checkpoint '{}': ZIP central directory ({} entries, {} bytes at offset {}) does not fit the file's {} bytes",
-      path, count, cd_size, cd_offset, size);
-  const std::string cd = read_range(in, cd_offset, cd_size, path);
-  std::vector<ZipEntry> entries;
-  size_t at = 0;
-  for (uint64_t i = 0; i < count; ++i) {
-    HNN_CHECK(at + 46 <= cd.size() && le(cd, at, 4) == 0x02014b50u,
-              "checkpoint '{}': corrupt ZIP central directory entry {} at offset {}", path, i, cd_offset + at);
-    const uint64_t method = le(cd, at + 10, 2), n = le(cd, at + 28, 2), extra = le(cd, at + 30, 2),
-                   comment = le(cd, at + 32, 2);
-    uint64_t compressed = le(cd, at + 20, 4), uncompressed = le(cd, at + 24, 4), offset = le(cd, at + 42, 4);
-    HNN_CHECK(at + 46 + n + extra + comment <= cd.size(), "checkpoint '{}': ZIP entry {} runs past the directory", path,
-              i);
-    const std::string name = cd.substr(at + 46, n);
-    // The ZIP64 extra field holds the 64-bit values of the fields set to 0xffffffff, in this order.
-    for (size_t x = at + 46 + n; x + 4 <= at + 46 + n + extra;) {
-      const uint64_t id = le(cd, x, 2), len = le(cd, x + 2, 2);
-      if (x + 4 + len > at + 46 + n + extra) break;
-      if (id == 1) {
-        size_t f = x + 4;
-        for (uint64_t* v : {&uncompressed, &compressed, &offset}) {
-          if (*v != 0xffffffffu) continue;
-          if (f + 8 > x + 4 + len) break;
-          *v = le(cd, f, 8);
-          f += 8;
-        }
-      }
-      x += 4 + len;
-    }
-    HNN_CHECK(offset <= size && compressed <= size - offset,
-              "checkpoint '{}': ZIP entry '{}' ({} bytes at offset {}) lies outside the file's {} bytes", path, name,
-              compressed, offset, size);
-    const uint64_t most = method == 0 ? compressed : compressed * kMaxDeflateRatio + 1024;
-    HNN_CHECK(uncompressed <= most,
-              "checkpoint '{}': ZIP entry '{}' claims {} bytes from {} stored bytes (corrupt or hostile)", path, name,
-              uncompressed, compressed);
-    entries.push_back({name, method, compressed, uncompressed, offset, (uint32_t)le(cd, at + 16, 4)});
-    at += 46 + n + extra + comment;
-  }
-  check_archive_version(in, size, entries, path);
 }
 
 void open_archive(torch::serialize::InputArchive& archive, const std::string& path, CheckpointMeta& meta) {
   HNN_CHECK(file_exists(path), "cannot open checkpoint '{}'", path);
-  check_zip_directory(path);
+  vet_archive(path);
   archive.load_from(path);  // its errors become hnn::Error in reading(), around every caller
   c10::IValue v;
   HNN_CHECK(archive.try_read("format", v) && v.isString() && v.toStringRef() == kCheckpointFormat,

@@ -209,9 +209,10 @@ TEST(Checkpoint, HugeSizeInHeaderIsRefused) {
 }
 
 // LibTorch 1.13's archive reader leaks its ZIP state when its constructor throws, which it does on
-// a damaged version record or a first entry outside a folder (found by fuzz_checkpoint): those are
-// checked before LibTorch sees the file, each a clear error naming it.
-TEST(Checkpoint, ArchiveVersionIsCheckedBeforeLibTorch) {
+// a damaged version record or a first entry outside a folder, and its TorchScript parser crashed
+// on a malformed code file (both found by fuzz_checkpoint): the archive is vetted before LibTorch
+// sees it, each fault a clear error naming the file.
+TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   Net a, b;
   const auto path = temp_path("version.pt");
   save_checkpoint(path, *a, CheckpointMeta{});
@@ -254,7 +255,7 @@ TEST(Checkpoint, ArchiveVersionIsCheckedBeforeLibTorch) {
   // The same bytes with the old CRC.
   v = good;
   v[data] = v[data] == '1' ? '2' : '1';
-  expect_refused(v, "CRC mismatch in its version record");
+  expect_refused(v, "CRC mismatch");
   // The first entry outside any folder.
   v = good;
   const size_t first = good.find(std::string("PK\x01\x02", 4)), name_at = first + 46;
@@ -263,6 +264,29 @@ TEST(Checkpoint, ArchiveVersionIsCheckedBeforeLibTorch) {
   for (size_t i = name_at; i < name_at + name_size; ++i)
     if (v[i] == '/') v[i] = '_';
   expect_refused(v, "is not in a folder");
+  // A code file with a class constant instead of an attribute declaration (the fuzzer's crash was
+  // one), its CRC made valid: in the stored code file of the SGD state's momentum buffer.
+  {
+    torch::optim::SGD sgd(a->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+    a->forward(torch::randn({4, 3})).sum().backward();
+    sgd.step();
+    save_checkpoint(path, *a, CheckpointMeta{}, &sgd);
+  }
+  const std::string with_state = hnn::read_file(path);
+  v.clear();
+  for (size_t at = with_state.find(std::string("PK\x01\x02", 4)); at != std::string::npos && v.empty();
+       at = with_state.find(std::string("PK\x01\x02", 4), at + 1)) {
+    if (le(with_state, at + 10, 2) != 0) continue;  // deflated
+    const size_t local = le(with_state, at + 42, 4), size = le(with_state, at + 20, 4);
+    const size_t data_at = local + 30 + le(with_state, local + 26, 2) + le(with_state, local + 28, 2);
+    const size_t line = with_state.find("  momentum_buffer : Tensor", data_at);
+    if (line == std::string::npos || line >= data_at + size) continue;
+    v = with_state;
+    v.replace(line, 26, "  momentum_buffer = Tensor");
+    put(v, at + 16, 4, hnn::crc32_of(v.substr(data_at, size)));
+  }
+  ASSERT_FALSE(v.empty()) << "no stored code file declares momentum_buffer";
+  expect_refused(v, "is not what LibTorch writes");
   EXPECT_NO_THROW(load_checkpoint(path, *b));
   std::remove(path.c_str());
   std::remove(bad.c_str());
