@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 
@@ -446,6 +447,52 @@ struct H5Reader::Impl {
   std::string path;
   Handle file;
   uint64_t file_size = 0;
+  mutable bool heaps_checked = false;
+
+  // Hostile input: libhdf5 (1.10) loops forever on a global heap collection (where variable-length
+  // strings live) holding an object that does not advance its parse: the free-space object of
+  // size 0, or a size so large the pointer wraps (found by fuzz_nir; h5dump hangs on it too). Before
+  // the first variable-length read, every collection in the file ("GCOL", version 1, at least 4096
+  // bytes, inside the file) is walked the way libhdf5 walks it, and such an object is an error.
+  void check_global_heaps() const {
+    if (heaps_checked) return;
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    HNN_CHECK(f, "cannot open '{}'", path);
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, std::fclose);
+    auto read_at = [&](uint64_t at, size_t n) {
+      std::string b(n, '\0');
+      if (std::fseek(f, (long)at, SEEK_SET) != 0 || std::fread(b.data(), 1, n, f) != n) b.clear();
+      return b;
+    };
+    auto le = [](const std::string& b, size_t at, int bytes) {
+      uint64_t v = 0;
+      for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
+      return v;
+    };
+    constexpr size_t kBlock = 1 << 20;
+    for (uint64_t block = 0; block < file_size; block += kBlock) {
+      const std::string b = read_at(block, (size_t)std::min<uint64_t>(kBlock + 3, file_size - block));
+      for (size_t i = b.find("GCOL"); i != std::string::npos && i < kBlock; i = b.find("GCOL", i + 1)) {
+        const uint64_t at = block + i;
+        const std::string h = read_at(at, 16);
+        if (h.size() != 16 || h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0) continue;
+        const uint64_t size = le(h, 8, 8);
+        if (size < 4096 || size > file_size - at) continue;  // libhdf5 refuses these itself
+        const std::string c = read_at(at, (size_t)size);
+        for (uint64_t p = 16; p < size;) {
+          if (p + 16 > size) break;  // too small for an object header: free space
+          const uint64_t index = le(c, (size_t)p, 2), object = le(c, (size_t)p + 8, 8);
+          const uint64_t need = index > 0 ? 16 + ((object + 7) & ~uint64_t{7}) : object;
+          HNN_CHECK(need > 0 && object < (uint64_t{1} << 62),
+                    "HDF5 file '{}': corrupt global heap at offset {}: object {} of {} bytes at +{} (libhdf5 would "
+                    "not get past it)",
+                    path, at, index, object, p);
+          p += need;
+        }
+      }
+    }
+    heaps_checked = true;
+  }
 
   // hnn::Error unless the dataset d (space, file type) may hold its claimed size: see
   // kMaxExpansion. mem_elem is the bytes of one element once read (>= the stored size).
@@ -460,6 +507,33 @@ struct H5Reader::Impl {
           "HDF5 file '{}': dataset '{}' claims {} bytes ([{}]) but occupies {} bytes of the file (at most {}x that "
           "plus {} bytes is read; corrupt or hostile)",
           path, name, bytes_str(want), fmt::join(dims_of(space), ", "), stored, kMaxExpansion, kSlackBytes);
+    // A compact dataset's data sits in its header, allocated whole when it is written: libhdf5
+    // (1.10) copies the dataspace's worth out of a buffer of the stored size, reading past it when
+    // the header claims less (a heap overflow found by fuzz_h5).
+    // Likewise an unfiltered chunk is read into a buffer of the size the chunk index gives it,
+    // which libhdf5 does not compare with the chunk's dims: every such chunk must hold exactly
+    // prod(chunk dims) elements (checked as a total over the chunks; found by fuzz_h5).
+    Handle dcpl(H5Dget_create_plist(d));
+    const H5D_layout_t layout = dcpl.valid() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
+    if (layout == H5D_COMPACT) {
+      const unsigned __int128 exact = logical_bytes(space, H5Tget_size(type));
+      HNN_CHECK(exact <= stored,
+                "HDF5 file '{}': compact dataset '{}' claims {} bytes ([{}]) but holds {} (corrupt or hostile)", path,
+                name, bytes_str(exact), fmt::join(dims_of(space), ", "), stored);
+    } else if (layout == H5D_CHUNKED && H5Pget_nfilters(dcpl.get()) == 0) {
+      hsize_t chunk[H5S_MAX_RANK];
+      const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
+      unsigned __int128 chunk_bytes = H5Tget_size(type);
+      for (int i = 0; i < rank; ++i) chunk_bytes *= chunk[i];
+      Handle all(H5Dget_space(d));
+      hsize_t chunks = 0;
+      if (rank > 0 && all.valid() && H5Dget_num_chunks(d, all.get(), &chunks) >= 0)
+        HNN_CHECK((unsigned __int128)chunks * chunk_bytes == stored,
+                  "HDF5 file '{}': dataset '{}' stores {} bytes in {} unfiltered chunks of {} bytes (corrupt or "
+                  "hostile)",
+                  path, name, stored, chunks, bytes_str(chunk_bytes));
+      H5Eclear2(H5E_DEFAULT);
+    }
     size_checked.insert(name);
   }
   mutable std::set<std::string> size_checked;
@@ -562,6 +636,7 @@ std::vector<std::string> H5Reader::read_strings(const std::string& dataset) cons
   HNN_CHECK(cls == H5T_STRING, "HDF5 file '{}': dataset '{}' holds {} values, not strings", impl_->path, name,
             class_name(cls));
   impl_->check_size(d, space.get(), type.get(), sizeof(char*), name);
+  if (H5Tis_variable_str(type.get()) > 0) impl_->check_global_heaps();
   return read_string_values(
       type.get(), H5Sget_simple_extent_npoints(space.get()),
       [d](hid_t mem, void* buf) { return H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
@@ -669,6 +744,7 @@ std::string H5Reader::attribute(const std::string& object, const std::string& na
          impl_->path, name, obj_name, bytes_str(want), impl_->file_size);
   std::vector<std::string> parts;
   if (cls == H5T_STRING) {
+    if (H5Tis_variable_str(type.get()) > 0) impl_->check_global_heaps();
     parts = read_string_values(
         type.get(), n, [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); }, bad);
   } else if (cls == H5T_INTEGER) {

@@ -451,3 +451,43 @@ TEST(H5, HugeSizeInHeaderIsRefused) {
   }
   std::remove(path.c_str());
 }
+
+// Hostile input: a global heap collection (where variable-length strings live) whose free-space
+// object has size 0 makes libhdf5 loop forever (found by fuzz_nir); the reader refuses it before
+// the first variable-length read.
+TEST(H5, GlobalHeapThatHangsLibhdf5IsRefused) {
+  const std::string path = temp_path("heap.h5"), bad = temp_path("heap_bad.h5");
+  {
+    H5Writer w(path);
+    w.write_strings("names", {"alpha", "beta", "gamma"}, {3});
+    w.commit();
+  }
+  {
+    H5Reader r(path);
+    EXPECT_EQ(r.read_strings("names"), (std::vector<std::string>{"alpha", "beta", "gamma"}));
+  }
+  std::string bytes = hnn::read_file(path);
+  const size_t gcol = bytes.find("GCOL");
+  ASSERT_NE(gcol, std::string::npos);
+  // Walk the collection's objects to the free-space one (index 0) and set its size to 0.
+  size_t p = gcol + 16;
+  auto u = [&](size_t at, int n) {
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + (size_t)i]);
+    return v;
+  };
+  while (u(p, 2) != 0) p += 16 + ((u(p + 8, 8) + 7) & ~uint64_t{7});
+  for (int i = 0; i < 8; ++i) bytes[p + 8 + (size_t)i] = 0;
+  hnn::write_file_atomically(bad, bytes);
+  H5Reader r(bad);
+  try {
+    r.read_strings("names");
+    ADD_FAILURE() << "read";
+  } catch (const hnn::Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("heap_bad.h5"), std::string::npos) << m;
+    EXPECT_NE(m.find("corrupt global heap"), std::string::npos) << m;
+  }
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
