@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "hnn/core/data_dir.h"
+#include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 
 // Skips the test with a message when a file of ../shared/data is absent.
@@ -20,6 +21,20 @@ inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   EXPECT_EQ(a.sizes(), b.sizes());
   if (a.numel() == 0) return 0;
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+// Runs read; expects hnn::Error whose message names `name` and contains every string of
+// `parts` (e.g. "byte 14"). Any other exception fails the test.
+inline void expect_error(const std::function<void()>& read, const std::string& name,
+                         const std::vector<std::string>& parts) {
+  try {
+    read();
+    ADD_FAILURE() << "expected hnn::Error naming " << name;
+  } catch (const hnn::Error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(name), std::string::npos) << m;
+    for (const auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "'" << p << "' not in: " << m;
+  }
 }
 
 #define EXPECT_TENSOR_NEAR(a, b, tol) EXPECT_LE(max_abs_diff((a), (b)), (tol)) << #a " vs " #b

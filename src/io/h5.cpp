@@ -15,6 +15,7 @@
 #include <mutex>
 #include <set>
 
+#include "hnn/core/bytes.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 
@@ -200,6 +201,70 @@ std::vector<std::string> read_string_values(hid_t type, hssize_t n, const std::f
     }
   }
   return out;
+}
+
+// Hostile input: libhdf5 (1.10) reads a variable-length string by allocating the length that its
+// reference in the file claims (up to 4 GiB, found by fuzz_nir and fuzz_h5) and then copying the
+// global heap object the reference names into it, whatever the object's size. The references
+// are raw bytes in the file that no API returns, so a conversion function of ours, from
+// variable-length strings to an opaque type tagged kVlCheckTag, receives them as libhdf5 reads
+// them, before any allocation (4-byte length, heap collection address, 4-byte object index), and
+// hands each to VlCheck::current.
+constexpr const char* kVlCheckTag = "hnn: variable-length string references";
+
+struct VlCheck {
+  // Each reference's length, heap collection address and object index; an error message, or "".
+  std::function<std::string(uint64_t, uint64_t, uint64_t)> check;
+  std::string error;
+  static VlCheck*& current() {
+    static VlCheck* c = nullptr;
+    return c;
+  }
+};
+
+herr_t vl_check_conversion(hid_t src, hid_t dst, H5T_cdata_t* cdata, size_t n, size_t buf_stride, size_t, void* buf,
+                           void*, hid_t) {
+  switch (cdata->command) {
+    case H5T_CONV_INIT: {
+      if (H5Tis_variable_str(src) <= 0 || H5Tget_class(dst) != H5T_OPAQUE) return -1;
+      char* tag = H5Tget_tag(dst);
+      const bool ours = tag && std::strcmp(tag, kVlCheckTag) == 0;
+      H5free_memory(tag);
+      if (!ours) return -1;
+      cdata->need_bkg = H5T_BKG_NO;
+      return 0;
+    }
+    case H5T_CONV_CONV: {
+      VlCheck* c = VlCheck::current();
+      const size_t size = H5Tget_size(src);  // on disk: 4 + the file's address size + 4
+      if (!c || size < 12 || size > 24) return -1;
+      const size_t stride = buf_stride ? buf_stride : size;
+      auto* b = static_cast<unsigned char*>(buf);
+      for (size_t i = 0; i < n; ++i) {
+        const std::string e(reinterpret_cast<const char*>(b + i * stride), size);
+        c->error = c->check(read_le(e, 0, 4), read_le(e, 4, (int)size - 8), read_le(e, size - 4, 4));
+        if (!c->error.empty()) return -1;
+      }
+      for (size_t i = 0; i < n; ++i) b[i * (buf_stride ? buf_stride : 1)] = 0;
+      return 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+// An opaque type that makes libhdf5 hand variable-length string references to vl_check_conversion.
+Handle vl_check_type() {
+  static const bool registered = [] {
+    Handle vl(H5Tcopy(H5T_C_S1)), opaque(H5Tcreate(H5T_OPAQUE, 1));
+    H5Tset_size(vl.get(), H5T_VARIABLE);
+    H5Tset_tag(opaque.get(), kVlCheckTag);
+    return H5Tregister(H5T_PERS_SOFT, "hnn_vl_check", vl.get(), opaque.get(), vl_check_conversion) >= 0;
+  }();
+  HNN_CHECK(registered, "cannot register HDF5's variable-length string check{}", h5_detail());
+  Handle t(H5Tcreate(H5T_OPAQUE, 1));
+  H5Tset_tag(t.get(), kVlCheckTag);
+  return t;
 }
 
 std::string clean(const std::string& name) {
@@ -447,7 +512,10 @@ struct H5Reader::Impl {
   std::string path;
   Handle file;
   uint64_t file_size = 0;
+  uint64_t base = 0;  // where HDF5 address 0 lies in the file (after a user block)
   mutable bool heaps_checked = false;
+  // The objects of every global heap collection: {file offset of the collection: {index: bytes}}.
+  mutable std::map<uint64_t, std::map<uint64_t, uint64_t>> heap_objects;
 
   // Hostile input: libhdf5 (1.10) loops forever on a global heap collection (where variable-length
   // strings live) holding an object that does not advance its parse: the free-space object of
@@ -464,11 +532,6 @@ struct H5Reader::Impl {
       if (std::fseek(f, (long)at, SEEK_SET) != 0 || std::fread(b.data(), 1, n, f) != n) b.clear();
       return b;
     };
-    auto le = [](const std::string& b, size_t at, int bytes) {
-      uint64_t v = 0;
-      for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
-      return v;
-    };
     constexpr size_t kBlock = 1 << 20;
     for (uint64_t block = 0; block < file_size; block += kBlock) {
       const std::string b = read_at(block, (size_t)std::min<uint64_t>(kBlock + 3, file_size - block));
@@ -476,22 +539,61 @@ struct H5Reader::Impl {
         const uint64_t at = block + i;
         const std::string h = read_at(at, 16);
         if (h.size() != 16 || h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0) continue;
-        const uint64_t size = le(h, 8, 8);
+        const uint64_t size = read_le(h, 8, 8);
         if (size < 4096 || size > file_size - at) continue;  // libhdf5 refuses these itself
         const std::string c = read_at(at, (size_t)size);
         for (uint64_t p = 16; p < size;) {
           if (p + 16 > size) break;  // too small for an object header: free space
-          const uint64_t index = le(c, (size_t)p, 2), object = le(c, (size_t)p + 8, 8);
+          const uint64_t index = read_le(c, (size_t)p, 2), object = read_le(c, (size_t)p + 8, 8);
           const uint64_t need = index > 0 ? 16 + ((object + 7) & ~uint64_t{7}) : object;
           HNN_CHECK(need > 0 && object < (uint64_t{1} << 62),
                     "HDF5 file '{}': corrupt global heap at offset {}: object {} of {} bytes at +{} (libhdf5 would "
                     "not get past it)",
                     path, at, index, object, p);
+          if (index > 0) heap_objects[at][index] = object;
           p += need;
         }
       }
     }
     heaps_checked = true;
+  }
+
+  // Checks the global heaps, then every variable-length string reference of a dataset or
+  // attribute of n strings (read(memory type, buffer) reads it): each must name an object of a
+  // heap collection that holds exactly the bytes it claims, or be null. See vl_check_conversion.
+  void check_variable_strings(hssize_t n, const std::function<herr_t(hid_t, void*)>& read,
+                              const std::string& what) const {
+    check_global_heaps();
+    if (n <= 0) return;
+    VlCheck check;
+    check.check = [&](uint64_t length, uint64_t address, uint64_t index) -> std::string {
+      if (address == 0) return "";  // a null reference: libhdf5 reads nothing
+      const auto heap = heap_objects.find(address + base);
+      std::string found = "is not a valid heap collection";
+      if (heap != heap_objects.end()) {
+        const auto object = heap->second.find(index);
+        if (object == heap->second.end())
+          found = "the collection does not hold";
+        else if (object->second == length)
+          return "";
+        else
+          found = fmt::format("holds {} bytes", object->second);
+      }
+      return fmt::format(
+          "HDF5 file '{}': {}: a variable-length string claims {} bytes at global heap {} object {}, which {} "
+          "(corrupt or hostile)",
+          path, what, length, address, index, found);
+    };
+    Handle type = vl_check_type();
+    std::vector<unsigned char> buf((size_t)n);
+    VlCheck::current() = &check;
+    const herr_t ok = read(type.get(), buf.data());
+    VlCheck::current() = nullptr;
+    if (!check.error.empty()) {
+      H5Eclear2(H5E_DEFAULT);
+      throw Error(check.error);
+    }
+    HNN_CHECK(ok >= 0, "HDF5 file '{}': cannot read {}{}", path, what, h5_detail());
   }
 
   // hnn::Error unless the dataset d (space, file type) may hold its claimed size: see
@@ -602,6 +704,10 @@ H5Reader::H5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   Handle fapl = file_access();
   impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
   HNN_CHECK(impl_->file.valid(), "cannot open the HDF5 file '{}'{}", path, h5_detail());
+  Handle fcpl(H5Fget_create_plist(impl_->file.get()));
+  hsize_t user_block = 0;
+  if (fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0) impl_->base = user_block;
+  H5Eclear2(H5E_DEFAULT);
 }
 
 H5Reader::~H5Reader() {
@@ -636,11 +742,12 @@ std::vector<std::string> H5Reader::read_strings(const std::string& dataset) cons
   HNN_CHECK(cls == H5T_STRING, "HDF5 file '{}': dataset '{}' holds {} values, not strings", impl_->path, name,
             class_name(cls));
   impl_->check_size(d, space.get(), type.get(), sizeof(char*), name);
-  if (H5Tis_variable_str(type.get()) > 0) impl_->check_global_heaps();
-  return read_string_values(
-      type.get(), H5Sget_simple_extent_npoints(space.get()),
-      [d](hid_t mem, void* buf) { return H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); },
-      [&] { return fmt::format("HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail()); });
+  const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  auto read = [d](hid_t mem, void* buf) { return H5Dread(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf); };
+  if (H5Tis_variable_str(type.get()) > 0) impl_->check_variable_strings(n, read, fmt::format("dataset '{}'", name));
+  return read_string_values(type.get(), n, read, [&] {
+    return fmt::format("HDF5 file '{}': cannot read dataset '{}'{}", impl_->path, name, h5_detail());
+  });
 }
 
 std::vector<int64_t> H5Reader::shape(const std::string& dataset) const {
@@ -744,9 +851,10 @@ std::string H5Reader::attribute(const std::string& object, const std::string& na
          impl_->path, name, obj_name, bytes_str(want), impl_->file_size);
   std::vector<std::string> parts;
   if (cls == H5T_STRING) {
-    if (H5Tis_variable_str(type.get()) > 0) impl_->check_global_heaps();
-    parts = read_string_values(
-        type.get(), n, [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); }, bad);
+    auto read = [&](hid_t mem, void* buf) { return H5Aread(attr.get(), mem, buf); };
+    if (H5Tis_variable_str(type.get()) > 0)
+      impl_->check_variable_strings(n, read, fmt::format("the attribute '{}' of '{}'", name, obj_name));
+    parts = read_string_values(type.get(), n, read, bad);
   } else if (cls == H5T_INTEGER) {
     std::vector<long long> v((size_t)n);
     if (H5Aread(attr.get(), H5T_NATIVE_LLONG, v.data()) < 0) throw Error(bad());

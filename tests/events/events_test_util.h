@@ -12,6 +12,7 @@
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "hnn/events/event_stream.h"
+#include "test_util.h"
 
 namespace hnn::events::test {
 
@@ -34,19 +35,7 @@ inline EventStream random_stream(size_t n, int w, int h, uint64_t seed, int64_t 
   return ev;
 }
 
-// Runs read; expects hnn::Error whose message names `name` and contains every string of
-// `parts` (e.g. "byte 14"). Any other exception fails the test.
-inline void expect_error(const std::function<void()>& read, const std::string& name,
-                         const std::vector<std::string>& parts) {
-  try {
-    read();
-    ADD_FAILURE() << "expected hnn::Error naming " << name;
-  } catch (const hnn::Error& e) {
-    std::string m = e.what();
-    EXPECT_NE(m.find(name), std::string::npos) << m;
-    for (const auto& p : parts) EXPECT_NE(m.find(p), std::string::npos) << "'" << p << "' not in: " << m;
-  }
-}
+using ::expect_error;
 
 // Flips random bytes of `bytes` (after `protect` leading bytes) `trials` times; each corrupt
 // copy must read fine or raise hnn::Error with a byte offset. Returns how many raised.

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "hnn/core/bytes.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "test_util.h"
@@ -471,23 +472,53 @@ TEST(H5, GlobalHeapThatHangsLibhdf5IsRefused) {
   ASSERT_NE(gcol, std::string::npos);
   // Walk the collection's objects to the free-space one (index 0) and set its size to 0.
   size_t p = gcol + 16;
-  auto u = [&](size_t at, int n) {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(bytes[at + (size_t)i]);
-    return v;
-  };
+  auto u = [&](size_t at, int n) { return hnn::read_le(bytes, at, n); };
   while (u(p, 2) != 0) p += 16 + ((u(p + 8, 8) + 7) & ~uint64_t{7});
   for (int i = 0; i < 8; ++i) bytes[p + 8 + (size_t)i] = 0;
   hnn::write_file_atomically(bad, bytes);
   H5Reader r(bad);
-  try {
-    r.read_strings("names");
-    ADD_FAILURE() << "read";
-  } catch (const hnn::Error& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("heap_bad.h5"), std::string::npos) << m;
-    EXPECT_NE(m.find("corrupt global heap"), std::string::npos) << m;
+  expect_error([&] { r.read_strings("names"); }, "heap_bad.h5", {"corrupt global heap"});
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
+
+// libhdf5 allocates what a variable-length string's reference claims (up to 4 GiB) before it
+// reads the heap object (found by fuzz_nir and fuzz_h5): every reference is checked first.
+TEST(H5, VariableLengthStringReferencesAreChecked) {
+  const std::string path = temp_path("vlref.h5"), bad = temp_path("vlref_bad.h5");
+  {
+    H5Writer w(path);
+    w.write_strings("names", {"alpha", "beta"}, {2});
+    w.commit();
   }
+  const std::string bytes = hnn::read_file(path);
+  const size_t gcol = bytes.find("GCOL");
+  ASSERT_NE(gcol, std::string::npos);
+  // The dataset's two references: length, the collection's address (8 bytes), object index.
+  auto ref = [&](uint32_t length, uint32_t index) {
+    std::string r;
+    for (int i = 0; i < 4; ++i) r += static_cast<char>(length >> (8 * i) & 0xff);
+    for (int i = 0; i < 8; ++i) r += static_cast<char>((uint64_t)gcol >> (8 * i) & 0xff);
+    for (int i = 0; i < 4; ++i) r += static_cast<char>(index >> (8 * i) & 0xff);
+    return r;
+  };
+  // libhdf5 numbers the objects in the order it pleases: "alpha" is object 1 or 2.
+  uint32_t alpha = 1;
+  size_t at = bytes.find(ref(5, 1) + ref(4, 2));
+  if (at == std::string::npos) at = bytes.find(ref(5, alpha = 2) + ref(4, 1));
+  ASSERT_NE(at, std::string::npos) << "no references to the heap collection at " << gcol;
+  for (const auto& [patch, what] :
+       std::vector<std::pair<std::string, std::string>>{{ref(0xF0000000u, alpha), "claims 4026531840 bytes"},
+                                                        {ref(3, alpha), "holds 5 bytes"},
+                                                        {ref(5, 7), "does not hold"}}) {
+    std::string damaged = bytes;
+    damaged.replace(at, patch.size(), patch);
+    hnn::write_file_atomically(bad, damaged);
+    H5Reader r(bad);
+    expect_error([&] { r.read_strings("names"); }, "vlref_bad.h5", {what});
+  }
+  H5Reader r(path);
+  EXPECT_EQ(r.read_strings("names"), (std::vector<std::string>{"alpha", "beta"}));
   std::remove(path.c_str());
   std::remove(bad.c_str());
 }
