@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "hnn/core/bytes.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 
@@ -13,12 +14,6 @@ namespace {
 
 // Deflate's largest ratio is 1032:1; a little slack covers tiny entries.
 constexpr uint64_t kMaxDeflateRatio = 1032;
-
-uint64_t le(const std::string& b, size_t at, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
-  return v;
-}
 
 std::string read_range(std::ifstream& in, uint64_t at, uint64_t n, const std::string& path) {
   std::string b((size_t)n, '\0');
@@ -41,7 +36,6 @@ std::ifstream open_at_end(const std::string& path, uint64_t& size) {
 ZipArchive::ZipArchive(const std::string& path) : path_(path) {
   uint64_t size = 0;
   std::ifstream in = open_at_end(path, size);
-  file_size_ = size;
   HNN_CHECK(size >= 22, "'{}': not a ZIP archive ({} bytes)", path, size);
   // The end of central directory: 22 bytes and a comment of up to 65535, and before it the
   // 20-byte ZIP64 locator.
@@ -49,21 +43,22 @@ ZipArchive::ZipArchive(const std::string& path) : path_(path) {
   const std::string tail = read_range(in, tail_at, size - tail_at, path);
   size_t eocd = std::string::npos;
   for (size_t at = tail.size() - 22 + 1; at-- > 0;)
-    if (le(tail, at, 4) == 0x06054b50u) {
+    if (read_le(tail, at, 4) == 0x06054b50u) {
       eocd = at;
       break;
     }
   HNN_CHECK(eocd != std::string::npos, "'{}': not a ZIP archive (no end of central directory)", path);
-  uint64_t count = le(tail, eocd + 10, 2), cd_size = le(tail, eocd + 12, 4), cd_offset = le(tail, eocd + 16, 4);
-  if (eocd >= 20 && le(tail, eocd - 20, 4) == 0x07064b50u) {  // the ZIP64 end of central directory locator
-    const uint64_t at64 = le(tail, eocd - 20 + 8, 8);
+  uint64_t count = read_le(tail, eocd + 10, 2), cd_size = read_le(tail, eocd + 12, 4),
+           cd_offset = read_le(tail, eocd + 16, 4);
+  if (eocd >= 20 && read_le(tail, eocd - 20, 4) == 0x07064b50u) {  // the ZIP64 end of central directory locator
+    const uint64_t at64 = read_le(tail, eocd - 20 + 8, 8);
     HNN_CHECK(size >= 56 && at64 <= size - 56, "'{}': ZIP64 end of central directory at {} lies outside the file", path,
               at64);
     const std::string e64 = read_range(in, at64, 56, path);
-    HNN_CHECK(le(e64, 0, 4) == 0x06064b50u, "'{}': no ZIP64 end of central directory at offset {}", path, at64);
-    count = le(e64, 32, 8);
-    cd_size = le(e64, 40, 8);
-    cd_offset = le(e64, 48, 8);
+    HNN_CHECK(read_le(e64, 0, 4) == 0x06064b50u, "'{}': no ZIP64 end of central directory at offset {}", path, at64);
+    count = read_le(e64, 32, 8);
+    cd_size = read_le(e64, 40, 8);
+    cd_offset = read_le(e64, 48, 8);
   }
   HNN_CHECK(cd_offset <= size && cd_size <= size - cd_offset && count <= cd_size / 46,
             "'{}': the ZIP central directory ({} entries, {} bytes at offset {}) does not fit the file's {} bytes",
@@ -71,28 +66,29 @@ ZipArchive::ZipArchive(const std::string& path) : path_(path) {
   const std::string cd = read_range(in, cd_offset, cd_size, path);
   size_t at = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    HNN_CHECK(at + 46 <= cd.size() && le(cd, at, 4) == 0x02014b50u,
+    HNN_CHECK(at + 46 <= cd.size() && read_le(cd, at, 4) == 0x02014b50u,
               "'{}': corrupt central directory entry {} at offset {}", path, i, cd_offset + at);
     Entry e;
-    e.method = (uint16_t)le(cd, at + 10, 2);
-    e.crc = (uint32_t)le(cd, at + 16, 4);
-    e.compressed = le(cd, at + 20, 4);
-    e.size = le(cd, at + 24, 4);
-    e.header_offset = le(cd, at + 42, 4);
-    const uint64_t n = le(cd, at + 28, 2), extra = le(cd, at + 30, 2), comment = le(cd, at + 32, 2);
+    e.flags = (uint16_t)read_le(cd, at + 8, 2);
+    e.method = (uint16_t)read_le(cd, at + 10, 2);
+    e.crc = (uint32_t)read_le(cd, at + 16, 4);
+    e.compressed = read_le(cd, at + 20, 4);
+    e.size = read_le(cd, at + 24, 4);
+    e.header_offset = read_le(cd, at + 42, 4);
+    const uint64_t n = read_le(cd, at + 28, 2), extra = read_le(cd, at + 30, 2), comment = read_le(cd, at + 32, 2);
     HNN_CHECK(at + 46 + n + extra + comment <= cd.size(), "'{}': ZIP entry {} runs past the central directory", path,
               i);
     e.name = cd.substr(at + 46, n);
     // The ZIP64 extra field holds the 64-bit values of the fields set to 0xffffffff, in this order.
     for (size_t x = at + 46 + n; x + 4 <= at + 46 + n + extra;) {
-      const uint64_t id = le(cd, x, 2), len = le(cd, x + 2, 2);
+      const uint64_t id = read_le(cd, x, 2), len = read_le(cd, x + 2, 2);
       if (x + 4 + len > at + 46 + n + extra) break;
       if (id == 1) {
         size_t f = x + 4;
         for (uint64_t* v : {&e.size, &e.compressed, &e.header_offset}) {
           if (*v != 0xffffffffu) continue;
           if (f + 8 > x + 4 + len) break;
-          *v = le(cd, f, 8);
+          *v = read_le(cd, f, 8);
           f += 8;
         }
       }
@@ -129,15 +125,19 @@ std::string ZipArchive::read(const Entry& e) const {
   check_claim(e);
   HNN_CHECK(e.method == 0 || e.method == 8, "'{}': compression method {} is not supported (stored or deflate)", where,
             e.method);
+  // Bits 0 and 6: encrypted; 5: a patch; 13: the local headers masked.
+  HNN_CHECK((e.flags & 0x2061) == 0, "'{}': encrypted or patch entries are not supported (flags 0x{:04x})", where,
+            e.flags);
   HNN_CHECK(e.size <= max_inflated_bytes(), "'{}': the entry claims {} bytes, more than the limit of {}", where, e.size,
             max_inflated_bytes());
+  // The file is opened per entry, so that threads may read entries of one archive at once.
   uint64_t size = 0;
   std::ifstream in = open_at_end(path_, size);
   HNN_CHECK(size >= 30 && e.header_offset <= size - 30, "'{}': local header at offset {} lies outside the file", where,
             e.header_offset);
   const std::string local = read_range(in, e.header_offset, 30, path_);
-  HNN_CHECK(le(local, 0, 4) == 0x04034b50u, "'{}': corrupt local header at offset {}", where, e.header_offset);
-  const uint64_t data = e.header_offset + 30 + le(local, 26, 2) + le(local, 28, 2);
+  HNN_CHECK(read_le(local, 0, 4) == 0x04034b50u, "'{}': corrupt local header at offset {}", where, e.header_offset);
+  const uint64_t data = e.header_offset + 30 + read_le(local, 26, 2) + read_le(local, 28, 2);
   HNN_CHECK(data <= size && e.compressed <= size - data, "'{}': truncated ({} bytes at offset {})", where, e.compressed,
             data);
   std::string out = read_range(in, data, e.compressed, path_);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <random>
 
+#include "hnn/core/bytes.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "hnn/core/seed.h"
@@ -34,23 +35,9 @@ struct NetImpl : torch::nn::Module {
 TORCH_MODULE(Net);
 
 // Little-endian fields of a ZIP archive held in memory.
-uint64_t le(const std::string& b, size_t at, int n) {
-  uint64_t v = 0;
-  for (int i = n - 1; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(b[at + (size_t)i]);
-  return v;
-}
+using hnn::read_le;
 void put(std::string& b, size_t at, int n, uint64_t v) {
   for (int i = 0; i < n; ++i) b[at + (size_t)i] = static_cast<char>((v >> (8 * i)) & 0xff);
-}
-
-// The message of the hnn::Error that f throws ("no error" when it does not).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const hnn::Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 }  // namespace
@@ -182,11 +169,11 @@ TEST(Checkpoint, HugeSizeInHeaderIsRefused) {
   // The first central directory entry: its uncompressed size, or the ZIP64 field that replaces it.
   const size_t cd = bytes.find(std::string("PK\x01\x02", 4));
   ASSERT_NE(cd, std::string::npos);
-  if (le(bytes, cd + 24, 4) != 0xffffffffu) {
+  if (read_le(bytes, cd + 24, 4) != 0xffffffffu) {
     put(bytes, cd + 24, 4, 0x7fffffffu);
   } else {
-    const size_t n = le(bytes, cd + 28, 2), extra = cd + 46 + n;
-    ASSERT_EQ(le(bytes, extra, 2), 1u);  // the ZIP64 field comes first
+    const size_t n = read_le(bytes, cd + 28, 2), extra = cd + 46 + n;
+    ASSERT_EQ(read_le(bytes, extra, 2), 1u);  // the ZIP64 field comes first
     put(bytes, extra + 4, 8, uint64_t{1} << 40);
   }
   const auto bad = temp_path("huge_bad.pt");
@@ -221,15 +208,15 @@ TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   size_t cd = 0, data = 0, n = 0;
   for (size_t at = good.find(std::string("PK\x01\x02", 4)); at != std::string::npos;
        at = good.find(std::string("PK\x01\x02", 4), at + 1)) {
-    const std::string name = good.substr(at + 46, le(good, at + 28, 2));
+    const std::string name = good.substr(at + 46, read_le(good, at + 28, 2));
     // LibTorch 1.13 writes "<folder>/version", 2.x also "<folder>/.data/version", which it reads first.
     const bool data_version = name.size() > 14 && name.substr(name.size() - 14) == "/.data/version";
     if (data_version || (cd == 0 && name.size() > 8 && name.substr(name.size() - 8) == "/version" &&
                          name.find('/') == name.size() - 8)) {
       cd = at;
-      const size_t local = le(good, at + 42, 4);
-      data = local + 30 + le(good, local + 26, 2) + le(good, local + 28, 2);
-      n = le(good, at + 20, 4);
+      const size_t local = read_le(good, at + 42, 4);
+      data = local + 30 + read_le(good, local + 26, 2) + read_le(good, local + 28, 2);
+      n = read_le(good, at + 20, 4);
     }
   }
   ASSERT_GT(cd, 0u);
@@ -238,19 +225,16 @@ TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   const auto bad = temp_path("version_bad.pt");
   auto expect_refused = [&](std::string bytes, const std::string& part) {
     hnn::write_file_atomically(bad, bytes);
-    for (const auto& f :
-         std::vector<std::function<void()>>{[&] { load_checkpoint(bad, *b); }, [&] { read_checkpoint_meta(bad); }}) {
-      const std::string m = error_of(f);
-      EXPECT_NE(m.find("version_bad.pt"), std::string::npos) << m;
-      EXPECT_NE(m.find(part), std::string::npos) << "'" << part << "' not in: " << m;
-    }
+    expect_error([&] { load_checkpoint(bad, *b); }, "version_bad.pt", {part});
+    expect_error([&] { read_checkpoint_meta(bad); }, "version_bad.pt", {part});
   };
   // A version LibTorch does not read, with a valid CRC in both headers.
   std::string v = good;
   for (size_t i = 0; i < n; ++i) v[data + i] = '9';
   const uint32_t crc = hnn::crc32_of(v.substr(data, n));
   put(v, cd + 16, 4, crc);
-  if (le(good, le(good, cd + 42, 4) + 14, 4) != 0) put(v, le(good, cd + 42, 4) + 14, 4, crc);  // else in a descriptor
+  if (read_le(good, read_le(good, cd + 42, 4) + 14, 4) != 0)
+    put(v, read_le(good, cd + 42, 4) + 14, 4, crc);  // else in a descriptor
   expect_refused(v, "format version '" + std::string(n, '9') + "'");
   // The same bytes with the old CRC.
   v = good;
@@ -259,11 +243,16 @@ TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   // The first entry outside any folder.
   v = good;
   const size_t first = good.find(std::string("PK\x01\x02", 4)), name_at = first + 46;
-  const size_t name_size = le(good, first + 28, 2);
+  const size_t name_size = read_le(good, first + 28, 2);
   ASSERT_NE(good.substr(name_at, name_size).find('/'), std::string::npos);
   for (size_t i = name_at; i < name_at + name_size; ++i)
     if (v[i] == '/') v[i] = '_';
   expect_refused(v, "is not in a folder");
+  // The version record marked encrypted in the central directory: LibTorch's miniz refuses it
+  // after its archive is open, and leaked (fuzz_checkpoint).
+  v = good;
+  put(v, cd + 8, 2, read_le(good, cd + 8, 2) | 1);
+  expect_refused(v, "encrypted or patch entries are not supported");
   // A code file with a class constant instead of an attribute declaration (the fuzzer's crash was
   // one), its CRC made valid: in the stored code file of the SGD state's momentum buffer.
   {
@@ -276,9 +265,9 @@ TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   v.clear();
   for (size_t at = with_state.find(std::string("PK\x01\x02", 4)); at != std::string::npos && v.empty();
        at = with_state.find(std::string("PK\x01\x02", 4), at + 1)) {
-    if (le(with_state, at + 10, 2) != 0) continue;  // deflated
-    const size_t local = le(with_state, at + 42, 4), size = le(with_state, at + 20, 4);
-    const size_t data_at = local + 30 + le(with_state, local + 26, 2) + le(with_state, local + 28, 2);
+    if (read_le(with_state, at + 10, 2) != 0) continue;  // deflated
+    const size_t local = read_le(with_state, at + 42, 4), size = read_le(with_state, at + 20, 4);
+    const size_t data_at = local + 30 + read_le(with_state, local + 26, 2) + read_le(with_state, local + 28, 2);
     const size_t line = with_state.find("  momentum_buffer : Tensor", data_at);
     if (line == std::string::npos || line >= data_at + size) continue;
     v = with_state;

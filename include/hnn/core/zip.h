@@ -16,6 +16,7 @@ class ZipArchive {
   struct Entry {
     std::string name;
     uint16_t method = 0;  // 0 stored, 8 deflated
+    uint16_t flags = 0;   // the general purpose bit flags of its central directory entry
     uint64_t compressed = 0, size = 0, header_offset = 0;
     uint32_t crc = 0;
   };
@@ -27,7 +28,8 @@ class ZipArchive {
   const std::vector<std::string>& names() const { return names_; }
   const std::vector<Entry>& entries() const { return entries_; }
   bool contains(const std::string& name) const { return index_.count(name) > 0; }
-  // The uncompressed bytes of an entry; hnn::Error for an unknown name or corrupt data.
+  // The uncompressed bytes of an entry; hnn::Error for an unknown name, corrupt data, or an entry
+  // that is encrypted or a patch (what LibTorch's miniz refuses too).
   std::string read(const std::string& name) const;
   std::string read(const Entry& e) const;
   // hnn::Error unless every entry claims no more than its stored bytes can hold (stored: as many;
@@ -38,7 +40,6 @@ class ZipArchive {
  private:
   void check_claim(const Entry& e) const;
   std::string path_;
-  uint64_t file_size_ = 0;
   std::vector<std::string> names_;
   std::vector<Entry> entries_;
   std::map<std::string, size_t> index_;
