@@ -43,10 +43,12 @@ T json_integer(const nlohmann::json& j, const std::string& what) {
   fail("{}: expected an integer from {} to {}, got {}", what, +L::min(), +L::max(), text);
 }
 
+namespace detail {
 template <typename T>
 struct is_integer_vector : std::false_type {};
 template <typename U, typename A>
 struct is_integer_vector<std::vector<U, A>> : std::bool_constant<std::is_integral_v<U> && !std::is_same_v<U, bool>> {};
+}  // namespace detail
 
 // `j` as T, with integers (and vectors of them) checked by json_integer; other types as
 // nlohmann converts them (a wrong type is its nlohmann::json::type_error).
@@ -54,7 +56,7 @@ template <typename T>
 T json_get(const nlohmann::json& j, const std::string& what) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
     return json_integer<T>(j, what);
-  } else if constexpr (is_integer_vector<T>::value) {
+  } else if constexpr (detail::is_integer_vector<T>::value) {
     if (!j.is_array()) return j.get<T>();  // the type error names what was found
     T out;
     out.reserve(j.size());
