@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -287,6 +288,8 @@ std::vector<int64_t> dims_of(hid_t space) {
 // fill values). Attributes are never compressed: at most the file's size.
 constexpr uint64_t kMaxExpansion = 1032;
 constexpr uint64_t kSlackBytes = uint64_t{1} << 20;
+// A chunked dataset may span this many chunks more than it has stored bytes (see check_size).
+constexpr uint64_t kMaxSparseChunks = uint64_t{1} << 16;
 
 // The bytes of npoints(space) elements of elem_size bytes, saturated at 2^100 (no overflow).
 unsigned __int128 logical_bytes(hid_t space, size_t elem_size) {
@@ -300,7 +303,7 @@ unsigned __int128 logical_bytes(hid_t space, size_t elem_size) {
 }
 
 std::string bytes_str(unsigned __int128 n) {
-  return n >= ((unsigned __int128)1 << 100) ? std::string("more than 2^100") : std::to_string((uint64_t)n);
+  return n > UINT64_MAX ? std::string("more than 2^64") : std::to_string((uint64_t)n);
 }
 
 }  // namespace
@@ -612,9 +615,6 @@ struct H5Reader::Impl {
     // A compact dataset's data sits in its header, allocated whole when it is written: libhdf5
     // (1.10) copies the dataspace's worth out of a buffer of the stored size, reading past it when
     // the header claims less (a heap overflow found by fuzz_h5).
-    // Likewise an unfiltered chunk is read into a buffer of the size the chunk index gives it,
-    // which libhdf5 does not compare with the chunk's dims: every such chunk must hold exactly
-    // prod(chunk dims) elements (checked as a total over the chunks; found by fuzz_h5).
     Handle dcpl(H5Dget_create_plist(d));
     const H5D_layout_t layout = dcpl.valid() ? H5Pget_layout(dcpl.get()) : H5D_LAYOUT_ERROR;
     if (layout == H5D_COMPACT) {
@@ -622,14 +622,36 @@ struct H5Reader::Impl {
       HNN_CHECK(exact <= stored,
                 "HDF5 file '{}': compact dataset '{}' claims {} bytes ([{}]) but holds {} (corrupt or hostile)", path,
                 name, bytes_str(exact), fmt::join(dims_of(space), ", "), stored);
-    } else if (layout == H5D_CHUNKED && H5Pget_nfilters(dcpl.get()) == 0) {
+    } else if (layout == H5D_CHUNKED) {
+      // libhdf5 keeps about a kilobyte of bookkeeping for every chunk a read touches, and loops
+      // over chunk dims of the wrong rank (a scalar with 2-D chunks took 23 GB, found by fuzz_h5):
+      // the chunks must have the dataspace's rank, and the extent may span at most
+      // kMaxSparseChunks chunks beyond one per stored byte (chunks never written hold no bytes).
       hsize_t chunk[H5S_MAX_RANK];
       const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
-      unsigned __int128 chunk_bytes = H5Tget_size(type);
-      for (int i = 0; i < rank; ++i) chunk_bytes *= chunk[i];
+      const std::vector<int64_t> dims = dims_of(space);
+      HNN_CHECK(
+          rank > 0 && rank == (int)dims.size() && std::all_of(chunk, chunk + rank, [](hsize_t c) { return c > 0; }),
+          "HDF5 file '{}': dataset '{}' of rank {} has chunks of rank {} (corrupt or hostile)", path, name, dims.size(),
+          rank);
+      unsigned __int128 spanned = 1, chunk_bytes = H5Tget_size(type);
+      constexpr unsigned __int128 kOver = (unsigned __int128)1 << 64;  // saturating: no product wraps
+      for (int i = 0; i < rank; ++i) {
+        spanned = std::min(spanned * (((hsize_t)dims[(size_t)i] - 1) / chunk[i] + 1), kOver);
+        chunk_bytes = std::min(chunk_bytes * chunk[i], kOver);
+      }
+      if (std::find(dims.begin(), dims.end(), 0) != dims.end()) spanned = 0;
+      HNN_CHECK(spanned <= (unsigned __int128)stored + kMaxSparseChunks,
+                "HDF5 file '{}': dataset '{}' ([{}]) spans {} chunks of [{}] but stores {} bytes (more than {} chunks "
+                "never written; corrupt or hostile)",
+                path, name, fmt::join(dims, ", "), bytes_str(spanned), fmt::join(chunk, chunk + rank, ", "), stored,
+                kMaxSparseChunks);
+      // An unfiltered chunk is read into a buffer of the size the chunk index gives it, which
+      // libhdf5 does not compare with the chunk's dims: every such chunk must hold exactly
+      // prod(chunk dims) elements (checked as a total over the chunks; found by fuzz_h5).
       Handle all(H5Dget_space(d));
       hsize_t chunks = 0;
-      if (rank > 0 && all.valid() && H5Dget_num_chunks(d, all.get(), &chunks) >= 0)
+      if (H5Pget_nfilters(dcpl.get()) == 0 && all.valid() && H5Dget_num_chunks(d, all.get(), &chunks) >= 0)
         HNN_CHECK((unsigned __int128)chunks * chunk_bytes == stored,
                   "HDF5 file '{}': dataset '{}' stores {} bytes in {} unfiltered chunks of {} bytes (corrupt or "
                   "hostile)",
