@@ -74,6 +74,7 @@ ZipArchive::ZipArchive(const std::string& path) : path_(path) {
     e.crc = (uint32_t)read_le(cd, at + 16, 4);
     e.compressed = read_le(cd, at + 20, 4);
     e.size = read_le(cd, at + 24, 4);
+    e.attributes = (uint32_t)read_le(cd, at + 38, 4);
     e.header_offset = read_le(cd, at + 42, 4);
     const uint64_t n = read_le(cd, at + 28, 2), extra = read_le(cd, at + 30, 2), comment = read_le(cd, at + 32, 2);
     HNN_CHECK(at + 46 + n + extra + comment <= cd.size(), "'{}': ZIP entry {} runs past the central directory", path,

@@ -82,7 +82,7 @@ bool code_line_ok(const std::string& line) {
 // the archive (a first entry outside a folder, a bad version record); and its TorchScript parser,
 // which reads the archive's code/ files, crashed on a malformed class definition (fuzz_checkpoint).
 // So before LibTorch sees a file, every entry is checked here: what it claims against its stored
-// bytes, its data against its CRC, the folder and version record as LibTorch reads them (entry 0
+// bytes, its data against its CRC, that it is no folder, the folder and version record as LibTorch reads them (entry 0
 // names the folder; names match without regard to case; "<folder>/.data/version", else
 // "<folder>/version", holds the format version as decimal text), and each code file line by line.
 void vet_archive(const std::string& path) {
@@ -95,9 +95,14 @@ void vet_archive(const std::string& path) {
             entries[0].name);
   const std::string folder = entries[0].name.substr(0, slash + 1);
   std::set<std::string> names;
-  for (const auto& e : entries)
+  for (const auto& e : entries) {
     HNN_CHECK(names.insert(lower(e.name)).second, "checkpoint '{}' is damaged: two ZIP entries are named '{}'", path,
               e.name);
+    // LibTorch writes no folder entries; its miniz "reads" one (by name or by the MS-DOS folder
+    // attribute) as nothing at all, leaving the record it should fill unwritten.
+    HNN_CHECK(!(e.attributes & 0x10) && (e.name.empty() || e.name.back() != '/'),
+              "checkpoint '{}' is damaged: its ZIP entry '{}' is marked as a folder", path, e.name);
+  }
   const ZipArchive::Entry* version = nullptr;
   for (const char* record : {".data/version", "version"}) {
     for (const auto& e : entries)

@@ -253,6 +253,10 @@ TEST(Checkpoint, ArchiveIsVettedBeforeLibTorch) {
   v = good;
   put(v, cd + 8, 2, read_le(good, cd + 8, 2) | 1);
   expect_refused(v, "encrypted or patch entries are not supported");
+  // ... and marked as an MS-DOS folder: miniz "reads" it as nothing (fuzz_checkpoint).
+  v = good;
+  put(v, cd + 38, 4, 0x10);
+  expect_refused(v, "is marked as a folder");
   // A code file with a class constant instead of an attribute declaration (the fuzzer's crash was
   // one), its CRC made valid: in the stored code file of the SGD state's momentum buffer.
   {

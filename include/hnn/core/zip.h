@@ -15,8 +15,9 @@ class ZipArchive {
  public:
   struct Entry {
     std::string name;
-    uint16_t method = 0;  // 0 stored, 8 deflated
-    uint16_t flags = 0;   // the general purpose bit flags of its central directory entry
+    uint16_t method = 0;      // 0 stored, 8 deflated
+    uint16_t flags = 0;       // the general purpose bit flags of its central directory entry
+    uint32_t attributes = 0;  // external file attributes (0x10: an MS-DOS folder)
     uint64_t compressed = 0, size = 0, header_offset = 0;
     uint32_t crc = 0;
   };
