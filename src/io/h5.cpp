@@ -214,7 +214,8 @@ std::vector<std::string> read_string_values(hid_t type, hssize_t n, const std::f
 constexpr const char* kVlCheckTag = "hnn: variable-length string references";
 
 struct VlCheck {
-  // Each reference's length, heap collection address and object index; an error message, or "".
+  // Each reference's length in bytes, heap collection address and object index (UINT64_MAX, 0, 0:
+  // characters of an unsupported size); an error message, or "".
   std::function<std::string(uint64_t, uint64_t, uint64_t)> check;
   std::string error;
   static VlCheck*& current() {
@@ -239,11 +240,20 @@ herr_t vl_check_conversion(hid_t src, hid_t dst, H5T_cdata_t* cdata, size_t n, s
       VlCheck* c = VlCheck::current();
       const size_t size = H5Tget_size(src);  // on disk: 4 + the file's address size + 4
       if (!c || size < 12 || size > 24) return -1;
+      // The length counts characters of the type the file declares (libhdf5 allocates length x
+      // their size, 12 GB for 4-byte ones; found by fuzz_nir): the heap object must hold as many.
+      Handle super(H5Tget_super(src));
+      const uint64_t char_size = super.valid() ? H5Tget_size(super.get()) : 0;
+      H5Eclear2(H5E_DEFAULT);
+      if (char_size == 0 || char_size > 16) {
+        c->error = c->check(UINT64_MAX, 0, 0);
+        return -1;
+      }
       const size_t stride = buf_stride ? buf_stride : size;
       auto* b = static_cast<unsigned char*>(buf);
       for (size_t i = 0; i < n; ++i) {
         const std::string e(reinterpret_cast<const char*>(b + i * stride), size);
-        c->error = c->check(read_le(e, 0, 4), read_le(e, 4, (int)size - 8), read_le(e, size - 4, 4));
+        c->error = c->check(read_le(e, 0, 4) * char_size, read_le(e, 4, (int)size - 8), read_le(e, size - 4, 4));
         if (!c->error.empty()) return -1;
       }
       for (size_t i = 0; i < n; ++i) b[i * (buf_stride ? buf_stride : 1)] = 0;
@@ -570,6 +580,11 @@ struct H5Reader::Impl {
     if (n <= 0) return;
     VlCheck check;
     check.check = [&](uint64_t length, uint64_t address, uint64_t index) -> std::string {
+      if (length == UINT64_MAX)
+        return fmt::format(
+            "HDF5 file '{}': {}: variable-length strings of characters that are not 1 to 16 bytes "
+            "(corrupt or hostile)",
+            path, what);
       if (address == 0) return "";  // a null reference: libhdf5 reads nothing
       const auto heap = heap_objects.find(address + base);
       std::string found = "is not a valid heap collection";
