@@ -525,7 +525,8 @@ struct H5Reader::Impl {
   std::string path;
   Handle file;
   uint64_t file_size = 0;
-  uint64_t base = 0;  // where HDF5 address 0 lies in the file (after a user block)
+  uint64_t base = 0;        // where HDF5 address 0 lies in the file (after a user block)
+  size_t address_size = 8;  // bytes of an address in the file
   mutable bool heaps_checked = false;
   // The objects of every global heap collection: {file offset of the collection: {index: bytes}}.
   mutable std::map<uint64_t, std::map<uint64_t, uint64_t>> heap_objects;
@@ -614,6 +615,73 @@ struct H5Reader::Impl {
     HNN_CHECK(ok >= 0, "HDF5 file '{}': cannot read {}{}", path, what, h5_detail());
   }
 
+  // Every written chunk of the filtered dataset d (extent dims, chunk dims chunk) must unfilter to
+  // chunk_bytes: read raw, its filters undone in reverse (Fletcher-32: 4 bytes less; deflate:
+  // inflated, at most chunk_bytes + 1; shuffle: the same size). Other filters are refused.
+  void check_filtered_chunks(hid_t d, hid_t dcpl, const std::vector<int64_t>& dims, const hsize_t* chunk,
+                             uint64_t chunk_bytes, const std::string& name) const {
+    std::vector<H5Z_filter_t> filters;
+    for (int i = 0; i < H5Pget_nfilters(dcpl); ++i) {
+      unsigned flags = 0, config = 0;
+      size_t n = 0;
+      char filter[64] = "";
+      const H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &n, nullptr, sizeof(filter), filter, &config);
+      if (id != H5Z_FILTER_DEFLATE && id != H5Z_FILTER_FLETCHER32 && id != H5Z_FILTER_SHUFFLE)
+        fail(
+            "HDF5 file '{}': dataset '{}' uses the HDF5 filter {} ('{}'); hnn reads deflate (gzip), shuffle and "
+            "Fletcher-32 only",
+            path, name, (int)id, filter);
+      filters.push_back(id);
+    }
+    HNN_CHECK(filters.size() <= 32, "HDF5 file '{}': dataset '{}' has {} filters (corrupt or hostile)", path, name,
+              filters.size());
+    const size_t rank = dims.size();
+    std::vector<hsize_t> at(rank, 0);
+    if (std::find(dims.begin(), dims.end(), 0) != dims.end()) return;
+    while (true) {  // every chunk of the extent (check_size bounded their number), in row-major order
+      unsigned mask = 0;
+      haddr_t addr = HADDR_UNDEF;
+      hsize_t size = 0;
+      if (H5Dget_chunk_info_by_coord(d, at.data(), &mask, &addr, &size) < 0) {
+        const std::string why = h5_detail();
+        fail("HDF5 file '{}': dataset '{}': chunk at [{}]{}", path, name, fmt::join(at, ", "), why);
+      }
+      if (addr != HADDR_UNDEF) {
+        HNN_CHECK(size <= file_size, "HDF5 file '{}': dataset '{}': chunk at [{}] claims {} bytes of a {}-byte file",
+                  path, name, fmt::join(at, ", "), size, file_size);
+        std::string b((size_t)size, '\0');
+        uint32_t read_mask = 0;
+        HNN_CHECK(H5Dread_chunk(d, H5P_DEFAULT, at.data(), &read_mask, b.data()) >= 0,
+                  "HDF5 file '{}': dataset '{}': cannot read the chunk at [{}]{}", path, name, fmt::join(at, ", "),
+                  h5_detail());
+        for (size_t f = filters.size(); f-- > 0;) {
+          if (read_mask & (1u << f)) continue;  // this filter was skipped for this chunk
+          if (filters[f] == H5Z_FILTER_FLETCHER32) {
+            HNN_CHECK(b.size() >= 4, "HDF5 file '{}': dataset '{}': the chunk at [{}] is too short", path, name,
+                      fmt::join(at, ", "));
+            b.resize(b.size() - 4);
+          } else if (filters[f] == H5Z_FILTER_DEFLATE) {
+            b = inflate_bytes(b, Compressed::Zlib,
+                              fmt::format("{}: dataset '{}', chunk at [{}]", path, name, fmt::join(at, ", ")),
+                              (size_t)std::min<uint64_t>(chunk_bytes + 1, SIZE_MAX));
+          }
+        }
+        HNN_CHECK(b.size() == chunk_bytes,
+                  "HDF5 file '{}': dataset '{}': the chunk at [{}] holds {} bytes once unfiltered, not {} (corrupt or "
+                  "hostile)",
+                  path, name, fmt::join(at, ", "), b.size(), chunk_bytes);
+      }
+      size_t i = rank;
+      while (i-- > 0) {
+        at[i] += chunk[i];
+        if (at[i] < (hsize_t)dims[i]) break;
+        at[i] = 0;
+      }
+      if (i == SIZE_MAX) break;
+    }
+    H5Eclear2(H5E_DEFAULT);
+  }
+
   // hnn::Error unless the dataset d (space, file type) may hold its claimed size: see
   // kMaxExpansion. mem_elem is the bytes of one element once read (>= the stored size).
   void check_size(hid_t d, hid_t space, hid_t type, size_t mem_elem, const std::string& name) const {
@@ -649,7 +717,9 @@ struct H5Reader::Impl {
           rank > 0 && rank == (int)dims.size() && std::all_of(chunk, chunk + rank, [](hsize_t c) { return c > 0; }),
           "HDF5 file '{}': dataset '{}' of rank {} has chunks of rank {} (corrupt or hostile)", path, name, dims.size(),
           rank);
-      unsigned __int128 spanned = 1, chunk_bytes = H5Tget_size(type);
+      // In the file a variable-length element is its length, a heap address and an object index.
+      const bool vl = H5Tis_variable_str(type) > 0 || H5Tget_class(type) == H5T_VLEN;
+      unsigned __int128 spanned = 1, chunk_bytes = vl ? 8 + address_size : H5Tget_size(type);
       constexpr unsigned __int128 kOver = (unsigned __int128)1 << 64;  // saturating: no product wraps
       for (int i = 0; i < rank; ++i) {
         spanned = std::min(spanned * (((hsize_t)dims[(size_t)i] - 1) / chunk[i] + 1), kOver);
@@ -661,9 +731,13 @@ struct H5Reader::Impl {
                 "never written; corrupt or hostile)",
                 path, name, fmt::join(dims, ", "), bytes_str(spanned), fmt::join(chunk, chunk + rank, ", "), stored,
                 kMaxSparseChunks);
-      // An unfiltered chunk is read into a buffer of the size the chunk index gives it, which
-      // libhdf5 does not compare with the chunk's dims: every such chunk must hold exactly
-      // prod(chunk dims) elements (checked as a total over the chunks; found by fuzz_h5).
+      // A chunk is read into a buffer of the size the chunk index gives it, or that its filters
+      // give back, which libhdf5 does not compare with the chunk's dims: every chunk must hold
+      // exactly prod(chunk dims) elements. Unfiltered: checked as a total over the chunks (found
+      // by fuzz_h5); filtered: each chunk is unfiltered once here (a deflated chunk that inflated
+      // short overflowed libhdf5's buffer; found by fuzz_dasbe_split).
+      if (H5Pget_nfilters(dcpl.get()) > 0)
+        check_filtered_chunks(d, dcpl.get(), dims, chunk, (uint64_t)std::min(chunk_bytes, kOver), name);
       Handle all(H5Dget_space(d));
       hsize_t chunks = 0;
       if (H5Pget_nfilters(dcpl.get()) == 0 && all.valid() && H5Dget_num_chunks(d, all.get(), &chunks) >= 0)
@@ -744,6 +818,9 @@ H5Reader::H5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   Handle fcpl(H5Fget_create_plist(impl_->file.get()));
   hsize_t user_block = 0;
   if (fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0) impl_->base = user_block;
+  size_t address_size = 0, length_size = 0;
+  if (fcpl.valid() && H5Pget_sizes(fcpl.get(), &address_size, &length_size) >= 0 && address_size > 0)
+    impl_->address_size = address_size;
   H5Eclear2(H5E_DEFAULT);
 }
 

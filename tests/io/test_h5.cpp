@@ -4,6 +4,7 @@
 #include <hdf5.h>
 #include <torch/torch.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -505,6 +506,41 @@ TEST(H5, ChunksNeverWrittenAreBounded) {
   H5Reader r(path);
   expect_error([&] { r.read("sparse"); }, "sparse.h5", {"spans 1000000 chunks", "never written"});
   EXPECT_EQ(r.read("few").sum().item<int64_t>(), 0);  // 40000 chunks of fill value
+  std::remove(path.c_str());
+}
+
+// libhdf5 copies a whole chunk out of what its filters give back, however short (a heap
+// overflow, found by fuzz_dasbe_split): each filtered chunk must unfilter to its dims.
+TEST(H5, FilteredChunkThatInflatesShortIsRefused) {
+  const std::string path = temp_path("short_chunk.h5");
+  {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(f, 0);
+    const hsize_t dims[2] = {8, 64}, chunk[2] = {4, 64}, first[2] = {0, 0}, second[2] = {4, 0};
+    hid_t space = H5Screate_simple(2, dims, nullptr), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 2, chunk);
+    H5Pset_deflate(dcpl, 4);
+    hid_t d = H5Dcreate2(f, "x", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    ASSERT_GE(d, 0);
+    // Chunks written raw: the first inflates to its 256 bytes, the second to 100.
+    for (const auto& [offset, bytes] : std::vector<std::pair<const hsize_t*, size_t>>{{first, 256}, {second, 100}}) {
+      std::string raw(bytes, '\x07');
+      uLongf n = compressBound((uLong)raw.size());
+      std::string z(n, '\0');
+      ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(z.data()), &n, reinterpret_cast<const Bytef*>(raw.data()),
+                          (uLong)raw.size(), 4),
+                Z_OK);
+      ASSERT_GE(H5Dwrite_chunk(d, H5P_DEFAULT, 0, offset, (size_t)n, z.data()), 0);
+    }
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Fclose(f);
+  }
+  H5Reader r(path);
+  expect_error([&] { r.read("x"); }, "short_chunk.h5", {"chunk at [4, 0] holds 100 bytes once unfiltered, not 256"});
+  expect_error([&] { r.read_rows("x", 0, 1); }, "short_chunk.h5", {"holds 100 bytes"});
   std::remove(path.c_str());
 }
 
