@@ -27,6 +27,23 @@ std::string temp_path(const std::string& name) {
   return ::testing::TempDir() + "hnn_h5_" + std::to_string(getpid()) + "_" + name;
 }
 
+// Creates a dataset of file type `type` in the open file f (dcpl: its creation list) and returns
+// it open (a negative id on failure).
+hid_t create_dataset(hid_t f, const char* name, hid_t type, const std::vector<hsize_t>& dims, hid_t dcpl) {
+  hid_t space = H5Screate_simple((int)dims.size(), dims.data(), nullptr);
+  hid_t d = H5Dcreate2(f, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  H5Sclose(space);
+  return d;
+}
+
+// A dataset creation list for chunks of these dims, deflated at `level` (0: not filtered).
+hid_t chunked(const std::vector<hsize_t>& chunk, unsigned level = 0) {
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, (int)chunk.size(), chunk.data());
+  if (level > 0) H5Pset_deflate(dcpl, level);
+  return dcpl;
+}
+
 bool have_tool(const std::string& tool) {
   return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;
 }
@@ -279,12 +296,10 @@ TEST(H5, ReadsForeignLayoutsAndTypes) {
     ASSERT_GE(f, 0);
     auto put = [&](const char* name, hid_t ftype, hid_t mtype, std::vector<hsize_t> dims, const void* data,
                    hid_t dcpl) {
-      hid_t s = H5Screate_simple((int)dims.size(), dims.data(), nullptr);
-      hid_t d = H5Dcreate2(f, name, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+      hid_t d = create_dataset(f, name, ftype, dims, dcpl);
       ASSERT_GE(d, 0) << name;
       ASSERT_GE(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), 0) << name;
       H5Dclose(d);
-      H5Sclose(s);
     };
     std::vector<double> dv(12);
     std::vector<float> fv(12);
@@ -492,14 +507,10 @@ TEST(H5, ChunksNeverWrittenAreBounded) {
     hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     ASSERT_GE(f, 0);
     for (const auto& [name, side] : std::vector<std::pair<const char*, hsize_t>>{{"sparse", 1000}, {"few", 200}}) {
-      const hsize_t dims[2] = {side, side}, chunk[2] = {1, 1};
-      hid_t space = H5Screate_simple(2, dims, nullptr), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-      H5Pset_chunk(dcpl, 2, chunk);
-      hid_t d = H5Dcreate2(f, name, H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+      hid_t dcpl = chunked({1, 1}), d = create_dataset(f, name, H5T_STD_U8LE, {side, side}, dcpl);
       ASSERT_GE(d, 0);
       H5Dclose(d);
       H5Pclose(dcpl);
-      H5Sclose(space);
     }
     H5Fclose(f);
   }
@@ -517,11 +528,8 @@ TEST(H5, FilteredChunkThatInflatesShortIsRefused) {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     ASSERT_GE(f, 0);
-    const hsize_t dims[2] = {8, 64}, chunk[2] = {4, 64}, first[2] = {0, 0}, second[2] = {4, 0};
-    hid_t space = H5Screate_simple(2, dims, nullptr), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(dcpl, 2, chunk);
-    H5Pset_deflate(dcpl, 4);
-    hid_t d = H5Dcreate2(f, "x", H5T_STD_U8LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    const hsize_t first[2] = {0, 0}, second[2] = {4, 0};
+    hid_t dcpl = chunked({4, 64}, 4), d = create_dataset(f, "x", H5T_STD_U8LE, {8, 64}, dcpl);
     ASSERT_GE(d, 0);
     // Chunks written raw: the first inflates to its 256 bytes, the second to 100.
     for (const auto& [offset, bytes] : std::vector<std::pair<const hsize_t*, size_t>>{{first, 256}, {second, 100}}) {
@@ -535,7 +543,6 @@ TEST(H5, FilteredChunkThatInflatesShortIsRefused) {
     }
     H5Dclose(d);
     H5Pclose(dcpl);
-    H5Sclose(space);
     H5Fclose(f);
   }
   H5Reader r(path);
