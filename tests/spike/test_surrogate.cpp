@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "hnn/core/error.h"
 #include "hnn/spike/surrogate.h"
 #include "test_util.h"
@@ -61,4 +64,47 @@ TEST(Surrogate, SigmoidBackwardIsDerivativeOfSigmoid) {
   double eps = 1e-6;
   auto fd = (torch::sigmoid(3 * (x.detach() + eps)) - torch::sigmoid(3 * (x.detach() - eps))) / (2 * eps);
   EXPECT_TENSOR_NEAR(x.grad(), fd, 1e-8);
+}
+
+// The float kernels' exp (fast_exp, a polynomial): relative error at most 2.5e-7 against the
+// double exp over its whole range, on a dense sweep, and clamped (finite, no NaN) beyond it.
+TEST(Surrogate, FastExpIsWithinItsStatedError) {
+  double worst = 0;
+  for (double x = -87.3; x <= 88.0; x += 1.0 / 4096) {
+    double ref = std::exp(double(float(x)));
+    double rel = std::fabs(double(fast_exp(float(x))) - ref) / ref;
+    worst = std::max(worst, rel);
+  }
+  EXPECT_LT(worst, 2.5e-7);
+  EXPECT_EQ(fast_exp(0.0f), 1.0f);
+  for (float x : {-1000.0f, -88.0f, 89.0f, 1000.0f}) {
+    EXPECT_TRUE(std::isfinite(fast_exp(x))) << x;
+    EXPECT_GT(fast_exp(x), 0.0f) << x;
+  }
+}
+
+// The sigmoid surrogate in float (through fast_exp) agrees with the double form to a relative
+// 4e-7 plus the float rounding of the argument alpha |x| (1.5e-7 alpha |x|: the condition of exp,
+// not an error of fast_exp; beyond the clamp of exp, alpha |x| > 87, less than 1e-36), and far from the threshold it
+// stays positive on both sides (the form alpha s (1 - s) gave 0 for large positive x, where s rounds to 1).
+TEST(Surrogate, SigmoidFloatFormIsAccurateOnBothSides) {
+  for (double alpha : {1.0, 4.0, 10.0}) {
+    for (double x = -20; x <= 20; x += 0.01) {
+      double ref = surrogate_derivative<double>(SurrogateKind::Sigmoid, alpha, x);
+      double got = surrogate_derivative<float>(SurrogateKind::Sigmoid, float(alpha), float(x));
+      double xf = double(float(x));  // the float's own argument
+      double reff = surrogate_derivative<double>(SurrogateKind::Sigmoid, alpha, xf);
+      ASSERT_GT(got, 0.0) << alpha << " " << x;
+      if (alpha * std::fabs(xf) > 87) {  // fast_exp's clamp: a tiny positive value instead
+        EXPECT_LT(got, 1e-36) << alpha << " " << x;
+        continue;
+      }
+      EXPECT_NEAR(got, reff, (4e-7 + 1.5e-7 * alpha * std::fabs(xf)) * reff)
+          << alpha << " " << x << " (double form " << ref << ")";
+    }
+  }
+  auto x = torch::tensor({-12.0, 12.0}, torch::kFloat);
+  auto g = surrogate_grad(x, Surrogate::parse("sigmoid:4"));
+  EXPECT_GT(g[1].item<float>(), 0.0f);
+  EXPECT_FLOAT_EQ(g[0].item<float>(), g[1].item<float>());
 }
