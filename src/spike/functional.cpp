@@ -74,13 +74,21 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
                 const NeuronDynamics& dyn) {
   NeuronState st = state.v.defined() ? state : initial_state(x, p, spec);
   if (spec.adaptive && !st.a.defined()) st.a = torch::zeros_like(x);
-  NeuronParams q;  // every parameter defined
-  q.threshold = param_or(p.threshold, detail::kDefaultThreshold, x);
-  q.decay = param_or(p.decay, detail::kDefaultDecay, x);
-  q.v_reset = param_or(p.v_reset, detail::kDefaultVReset, x);
-  q.v_rest = param_or(p.v_rest, detail::kDefaultVRest, x);
-  q.rho = param_or(p.rho, detail::kDefaultRho, x);
-  q.beta = param_or(p.beta, detail::kDefaultBeta, x);
+  // Built-in parts take a parameter left undefined as its default, a number (an op with a number
+  // is cheaper than one with a 0-dim tensor) whose terms drop out when it is 0; custom parts and
+  // adaptation get every parameter as a tensor (q).
+  auto has = [](const Tensor& t) { return t.defined(); };
+  auto cast = [&](const Tensor& t) { return t.to(x.scalar_type()); };
+  auto times = [&](const Tensor& a, const Tensor& param, double def) { return has(param) ? a * cast(param) : a * def; };
+  NeuronParams q;
+  if (dyn.custom() || spec.adaptive) {
+    q.threshold = param_or(p.threshold, detail::kDefaultThreshold, x);
+    q.decay = param_or(p.decay, detail::kDefaultDecay, x);
+    q.v_reset = param_or(p.v_reset, detail::kDefaultVReset, x);
+    q.v_rest = param_or(p.v_rest, detail::kDefaultVRest, x);
+    q.rho = param_or(p.rho, detail::kDefaultRho, x);
+    q.beta = param_or(p.beta, detail::kDefaultBeta, x);
+  }
   const Tensor& v = st.v;
   Tensor h;
   if (dyn.charge) {
@@ -93,28 +101,35 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
         h = v + x;
         break;
       case Charge::LifDecay:
-        h = q.decay * v + x;
+        h = times(v, p.decay, detail::kDefaultDecay) + x;
         break;
       case Charge::LifOde:
-        h = v + (x - (v - q.v_rest)) * q.decay;
+        h = v + times(x - (has(p.v_rest) ? v - cast(p.v_rest) : v), p.decay, detail::kDefaultDecay);
         break;
     }
   }
-  Tensor the = spec.adaptive ? q.threshold + q.beta * st.a : q.threshold;
-  Tensor s = dyn.fire ? dyn.fire(h, the, q) : spike(h - the, spec.surrogate, spec.inclusive);
+  // The threshold: a tensor when adaptive or given, else the default number.
+  Tensor the_t = spec.adaptive ? q.threshold + q.beta * st.a : has(p.threshold) ? cast(p.threshold) : Tensor();
+  Tensor s;
+  if (dyn.fire) {
+    s = dyn.fire(h, the_t.defined() ? the_t : param_or(p.threshold, detail::kDefaultThreshold, x), q);
+  } else {
+    s = spike(the_t.defined() ? h - the_t : h - detail::kDefaultThreshold, spec.surrogate, spec.inclusive);
+  }
   StepResult r;
   r.spikes = s;
   r.charged = h;
   if (dyn.reset) {
-    r.state.v = dyn.reset(h, s, the, q);
+    r.state.v = dyn.reset(h, s, the_t.defined() ? the_t : param_or(p.threshold, detail::kDefaultThreshold, x), q);
   } else {
     Tensor sr = spec.detach_reset ? s.detach() : s;
     switch (spec.reset) {
       case Reset::Hard:
-        r.state.v = h * (1 - sr) + q.v_reset * sr;
+        r.state.v = h * (1 - sr);
+        if (has(p.v_reset)) r.state.v = r.state.v + cast(p.v_reset) * sr;
         break;
       case Reset::Soft:
-        r.state.v = h - the * sr;
+        r.state.v = the_t.defined() ? h - the_t * sr : h - detail::kDefaultThreshold * sr;
         break;
       case Reset::None:
         r.state.v = h;

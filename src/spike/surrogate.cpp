@@ -37,7 +37,9 @@ struct SpikeFn : torch::autograd::Function<SpikeFn> {
     ctx->save_for_backward({x});
     ctx->saved_data["kind"] = kind;
     ctx->saved_data["alpha"] = alpha;
-    return (inclusive ? x.ge(0) : x.gt(0)).to(x.scalar_type());
+    // One pass: the comparison writes 0/1 straight into a tensor of x's type.
+    at::Tensor s = at::empty_like(x);
+    return inclusive ? at::ge_out(s, x, 0) : at::gt_out(s, x, 0);
   }
   static variable_list backward(AutogradContext* ctx, variable_list grad) {
     auto x = ctx->get_saved_variables()[0];
