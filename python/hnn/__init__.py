@@ -16,7 +16,7 @@ import torch  # noqa: F401  (first: the extension's tensor arguments need torch'
 from . import _C  # noqa: F401
 from ._C import (Error, allocator_stats, caching_allocator_installed, fused_kernel_isa,
                  has_fused_kernel, install_caching_allocator, release_cached_memory,
-                 surrogate_names)
+                 reset_peak_memory, surrogate_names)
 from .functional import NeuronState, multistep, multistep_loop, spike, step, surrogate_grad
 from .neurons import Alif, IfNeuron, Lif, LifDecay, Neuron, Plif, reset_states
 from . import hu
@@ -26,6 +26,6 @@ __all__ = [
     "Alif", "Error", "Events", "IfNeuron", "Lif", "LifDecay", "Neuron", "NeuronState", "Plif",
     "allocator_stats", "caching_allocator_installed", "fused_kernel_isa", "has_fused_kernel", "hu",
     "install_caching_allocator", "multistep", "multistep_loop", "read_events",
-    "release_cached_memory",
+    "release_cached_memory", "reset_peak_memory",
     "read_recording", "reset_states", "spike", "step", "surrogate_grad", "surrogate_names",
 ]

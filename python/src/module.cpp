@@ -24,8 +24,12 @@ PYBIND11_MODULE(_C, m) {
     d["cached_bytes"] = s.cached_bytes;
     d["hits"] = s.hits;
     d["misses"] = s.misses;
+    d["in_use_bytes"] = s.in_use_bytes;
+    d["peak_in_use_bytes"] = s.peak_in_use_bytes;
     return d;
   });
+  m.def("reset_peak_memory", &hnn::reset_peak_memory,
+        "Starts a new peak: allocator_stats()['peak_in_use_bytes'] becomes the bytes in use now");
   m.def("release_cached_memory", &hnn::release_cached_memory, "Returns the allocator's cached blocks to the system");
   hnn::python::bind_spike(m);
   hnn::python::bind_hu(m);

@@ -4,6 +4,7 @@
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -46,6 +47,11 @@ class CachingCpuAllocator final : public c10::Allocator {
     cached_ += size;
   }
 
+  void reset_peak() {
+    std::lock_guard<std::mutex> lock(mu_);
+    peak_ = mapped_ - cached_;
+  }
+
   void release_all() {
     std::lock_guard<std::mutex> lock(mu_);
     evict(cached_);
@@ -53,7 +59,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   AllocatorStats stats() {
     std::lock_guard<std::mutex> lock(mu_);
-    return {mapped_, cached_, hits_, misses_};
+    return {mapped_, cached_, hits_, misses_, mapped_ - cached_, peak_};
   }
 
  private:
@@ -81,6 +87,7 @@ class CachingCpuAllocator final : public c10::Allocator {
         cached_ -= it->first;
         free_.erase(it);
         ++hits_;
+        peak_ = std::max(peak_, mapped_ - cached_);
         return p;
       }
       ++misses_;
@@ -95,6 +102,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::lock_guard<std::mutex> lock(mu_);
     sizes_[p] = need;
     mapped_ += need;
+    peak_ = std::max(peak_, mapped_ - cached_);
     return p;
   }
 
@@ -124,7 +132,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   std::mutex mu_;
   std::multimap<size_t, void*> free_;
   std::unordered_map<void*, size_t> sizes_;
-  int64_t mapped_ = 0, cached_ = 0, hits_ = 0, misses_ = 0;
+  int64_t mapped_ = 0, cached_ = 0, hits_ = 0, misses_ = 0, peak_ = 0;
 };
 
 CachingCpuAllocator* g_alloc = nullptr;
@@ -156,6 +164,10 @@ AllocatorStats allocator_stats() {
 
 void release_cached_memory() {
   if (g_alloc) g_alloc->release_all();
+}
+
+void reset_peak_memory() {
+  if (g_alloc) g_alloc->reset_peak();
 }
 
 }  // namespace hnn

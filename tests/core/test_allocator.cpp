@@ -26,6 +26,25 @@ TEST(Allocator, ReusesLargeBlocksAndKeepsValues) {
   EXPECT_EQ(hnn::allocator_stats().cached_bytes, 0);
 }
 
+// The peak counts large blocks in use (rounded up to 2 MiB) until reset_peak_memory().
+TEST(Allocator, TracksPeakMemoryInUse) {
+  hnn::install_caching_allocator();
+  const int64_t mib = int64_t(1) << 20;
+  hnn::reset_peak_memory();
+  const auto base = hnn::allocator_stats();
+  EXPECT_EQ(base.peak_in_use_bytes, base.in_use_bytes);
+  {
+    auto a = torch::empty({3 * mib / 4});  // 3 MiB: one 4 MiB block
+    auto b = torch::empty({mib / 2});      // 2 MiB: one 2 MiB block
+    EXPECT_EQ(hnn::allocator_stats().in_use_bytes, base.in_use_bytes + 6 * mib);
+  }
+  auto s = hnn::allocator_stats();
+  EXPECT_EQ(s.in_use_bytes, base.in_use_bytes);
+  EXPECT_EQ(s.peak_in_use_bytes, base.in_use_bytes + 6 * mib);
+  hnn::reset_peak_memory();
+  EXPECT_EQ(hnn::allocator_stats().peak_in_use_bytes, base.in_use_bytes);
+}
+
 // oneDNN convolutions allocate through raw_allocate/raw_deallocate, which need a raw deleter.
 TEST(Allocator, WorksWithOneDnnConvolutions) {
   hnn::install_caching_allocator();

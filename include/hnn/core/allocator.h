@@ -9,10 +9,12 @@
 namespace hnn {
 
 struct AllocatorStats {
-  int64_t mapped_bytes = 0;  // bytes currently mapped by the large-block pool
-  int64_t cached_bytes = 0;  // of those, free and waiting for reuse
-  int64_t hits = 0;          // large allocations served from the cache
-  int64_t misses = 0;        // large allocations that mapped new memory
+  int64_t mapped_bytes = 0;       // bytes currently mapped by the large-block pool
+  int64_t cached_bytes = 0;       // of those, free and waiting for reuse
+  int64_t hits = 0;               // large allocations served from the cache
+  int64_t misses = 0;             // large allocations that mapped new memory
+  int64_t in_use_bytes = 0;       // large blocks handed out and not yet freed (rounded up to 2 MiB each)
+  int64_t peak_in_use_bytes = 0;  // the most in_use_bytes since installation or reset_peak_memory()
 };
 
 // Installs the allocator as LibTorch's CPU allocator (idempotent). cache_limit_bytes bounds the
@@ -22,5 +24,7 @@ bool caching_allocator_installed();
 AllocatorStats allocator_stats();
 // Returns all cached free blocks to the system.
 void release_cached_memory();
+// Starts a new peak: peak_in_use_bytes becomes in_use_bytes (benchmarks measure a call's peak).
+void reset_peak_memory();
 
 }  // namespace hnn
