@@ -47,8 +47,9 @@ def _spec(charge, reset, surrogate, detach_reset, inclusive, adaptive):
                 inclusive=inclusive, adaptive=adaptive)
 
 
-def _sequence(fn, x, state, params, spec, return_membrane, return_state):
-    spikes, membrane, v, a = _call(fn, x, state, params, spec, want_membrane=return_membrane)
+def _sequence(fn, x, state, params, spec, return_membrane, return_state, **extra):
+    spikes, membrane, v, a = _call(fn, x, state, params, spec, want_membrane=return_membrane,
+                                   **extra)
     out = (spikes,)
     if return_membrane:
         out += (membrane,)
@@ -60,17 +61,18 @@ def _sequence(fn, x, state, params, spec, return_membrane, return_state):
 def multistep(x, threshold=None, decay=None, v_reset=None, v_rest=None, rho=None, beta=None, *,
               charge="lif_decay", reset="hard", surrogate="rect", detach_reset=False,
               inclusive=False, adaptive=False, state=None, return_membrane=False,
-              return_state=False):
+              return_state=False, saved_state="full"):
     """A sequence x [T, B, ...] through the fused C++ kernel (float or double CPU tensors; other
     devices and types run the per-step loop). Returns spikes [T, B, ...], followed by the
     membrane [T, B, ...] (``return_membrane``) and the final ``NeuronState``
     (``return_state``). ``state`` (a NeuronState or (v, a)) continues a sequence; None starts
-    from v = v_reset."""
+    from v = v_reset. ``saved_state="bfloat16"`` keeps the membrane the backward needs in half
+    the bytes (float inputs; the forward is unchanged, see docs/spiking.md)."""
     params = dict(threshold=threshold, decay=decay, v_reset=v_reset, v_rest=v_rest, rho=rho,
                   beta=beta)
     return _sequence(_C.multistep, x, state, params,
                      _spec(charge, reset, surrogate, detach_reset, inclusive, adaptive),
-                     return_membrane, return_state)
+                     return_membrane, return_state, saved_state=saved_state)
 
 
 def multistep_loop(x, threshold=None, decay=None, v_reset=None, v_rest=None, rho=None, beta=None,

@@ -21,12 +21,15 @@ class Neuron(nn.Module):
     ("threshold", "decay"); the others are buffers. ``decay_sigmoid`` stores logit(decay) and
     uses sigmoid of it (PLIF). ``output`` is "spikes", "membrane" or "both" (a tuple).
     ``stateful``: forward() continues from the previous call's state (reset_state() clears it).
+    ``saved_state="bfloat16"``: the fused kernel keeps the membrane for the backward in half the
+    bytes (see hnn.multistep).
     """
 
     def __init__(self, charge="lif_decay", reset="hard", surrogate="rect", threshold=1.0,
                  decay=0.5, v_reset=0.0, v_rest=0.0, rho=0.9, beta=0.5, *, detach_reset=False,
                  inclusive=False, adaptive=False, decay_sigmoid=False, learn=(),
-                 threshold_shape=(), decay_shape=(), output="spikes", stateful=False):
+                 threshold_shape=(), decay_shape=(), output="spikes", stateful=False,
+                 saved_state="full"):
         super().__init__()
         if output not in ("spikes", "membrane", "both"):
             raise ValueError(f"output '{output}': expected spikes, membrane or both")
@@ -38,6 +41,9 @@ class Neuron(nn.Module):
         self.charge, self.reset, self.surrogate = charge, reset, surrogate
         self.detach_reset, self.inclusive, self.adaptive = detach_reset, inclusive, adaptive
         self.decay_sigmoid, self.output, self.stateful = decay_sigmoid, output, stateful
+        if saved_state not in ("full", "bfloat16"):
+            raise ValueError(f"saved_state '{saved_state}': expected full or bfloat16")
+        self.saved_state = saved_state
         if decay_sigmoid:
             if not 0 < decay < 1:
                 raise ValueError(f"a sigmoid-parametrised decay must lie in (0, 1), got {decay}")
@@ -95,7 +101,8 @@ class Neuron(nn.Module):
         """x [T, B, ...] -> (spikes, membrane or None, final NeuronState), from ``state`` (None:
         v = v_reset). Keyword parameters replace the module's for this call."""
         spikes, membrane, v, a = F._call(F._C.multistep, x, state, self.params(**modulation),
-                                         self.spec(), want_membrane=self.output != "spikes")
+                                         self.spec(), want_membrane=self.output != "spikes",
+                                         saved_state=self.saved_state)
         return spikes, membrane, F.NeuronState(v, a)
 
     def forward(self, x, **modulation):

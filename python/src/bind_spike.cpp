@@ -60,8 +60,9 @@ SequenceTuple sequence(bool fused, const at::Tensor& x, const OptTensor& v, cons
                        const OptTensor& threshold, const OptTensor& decay, const OptTensor& v_reset,
                        const OptTensor& v_rest, const OptTensor& rho, const OptTensor& beta, const std::string& charge,
                        const std::string& reset, const std::string& surrogate, bool detach_reset, bool inclusive,
-                       bool adaptive, bool want_membrane) {
+                       bool adaptive, bool want_membrane, const std::string& saved_state = "full") {
   NeuronSpec spec = make_spec(charge, reset, surrogate, detach_reset, inclusive, adaptive);
+  spec.saved_state = spike::parse_saved_state(saved_state);
   NeuronParams p = make_params(threshold, decay, v_reset, v_rest, rho, beta);
   NeuronState st{or_undefined(v), or_undefined(a)};
   spike::SequenceResult r =
@@ -85,9 +86,9 @@ void bind_spike(py::module_& m) {
                       const OptTensor& decay, const OptTensor& v_reset, const OptTensor& v_rest, const OptTensor& rho,
                       const OptTensor& beta, const std::string& charge, const std::string& reset,
                       const std::string& surrogate, bool detach_reset, bool inclusive, bool adaptive,
-                      bool want_membrane) {
+                      bool want_membrane, const std::string& saved_state) {
     return sequence(true, x, v, a, threshold, decay, v_reset, v_rest, rho, beta, charge, reset, surrogate, detach_reset,
-                    inclusive, adaptive, want_membrane);
+                    inclusive, adaptive, want_membrane, saved_state);
   };
   auto multistep_loop = [](const at::Tensor& x, const OptTensor& v, const OptTensor& a, const OptTensor& threshold,
                            const OptTensor& decay, const OptTensor& v_reset, const OptTensor& v_rest,
@@ -101,10 +102,11 @@ void bind_spike(py::module_& m) {
       [&](auto&&... args) {
         m.def("multistep", multistep, py::call_guard<py::gil_scoped_release>(),
               "A sequence x [T, B, ...] through the fused kernel (the step loop where no kernel applies): "
-              "(spikes, membrane or None, v, a or None)",
+              "(spikes, membrane or None, v, a or None); saved_state 'bfloat16' keeps the backward's membrane "
+              "in half the bytes",
               args...);
       },
-      seq_args(py::arg("want_membrane") = false));
+      seq_args(py::arg("want_membrane") = false, py::arg("saved_state") = "full"));
   std::apply(
       [&](auto&&... args) {
         m.def("multistep_loop", multistep_loop, py::call_guard<py::gil_scoped_release>(),

@@ -199,3 +199,22 @@ def test_bad_input_raises_hnn_error():
         hnn.multistep(torch.zeros(2, 2), reset="sometimes")
     with pytest.raises(ValueError):
         hnn.multistep(torch.zeros(3), 1.0)
+
+
+def test_bfloat16_saved_state_keeps_the_forward_and_nearly_the_gradients():
+    g = torch.Generator().manual_seed(5)
+    x = (torch.rand(40, 4, 200, generator=g) * 1.5).requires_grad_()
+    gy = torch.randn(40, 4, 200, generator=g)
+    out = {}
+    for saved in ("full", "bfloat16"):
+        x.grad = None
+        s = hnn.multistep(x, charge="lif_ode", surrogate="sigmoid:4", saved_state=saved)
+        s.backward(gy)
+        out[saved] = (s.detach(), x.grad.clone())
+    assert torch.equal(out["full"][0], out["bfloat16"][0])
+    rel = (out["bfloat16"][1] - out["full"][1]).norm() / out["full"][1].norm()
+    assert rel < 0.05
+    lif = hnn.Lif(saved_state="bfloat16")
+    assert torch.equal(lif(x.detach()), out["full"][0])
+    with pytest.raises(ValueError):
+        hnn.Lif(saved_state="half")

@@ -1,5 +1,7 @@
 #include <torch/torch.h>
 
+#include <optional>
+
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
 #include "hnn/spike/neuron.h"
@@ -46,6 +48,16 @@ std::string to_string(Reset r) {
   return "?";
 }
 
+std::string to_string(SavedState s) {
+  return s == SavedState::BFloat16 ? "bfloat16" : "full";
+}
+
+SavedState parse_saved_state(const std::string& s) {
+  for (SavedState v : {SavedState::Full, SavedState::BFloat16})
+    if (to_string(v) == s) return v;
+  fail("unknown saved state '{}' (expected full or bfloat16)", s);
+}
+
 Charge parse_charge(const std::string& s) {
   for (Charge c : {Charge::If, Charge::LifOde, Charge::LifDecay})
     if (to_string(c) == s) return c;
@@ -74,12 +86,20 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
                 const NeuronDynamics& dyn) {
   NeuronState st = state.v.defined() ? state : initial_state(x, p, spec);
   if (spec.adaptive && !st.a.defined()) st.a = torch::zeros_like(x);
-  // Built-in parts take a parameter left undefined as its default, a number (an op with a number
-  // is cheaper than one with a 0-dim tensor) whose terms drop out when it is 0; custom parts and
-  // adaptation get every parameter as a tensor (q).
-  auto has = [](const Tensor& t) { return t.defined(); };
+  // Built-in parts take a parameter left undefined (its default) or given as one value on the CPU
+  // without a gradient as a number: an op with a number is cheaper than one with a 0-dim tensor,
+  // and terms with a zero drop out. Custom parts and adaptation get every parameter as a tensor (q).
+  auto number = [](const Tensor& t, double def) -> std::optional<double> {
+    if (!t.defined()) return def;
+    if (t.numel() == 1 && t.device().is_cpu() && !(t.requires_grad() && at::GradMode::is_enabled()))
+      return t.item<double>();
+    return std::nullopt;
+  };
   auto cast = [&](const Tensor& t) { return t.to(x.scalar_type()); };
-  auto times = [&](const Tensor& a, const Tensor& param, double def) { return has(param) ? a * cast(param) : a * def; };
+  auto times = [&](const Tensor& a, const Tensor& param, double def) {
+    auto n = number(param, def);
+    return n ? a * *n : a * cast(param);
+  };
   NeuronParams q;
   if (dyn.custom() || spec.adaptive) {
     q.threshold = param_or(p.threshold, detail::kDefaultThreshold, x);
@@ -103,33 +123,41 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
       case Charge::LifDecay:
         h = times(v, p.decay, detail::kDefaultDecay) + x;
         break;
-      case Charge::LifOde:
-        h = v + times(x - (has(p.v_rest) ? v - cast(p.v_rest) : v), p.decay, detail::kDefaultDecay);
-        break;
+      case Charge::LifOde: {
+        auto rest = number(p.v_rest, detail::kDefaultVRest);
+        h = v + times(x - (!rest ? v - cast(p.v_rest) : *rest != 0 ? v - *rest : v), p.decay, detail::kDefaultDecay);
+      } break;
     }
   }
-  // The threshold: a tensor when adaptive or given, else the default number.
-  Tensor the_t = spec.adaptive ? q.threshold + q.beta * st.a : has(p.threshold) ? cast(p.threshold) : Tensor();
+  // The threshold: a tensor (the_t) when adaptive or not a number, else the number theta.
+  const auto theta = spec.adaptive ? std::nullopt : number(p.threshold, detail::kDefaultThreshold);
+  Tensor the_t = spec.adaptive ? q.threshold + q.beta * st.a : theta ? Tensor() : cast(p.threshold);
+  auto theta_tensor = [&] { return the_t.defined() ? the_t : torch::scalar_tensor(*theta, x.options()); };
   Tensor s;
   if (dyn.fire) {
-    s = dyn.fire(h, the_t.defined() ? the_t : param_or(p.threshold, detail::kDefaultThreshold, x), q);
+    s = dyn.fire(h, theta_tensor(), q);
   } else {
-    s = spike(the_t.defined() ? h - the_t : h - detail::kDefaultThreshold, spec.surrogate, spec.inclusive);
+    s = spike(the_t.defined() ? h - the_t : h - *theta, spec.surrogate, spec.inclusive);
   }
   StepResult r;
   r.spikes = s;
   r.charged = h;
   if (dyn.reset) {
-    r.state.v = dyn.reset(h, s, the_t.defined() ? the_t : param_or(p.threshold, detail::kDefaultThreshold, x), q);
+    r.state.v = dyn.reset(h, s, theta_tensor(), q);
   } else {
     Tensor sr = spec.detach_reset ? s.detach() : s;
     switch (spec.reset) {
-      case Reset::Hard:
+      case Reset::Hard: {
         r.state.v = h * (1 - sr);
-        if (has(p.v_reset)) r.state.v = r.state.v + cast(p.v_reset) * sr;
+        auto vr = number(p.v_reset, detail::kDefaultVReset);
+        if (!vr)
+          r.state.v = r.state.v + cast(p.v_reset) * sr;
+        else if (*vr != 0)
+          r.state.v = r.state.v + *vr * sr;
         break;
+      }
       case Reset::Soft:
-        r.state.v = the_t.defined() ? h - the_t * sr : h - detail::kDefaultThreshold * sr;
+        r.state.v = the_t.defined() ? h - the_t * sr : h - *theta * sr;
         break;
       case Reset::None:
         r.state.v = h;

@@ -21,7 +21,7 @@ const char* kNames[kNumParams] = {"threshold", "decay", "v_reset", "v_rest", "rh
 
 int64_t pack(const NeuronSpec& s) {
   return (int64_t)s.charge | ((int64_t)s.reset << 4) | ((int64_t)s.detach_reset << 8) | ((int64_t)s.inclusive << 9) |
-         ((int64_t)s.adaptive << 10) | ((int64_t)s.surrogate.kind << 12);
+         ((int64_t)s.adaptive << 10) | ((int64_t)s.surrogate.kind << 12) | ((int64_t)s.saved_state << 16);
 }
 NeuronSpec unpack(int64_t c, double alpha) {
   NeuronSpec s;
@@ -31,6 +31,7 @@ NeuronSpec unpack(int64_t c, double alpha) {
   s.inclusive = (c >> 9) & 1;
   s.adaptive = (c >> 10) & 1;
   s.surrogate = {(SurrogateKind)((c >> 12) & 15), alpha};
+  s.saved_state = (SavedState)((c >> 16) & 15);
   return s;
 }
 
@@ -96,7 +97,9 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
     Tensor a0c =
         spec.adaptive && a0.numel() > 0 ? a0.detach().to(x.scalar_type()).expand(state_shape).contiguous() : Tensor();
 
-    Tensor s = torch::empty_like(x), h = torch::empty_like(x);
+    const bool bf16 = spec.saved_state == SavedState::BFloat16 && x.scalar_type() == at::kFloat;
+    Tensor s = torch::empty_like(x),
+           h = bf16 ? torch::empty_like(x, x.options().dtype(at::kBFloat16)) : torch::empty_like(x);
     Tensor v_seq = want_v ? torch::empty_like(x) : torch::empty({0}, x.options());
     Tensor a_seq = spec.adaptive ? torch::empty_like(x) : Tensor();
     Tensor v_last = torch::empty(state_shape, x.options());
@@ -118,7 +121,10 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
       A.rho = ptr<scalar_t>(prep[kRho]);
       A.beta = ptr<scalar_t>(prep[kBeta]);
       A.s = s.data_ptr<scalar_t>();
-      A.h = h.data_ptr<scalar_t>();
+      if (bf16)
+        A.h_bf16 = reinterpret_cast<uint16_t*>(h.data_ptr<at::BFloat16>());
+      else
+        A.h = h.data_ptr<scalar_t>();
       A.v_seq = want_v ? v_seq.data_ptr<scalar_t>() : nullptr;
       A.a_seq = spec.adaptive ? a_seq.data_ptr<scalar_t>() : nullptr;
       A.v_last = v_last.data_ptr<scalar_t>();
@@ -152,6 +158,9 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
     const NeuronSpec spec = unpack(ctx->saved_data["code"].toInt(), ctx->saved_data["alpha"].toDouble());
     const int64_t T = h.size(0), N = T > 0 ? h.numel() / T : 0;
     auto state_shape = h.sizes().slice(1);
+    // h may be saved as bfloat16; gradients have the input's type.
+    const bool bf16 = h.scalar_type() == at::kBFloat16;
+    const auto vopts = h.options().dtype(bf16 ? at::kFloat : h.scalar_type());
     Prepared prep[kNumParams];
     for (int i = 0; i < kNumParams; ++i) {
       std::string k = kNames[i];
@@ -162,18 +171,18 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
     auto defined = [](const Tensor& t) { return t.defined() && t.numel() > 0 ? t.contiguous() : Tensor(); };
     Tensor gs = defined(g[0]), gv = defined(g[1]), gvl = defined(g[2]), gal = defined(g[3]);
 
-    Tensor gx = torch::empty_like(h), gv0 = torch::empty(state_shape, h.options());
-    Tensor ga0 = spec.adaptive ? torch::empty(state_shape, h.options()) : Tensor();
+    Tensor gx = torch::empty(h.sizes(), vopts), gv0 = torch::empty(state_shape, vopts);
+    Tensor ga0 = spec.adaptive ? torch::empty(state_shape, vopts) : Tensor();
     auto grad_buf = [&](int i, bool applicable) -> Tensor {
       if (!applicable || !ctx->needs_input_grad(3 + i)) return Tensor();
-      return prep[i].per_step ? torch::empty_like(h) : torch::empty(state_shape, h.options());
+      return prep[i].per_step ? torch::empty(h.sizes(), vopts) : torch::empty(state_shape, vopts);
     };
     Tensor gth = grad_buf(kTheta, true);
     Tensor gd = grad_buf(kDecay, spec.charge != Charge::If);
     Tensor grho = grad_buf(kRho, spec.adaptive), gbeta = grad_buf(kBeta, spec.adaptive);
 
     if (T > 0) {
-      AT_DISPATCH_FLOATING_TYPES(h.scalar_type(), "hnn_neuron_backward", [&] {
+      AT_DISPATCH_FLOATING_TYPES(vopts.dtype().toScalarType(), "hnn_neuron_backward", [&] {
         cpu::BackwardArgs<scalar_t> A;
         A.steps = T;
         A.n = N;
@@ -188,7 +197,10 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
         A.v_rest = ptr<scalar_t>(prep[kVRest]);
         A.rho = ptr<scalar_t>(prep[kRho]);
         A.beta = ptr<scalar_t>(prep[kBeta]);
-        A.h = h.data_ptr<scalar_t>();
+        if (bf16)
+          A.h_bf16 = reinterpret_cast<const uint16_t*>(h.data_ptr<at::BFloat16>());
+        else
+          A.h = h.data_ptr<scalar_t>();
         A.a_seq = data_or_null<scalar_t>(a_seq);
         A.g_s = data_or_null<scalar_t>(gs);
         A.g_v = data_or_null<scalar_t>(gv);
@@ -204,8 +216,8 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
         cpu::neuron_backward<scalar_t>(A);
       });
     } else {
-      gv0 = gvl.defined() ? gvl : torch::zeros(state_shape, h.options());
-      if (spec.adaptive) ga0 = gal.defined() ? gal : torch::zeros(state_shape, h.options());
+      gv0 = gvl.defined() ? gvl : torch::zeros(state_shape, vopts);
+      if (spec.adaptive) ga0 = gal.defined() ? gal : torch::zeros(state_shape, vopts);
       for (Tensor* t : {&gth, &gd, &grho, &gbeta})
         if (t->defined()) t->zero_();
     }

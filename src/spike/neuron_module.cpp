@@ -50,6 +50,7 @@ NeuronSpec NeuronOptions::spec() const {
   s.inclusive = inclusive_;
   s.adaptive = adaptive_;
   s.surrogate = surrogate_;
+  s.saved_state = saved_state_;
   return s;
 }
 

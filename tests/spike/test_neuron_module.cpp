@@ -244,3 +244,15 @@ TEST(NeuronModule, AnomalyDetectionFindsTheFirstNonFiniteStep) {
     EXPECT_NE(std::string(e.what()).find("the input is inf at time step 2, sample 0"), std::string::npos) << e.what();
   }
 }
+
+// The saved-state option reaches the kernel: the same spikes, a gradient of the input's type.
+TEST(NeuronModule, BFloat16SavedStateOption) {
+  Lif full(NeuronOptions::lif(2.0));
+  Lif half(NeuronOptions::lif(2.0).saved_state(SavedState::BFloat16));
+  EXPECT_EQ(half->spec().saved_state, SavedState::BFloat16);
+  auto x = (torch::rand({12, 2, 33}) * 1.5).requires_grad_();
+  auto s = half(x);
+  EXPECT_TRUE(torch::equal(s, full(x.detach())));
+  s.sum().backward();
+  EXPECT_EQ(x.grad().scalar_type(), torch::kFloat);
+}

@@ -25,6 +25,13 @@ namespace hnn::spike {
 
 enum class Charge : int32_t { If = 0, LifOde = 1, LifDecay = 2 };
 enum class Reset : int32_t { Hard = 0, Soft = 1, None = 2 };
+// What the fused kernel keeps of the forward for the backward: the pre-spike membrane h [T, B, ...]
+// as the input's type (Full), or as bfloat16 (half the bytes: training memory and bandwidth),
+// rounded toward the side of the threshold the neuron was on, so the backward recomputes the same
+// spikes; h is then off by less than 2^-7 relative (docs/spiking.md has the measured gradient
+// error). BFloat16 applies to float inputs of the fused CPU kernel; double inputs and the
+// per-step loop keep full precision.
+enum class SavedState : int32_t { Full = 0, BFloat16 = 1 };
 
 struct NeuronSpec {
   Charge charge = Charge::LifDecay;
@@ -33,12 +40,15 @@ struct NeuronSpec {
   bool inclusive = false;     // fire on h >= theta instead of h > theta
   bool adaptive = false;      // ALIF adaptive threshold
   Surrogate surrogate;
+  SavedState saved_state = SavedState::Full;
 };
 
 std::string to_string(Charge c);
 std::string to_string(Reset r);
 Charge parse_charge(const std::string& s);  // "if", "lif_ode", "lif_decay"
 Reset parse_reset(const std::string& s);    // "hard", "soft", "none"
+std::string to_string(SavedState s);
+SavedState parse_saved_state(const std::string& s);  // "full", "bfloat16"
 
 // Undefined tensors take the defaults in brackets.
 struct NeuronParams {

@@ -67,6 +67,7 @@ struct NeuronOptions {
   TORCH_ARG(bool, inclusive) = false;
   TORCH_ARG(bool, adaptive) = false;
   TORCH_ARG(Surrogate, surrogate) = Surrogate{};
+  TORCH_ARG(SavedState, saved_state) = SavedState::Full;  // BFloat16: half the saved training state
   // forward() returns spikes (Spikes, Both) or membrane (Membrane); with Both the membrane is
   // kept in last_membrane().
   TORCH_ARG(Output, output) = Output::Spikes;

@@ -24,7 +24,8 @@ struct ForwardArgs {
   ParamPtr<T> theta, decay, v_reset, v_rest, rho, beta;
   bool theta_per_step = false;  // theta.p is [T, N]
   T* s = nullptr;               // [T, N]
-  T* h = nullptr;               // [T, N], saved for backward
+  T* h = nullptr;               // [T, N], saved for backward (nullptr when h_bf16 is given)
+  uint16_t* h_bf16 = nullptr;   // [T, N], h saved as bfloat16 instead (float only)
   T* v_seq = nullptr;           // [T, N] or nullptr
   T* a_seq = nullptr;           // [T, N], adaptive only
   T* v_last = nullptr;          // [N]
@@ -41,6 +42,7 @@ struct BackwardArgs {
   ParamPtr<T> theta, decay, v_reset, v_rest, rho, beta;
   bool theta_per_step = false;
   const T* h = nullptr;
+  const uint16_t* h_bf16 = nullptr;  // h as bfloat16 instead (float only)
   const T* a_seq = nullptr;
   const T* g_s = nullptr;       // [T, N] or nullptr
   const T* g_v = nullptr;       // [T, N] or nullptr

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "spike/cpu/neuron_kernel.h"
@@ -34,6 +35,39 @@ T* thread_buffer(size_t n) {
   thread_local std::vector<T> buf;
   if (buf.size() < n) buf.resize(n);
   return buf.data();
+}
+
+// The saved membrane as bfloat16 (SavedState::BFloat16): the upper half of the float, rounded up
+// where the neuron spiked and down where it did not, so fire(h, theta) in the backward gives the
+// forward's spike (h > theta, or >= when inclusive, holds for the rounded value exactly when it
+// held for h). Truncation rounds toward zero, so a positive h that spiked and a negative one that
+// did not take the next value away from zero. NaN stays NaN.
+inline uint16_t bf16_keeping_spike(float h, float s) {
+  uint32_t b;
+  std::memcpy(&b, &h, sizeof b);
+  uint32_t hi = b >> 16, lo = b & 0xFFFFu, negative = b >> 31, spiked = s != 0.0f;
+  uint32_t special = (b & 0x7F800000u) == 0x7F800000u;  // inf or NaN: keep, with a NaN bit
+  uint32_t up = (lo != 0) & (negative ^ spiked) & !special;
+  return uint16_t(hi + up) | uint16_t(special & (lo != 0)) << 6;
+}
+inline float bf16_to_float(uint16_t v) {
+  uint32_t b = uint32_t(v) << 16;
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+template <typename T>
+void store_bf16(uint16_t* __restrict dst, const T* __restrict h, const T* __restrict s, int64_t n) {
+  if constexpr (std::is_same_v<T, float>)
+    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_keeping_spike(h[i], s[i]);
+}
+// Step t's saved membrane for a chunk: in place, or widened from bfloat16 into buf.
+template <typename T>
+const T* saved_h(const T* h, const uint16_t* h_bf16, int64_t off, int64_t n, T* __restrict buf) {
+  if (!h_bf16) return h + off;
+  const uint16_t* __restrict src = h_bf16 + off;
+  for (int64_t i = 0; i < n; ++i) buf[i] = T(bf16_to_float(src[i]));
+  return buf;
 }
 
 template <typename T>
@@ -123,8 +157,8 @@ void forward_impl(const ForwardArgs<T>& A) {
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
   at::parallel_for(0, chunks, grain_chunks(TT), [&](int64_t cb, int64_t ce) {
-    T *v = thread_buffer<T>(8 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk,
-      *vrest = vr + kChunk, *rho = vrest + kChunk, *beta = rho + kChunk;
+    T *v = thread_buffer<T>(9 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk,
+      *vrest = vr + kChunk, *rho = vrest + kChunk, *beta = rho + kChunk, *hbuf = beta + kChunk;
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t i0 = c * kChunk, n = std::min(kChunk, N - i0);
       std::memcpy(v, A.v0 + i0, n * sizeof(T));
@@ -140,7 +174,7 @@ void forward_impl(const ForwardArgs<T>& A) {
       for (int64_t t = 0; t < TT; ++t) {
         const int64_t off = t * N + i0;
         const T* tht = theta_at(A.theta, A.theta_per_step, t, N, i0, th);
-        T *s_out = A.s + off, *h_out = A.h + off;
+        T *s_out = A.s + off, *h_out = A.h_bf16 ? hbuf : A.h + off;
         if (uniform) {
           Uniform<T> ud{value(A.decay)}, uvrest{value(A.v_rest)}, uvr{value(A.v_reset)}, urho{value(A.rho)},
               ubeta{value(A.beta)};
@@ -156,6 +190,7 @@ void forward_impl(const ForwardArgs<T>& A) {
                                        PerNeuron<T>{vrest}, PerNeuron<T>{vr}, PerNeuron<T>{rho}, PerNeuron<T>{beta}, v,
                                        a, s_out, h_out);
         }
+        if (A.h_bf16) store_bf16(A.h_bf16 + off, hbuf, s_out, n);
         if (A.v_seq) std::memcpy(A.v_seq + off, v, n * sizeof(T));
         if (Adaptive) std::memcpy(A.a_seq + off, a, n * sizeof(T));
       }
@@ -257,7 +292,7 @@ void backward_impl(const BackwardArgs<T>& A) {
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
   const int64_t chunks = (N + kChunkBwd - 1) / kChunkBwd;
   at::parallel_for(0, chunks, grain_chunks(TT, kChunkBwd), [&](int64_t cb, int64_t ce) {
-    T* p = thread_buffer<T>(19 * kChunkBwd);
+    T* p = thread_buffer<T>(20 * kChunkBwd);
     auto next = [&] {
       T* q = p;
       p += kChunkBwd;
@@ -267,6 +302,7 @@ void backward_impl(const BackwardArgs<T>& A) {
     T *cur_h = next(), *cur_the = next(), *prev_h = next(), *prev_the = next();
     T *cv = next(), *ca = next(), *acc_th = next(), *acc_d = next(), *acc_rho = next(), *acc_beta = next();
     T* scratch = next();
+    T* hbuf = next();  // a step's membrane widened from bfloat16
     std::fill(zeros, zeros + kChunkBwd, T(0));
     // The chunk's gradients for the initial state and the per-neuron parameters.
     auto finish = [&](int64_t i0, int64_t n) {
@@ -297,8 +333,9 @@ void backward_impl(const BackwardArgs<T>& A) {
           for (int64_t t = TT - 1; t >= 0; --t) {
             const int64_t off = t * N + i0;
             auto run = [&](auto dd, auto vvr) {
-              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, A.h + off, th, A.g_s ? A.g_s + off : zeros,
-                                          A.g_v ? A.g_v + off : zeros, dd, vvr, cv, acc_th, A.g_x + off);
+              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, saved_h(A.h, A.h_bf16, off, n, hbuf), th,
+                                          A.g_s ? A.g_s + off : zeros, A.g_v ? A.g_v + off : zeros, dd, vvr, cv, acc_th,
+                                          A.g_x + off);
             };
             if (uniform)
               run(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
@@ -313,7 +350,7 @@ void backward_impl(const BackwardArgs<T>& A) {
       auto a_before = [&](int64_t t) -> const T* { return t > 0 ? A.a_seq + (t - 1) * N + i0 : A.a0 + i0; };
       // Step T-1's membrane and effective threshold; later steps come from the previous pass.
       {
-        const T* h = A.h + (TT - 1) * N + i0;
+        const T* h = saved_h(A.h, A.h_bf16, (TT - 1) * N + i0, n, hbuf);
         const T* tht = theta_at(A.theta, A.theta_per_step, TT - 1, N, i0, th);
         const T* ap = Adaptive ? a_before(TT - 1) : zeros;
         for (int64_t i = 0; i < n; ++i) {
@@ -327,7 +364,8 @@ void backward_impl(const BackwardArgs<T>& A) {
         // Step t-1 (for v_{t-1}); at t = 0 the state before is v0.
         auto run = [&](auto dd, auto vvr, auto vvrest, auto rr, auto bb) {
           backward_step<T, C, Adaptive, K>(
-              n, alpha, hard, soft, keep, incl, first ? T(0) : T(1), first ? zeros : A.h + off - N,
+              n, alpha, hard, soft, keep, incl, first ? T(0) : T(1),
+              first ? zeros : saved_h(A.h, A.h_bf16, off - N, n, hbuf),
               first ? zeros : theta_at(A.theta, A.theta_per_step, t - 1, N, i0, th),
               Adaptive && !first ? a_before(t - 1) : zeros, first ? A.v0 + i0 : zeros, A.g_s ? A.g_s + off : zeros,
               A.g_v ? A.g_v + off : zeros, Adaptive ? a_before(t) : zeros,
