@@ -1,5 +1,6 @@
-// hnn bench lif: the per-step LibTorch loop against the fused kernel, forward and
-// forward+backward, with a memcpy of the same bytes in the same run as the bandwidth yardstick.
+// hnn bench lif: the fused kernel against a minimal LibTorch loop and hnn's own per-step loop,
+// forward and forward+backward, with a memcpy of the same bytes in the same run as the bandwidth
+// yardstick. (bench/peers/bench_peers.py times the Python peers beside them.)
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
@@ -24,6 +25,7 @@ struct BenchLifOptions {
   std::string neuron = "lif_ode";
   std::string reset = "hard";
   std::string surrogate = "rect";
+  std::string saved_state = "full";
 };
 
 std::array<int64_t, 3> parse_config(const std::string& s) {
@@ -45,18 +47,41 @@ void parallel_copy(void* dst, const void* src, int64_t bytes) {
   });
 }
 
+// The shortest correct LibTorch loop for the neuron (default parameters as numbers): the yardstick
+// for the per-step fallback, as the minimal PyTorch loop is in bench/peers.
+spike::SequenceResult minimal_loop(const torch::Tensor& x, const spike::NeuronSpec& spec) {
+  torch::Tensor v = torch::zeros_like(x[0]);
+  std::vector<torch::Tensor> out;
+  out.reserve(x.size(0));
+  for (const auto& xt : x.unbind(0)) {
+    torch::Tensor h = spec.charge == spike::Charge::If       ? v + xt
+                      : spec.charge == spike::Charge::LifOde ? v + (xt - v) * 0.5
+                                                             : v * 0.5 + xt;
+    torch::Tensor s = spike::spike(h - 1.0, spec.surrogate, spec.inclusive);
+    torch::Tensor sr = spec.detach_reset ? s.detach() : s;
+    v = spec.reset == spike::Reset::Hard ? h * (1 - sr) : spec.reset == spike::Reset::Soft ? h - sr : h;
+    out.push_back(s);
+  }
+  spike::SequenceResult r;
+  r.spikes = torch::stack(out);
+  return r;
+}
+
 void bench_lif(const BenchLifOptions& o) {
   spike::NeuronSpec spec;
   spec.charge = spike::parse_charge(o.neuron);
   spec.reset = spike::parse_reset(o.reset);
   spec.surrogate = spike::Surrogate::parse(o.surrogate);
+  spec.saved_state = spike::parse_saved_state(o.saved_state);
   spike::NeuronParams p;  // threshold 1, tau 2 (k = 0.5)
-  fmt::print("LIF benchmark: {} neuron, {} reset, {} surrogate, {}, float32, {} threads, median of {} runs\n",
-             to_string(spec.charge), to_string(spec.reset), spec.surrogate.name(),
-             o.learn_params ? "learnable per-neuron threshold and decay" : "fixed threshold and decay",
-             at::get_num_threads(), o.repeats);
-  fmt::print("{:<14} {:<18} {:>11} {:>10} {:>10} {:>9}\n", "shape TxBxN", "variant", "median ms", "GB/s", "%memcpy",
-             "speedup");
+  fmt::print(
+      "LIF benchmark: {} neuron, {} reset, {} surrogate, {}, float32, saved membrane {}, {} threads, median of {} "
+      "runs\n",
+      to_string(spec.charge), to_string(spec.reset), spec.surrogate.name(),
+      o.learn_params ? "learnable per-neuron threshold and decay" : "fixed threshold and decay",
+      to_string(spec.saved_state), at::get_num_threads(), o.repeats);
+  fmt::print("{:<14} {:<18} {:>11} {:>10} {:>10} {:>12} {:>12}\n", "shape TxBxN", "variant", "median ms", "GB/s",
+             "%memcpy", "vs minimal", "vs hnn loop");
   for (auto& cs : o.configs) {
     auto [T, B, N] = parse_config(cs);
     if (o.learn_params) {
@@ -75,45 +100,64 @@ void bench_lif(const BenchLifOptions& o) {
       src.fill_(1);
       return [=] { parallel_copy(dst.data_ptr(), src.data_ptr(), (int64_t)(bytes / 2)); };
     };
-    auto variant = [&](bool fused, bool backward) -> std::function<void()> {
+    enum Kind { kFused, kLoop, kMinimal };
+    auto run = [&](Kind k, const torch::Tensor& xin) {
+      return k == kFused  ? spike::multistep(xin, {}, p, spec)
+             : k == kLoop ? spike::multistep_loop(xin, {}, p, spec)
+                          : minimal_loop(xin, spec);
+    };
+    auto variant = [&](Kind k, bool backward) -> std::function<void()> {
       auto xin = backward ? x.detach().requires_grad_() : x;
-      return [=, &p, &spec, &grad]() mutable {
+      return [=, &grad, &run]() mutable {
         if (!backward) {
           torch::NoGradGuard ng;
-          auto r = fused ? spike::multistep(xin, {}, p, spec) : spike::multistep_loop(xin, {}, p, spec);
+          run(k, xin);
         } else {
-          auto r = fused ? spike::multistep(xin, {}, p, spec) : spike::multistep_loop(xin, {}, p, spec);
-          r.spikes.backward(grad);
+          run(k, xin).spikes.backward(grad);
           xin.mutable_grad() = torch::Tensor();
         }
       };
     };
-    auto row = [&](const std::string& name, double ms, double gbs, const std::string& pct, const std::string& sp) {
-      fmt::print("{:<14} {:<18} {:>11.2f} {:>10.2f} {:>10} {:>9}\n", cs, name, ms, gbs, pct, sp);
+    auto row = [&](const std::string& name, double ms, double gbs, const std::string& pct, const std::string& vs_min,
+                   const std::string& vs_loop) {
+      fmt::print("{:<14} {:<18} {:>11.2f} {:>10.2f} {:>10} {:>12} {:>12}\n", cs, name, ms, gbs, pct, vs_min, vs_loop);
     };
     for (bool backward : {false, true}) {
       // Bytes the fused kernel must move: forward reads x, writes spikes and the saved membrane;
       // backward reads the spike gradient and the membrane, writes the input gradient.
-      double bytes = (backward ? 6 : 3) * S;
-      auto t = time_interleaved({copy_fn(bytes), variant(true, backward)}, 2, o.repeats);
+      // A bfloat16 saved membrane is half a tensor.
+      const double h = spec.saved_state == spike::SavedState::BFloat16 ? 0.5 : 1.0;
+      double bytes = (backward ? 4 + 2 * h : 2 + h) * S;
+      auto t = time_interleaved({copy_fn(bytes), variant(kFused, backward)}, 2, o.repeats);
       double memcpy_bw = bytes / t[0].median_s, fused_ms = t[1].median_s * 1e3;
-      row(fmt::format("memcpy {:.0f} MB", bytes / 2 / 1e6), t[0].median_s * 1e3, memcpy_bw / 1e9, "100", "");
-      std::string speedup;
+      const char* pass = backward ? "fwd+bwd" : "fwd";
+      row(fmt::format("memcpy {:.0f} MB", bytes / 2 / 1e6), t[0].median_s * 1e3, memcpy_bw / 1e9, "100", "", "");
+      double minimal_ms = 0, loop_ms = 0;
+      auto ratio = [](double base, double ms) { return base > 0 ? fmt::format("{:.2f}x", base / ms) : std::string(); };
+      auto pct = [&](double ms) { return fmt::format("{:.1f}", 100 * bytes / (ms / 1e3) / memcpy_bw); };
       if (!o.skip_loop) {
-        // The loop is slow (seconds per run at the large shape): fewer repeats.
-        auto l = time_median(variant(false, backward), 1, std::min(o.repeats, 5));
-        row(backward ? "loop fwd+bwd" : "loop fwd", l.median_s * 1e3, bytes / l.median_s / 1e9,
-            fmt::format("{:.1f}", 100 * bytes / l.median_s / memcpy_bw), "1.0x");
-        speedup = fmt::format("{:.1f}x", l.median_s * 1e3 / fused_ms);
+        // The loops are slow (seconds per run at the large shape): fewer repeats, timed alternately.
+        auto l = time_interleaved({variant(kMinimal, backward), variant(kLoop, backward)}, 1, std::min(o.repeats, 5));
+        minimal_ms = l[0].median_s * 1e3, loop_ms = l[1].median_s * 1e3;
+        if (!o.learn_params)
+          row(fmt::format("minimal loop {}", pass), minimal_ms, bytes / l[0].median_s / 1e9, pct(minimal_ms), "1.00x",
+              ratio(loop_ms, minimal_ms));
+        else
+          minimal_ms = 0;  // the minimal loop has no learnable parameters
+        row(fmt::format("hnn loop {}", pass), loop_ms, bytes / l[1].median_s / 1e9, pct(loop_ms),
+            ratio(minimal_ms, loop_ms), "1.00x");
       }
-      row(backward ? "fused fwd+bwd" : "fused fwd", fused_ms, bytes / t[1].median_s / 1e9,
-          fmt::format("{:.1f}", 100 * bytes / t[1].median_s / memcpy_bw), speedup);
+      row(fmt::format("fused {}", pass), fused_ms, bytes / t[1].median_s / 1e9, pct(fused_ms),
+          ratio(minimal_ms, fused_ms), ratio(loop_ms, fused_ms));
     }
   }
   fmt::print(
-      "GB/s counts the bytes the fused kernel must move (forward 3, forward+backward 6 tensors of TxBxN);\n"
-      "the loop moves many more, so its GB/s is the fused-equivalent rate. %memcpy compares with a memcpy\n"
-      "moving the same number of bytes, run alternately with the fused kernel.\n");
+      "GB/s counts the bytes the fused kernel must move (forward 3, forward+backward 6 tensors of TxBxN;\n"
+      "2.5 and 5 with a bfloat16 saved membrane);\n"
+      "the loops move many more, so theirs is the fused-equivalent rate. %memcpy compares with a memcpy\n"
+      "moving the same number of bytes, run alternately with the fused kernel. 'vs minimal' is the time of\n"
+      "the shortest LibTorch loop for this neuron over the row's time (> 1: faster), 'vs hnn loop' the same\n"
+      "for hnn's per-step loop (multistep_loop), the fallback of devices and custom neurons.\n");
 }
 
 }  // namespace
@@ -122,7 +166,8 @@ void register_bench(CLI::App& app, Globals& g) {
   static BenchLifOptions o;
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   bench->require_subcommand(1);
-  auto* lif = bench->add_subcommand("lif", "Per-step LibTorch loop vs fused LIF kernel (forward, forward+backward)");
+  auto* lif = bench->add_subcommand(
+      "lif", "Fused LIF kernel vs a minimal LibTorch loop and hnn's per-step loop (forward, forward+backward)");
   lif->add_option("--shapes", o.configs, "Shapes TxBxN")->capture_default_str();
   lif->add_option("--repeats", o.repeats, "Timed runs per variant (median reported)")
       ->check(positive())
@@ -130,7 +175,11 @@ void register_bench(CLI::App& app, Globals& g) {
   lif->add_option("--neuron", o.neuron, "Charge: if, lif_ode, lif_decay")->capture_default_str();
   lif->add_option("--reset", o.reset, "Reset: hard, soft, none")->capture_default_str();
   lif->add_option("--surrogate", o.surrogate, "Surrogate, e.g. rect, sigmoid:4")->capture_default_str();
-  lif->add_flag("--skip-loop", o.skip_loop, "Only time the fused kernel");
+  lif->add_flag("--skip-loop", o.skip_loop, "Only time the fused kernel (no loops)");
+  lif->add_option("--saved-state", o.saved_state,
+                  "What the fused kernel saves for the backward: full, or bfloat16 (half the bytes)")
+      ->check(CLI::IsMember({"full", "bfloat16"}))
+      ->capture_default_str();
   lif->add_flag("--learn-params", o.learn_params,
                 "Per-neuron threshold and decay with gradients (the backward's general path)");
   lif->callback([&g] {
