@@ -84,7 +84,7 @@ T* data_or_null(const Tensor& t) {
 struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
   static variable_list forward(AutogradContext* ctx, Tensor x, Tensor v0, Tensor a0, Tensor theta, Tensor decay,
                                Tensor v_reset, Tensor v_rest, Tensor rho, Tensor beta, int64_t code, double alpha,
-                               bool want_v) {
+                               bool want_v, bool training) {
     ctx->set_materialize_grads(false);
     const NeuronSpec spec = unpack(code, alpha);
     x = x.contiguous();
@@ -97,9 +97,13 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
     Tensor a0c =
         spec.adaptive && a0.numel() > 0 ? a0.detach().to(x.scalar_type()).expand(state_shape).contiguous() : Tensor();
 
+    // Inference (training false: no gradient will be asked for): nothing is saved, so the kernel
+    // writes the spikes only.
     const bool bf16 = spec.saved_state == SavedState::BFloat16 && x.scalar_type() == at::kFloat;
-    Tensor s = torch::empty_like(x),
-           h = bf16 ? torch::empty_like(x, x.options().dtype(at::kBFloat16)) : torch::empty_like(x);
+    Tensor s = torch::empty_like(x);
+    Tensor h = !training ? torch::empty({0}, x.options())
+               : bf16    ? torch::empty_like(x, x.options().dtype(at::kBFloat16))
+                         : torch::empty_like(x);
     Tensor v_seq = want_v ? torch::empty_like(x) : torch::empty({0}, x.options());
     Tensor a_seq = spec.adaptive ? torch::empty_like(x) : Tensor();
     Tensor v_last = torch::empty(state_shape, x.options());
@@ -121,9 +125,9 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
       A.rho = ptr<scalar_t>(prep[kRho]);
       A.beta = ptr<scalar_t>(prep[kBeta]);
       A.s = s.data_ptr<scalar_t>();
-      if (bf16)
+      if (training && bf16)
         A.h_bf16 = reinterpret_cast<uint16_t*>(h.data_ptr<at::BFloat16>());
-      else
+      else if (training)
         A.h = h.data_ptr<scalar_t>();
       A.v_seq = want_v ? v_seq.data_ptr<scalar_t>() : nullptr;
       A.a_seq = spec.adaptive ? a_seq.data_ptr<scalar_t>() : nullptr;
@@ -227,7 +231,7 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
       auto shape = ctx->saved_data[key].toIntVector();
       return grad.sum_to_size(shape);
     };
-    variable_list out(12);
+    variable_list out(13);
     out[0] = gx;
     out[1] = reduce(gv0, "v0_shape");
     out[2] = spec.adaptive ? reduce(ga0, "a0_shape") : Tensor();
@@ -250,9 +254,14 @@ SequenceResult fused_multistep(const at::Tensor& x, const NeuronState& state, co
   // LibTorch 1.x rejects undefined tensor inputs to custom functions: an empty tensor stands
   // for "not given" (the parameter's default).
   auto given = [&](const Tensor& t) { return t.defined() ? t : torch::empty({0}, x.options()); };
+  // Whether a backward can follow: only then does the forward save the membrane.
+  bool training = false;
+  for (const Tensor* t : {&x, &state.v, &state.a, &p.threshold, &p.decay, &p.v_reset, &p.v_rest, &p.rho, &p.beta})
+    training = training || (t->defined() && t->requires_grad());
+  training = training && at::GradMode::is_enabled();
   auto outs = FusedNeuronFn::apply(x, state.v, given(spec.adaptive ? state.a : Tensor()), given(p.threshold),
                                    given(p.decay), given(p.v_reset), given(p.v_rest), given(p.rho), given(p.beta),
-                                   pack(spec), spec.surrogate.alpha, want_membrane);
+                                   pack(spec), spec.surrogate.alpha, want_membrane, training);
   SequenceResult r;
   r.spikes = outs[0];
   if (want_membrane) r.membrane = outs[1];

@@ -329,3 +329,26 @@ TEST(Functional, SavedStateNames) {
   EXPECT_EQ(to_string(SavedState::Full), "full");
   EXPECT_THROW(parse_saved_state("half"), hnn::Error);
 }
+
+// Without a gradient to come (no_grad, or no input requiring one) the kernel saves no membrane;
+// the outputs are those of a training forward.
+TEST(Functional, InferenceForwardMatchesTrainingForward) {
+  for (bool adaptive : {false, true}) {
+    NeuronSpec spec;
+    spec.charge = Charge::LifOde;
+    spec.adaptive = adaptive;
+    auto x = torch::rand({9, 3, 70}) * 1.5;
+    auto train = multistep(x.clone().requires_grad_(), {}, {}, spec, true);
+    SequenceResult infer;
+    {
+      torch::NoGradGuard no_grad;
+      infer = multistep(x, {}, {}, spec, true);
+    }
+    auto plain = multistep(x, {}, {}, spec, true);  // no input requires a gradient
+    for (const auto& r : {infer, plain}) {
+      EXPECT_TRUE(torch::equal(r.spikes, train.spikes.detach()));
+      EXPECT_TRUE(torch::equal(r.membrane, train.membrane.detach()));
+      EXPECT_TRUE(torch::equal(r.state.v, train.state.v.detach()));
+    }
+  }
+}

@@ -24,7 +24,7 @@ struct ForwardArgs {
   ParamPtr<T> theta, decay, v_reset, v_rest, rho, beta;
   bool theta_per_step = false;  // theta.p is [T, N]
   T* s = nullptr;               // [T, N]
-  T* h = nullptr;               // [T, N], saved for backward (nullptr when h_bf16 is given)
+  T* h = nullptr;               // [T, N], saved for backward (nullptr: h_bf16, or nothing saved)
   uint16_t* h_bf16 = nullptr;   // [T, N], h saved as bfloat16 instead (float only)
   T* v_seq = nullptr;           // [T, N] or nullptr
   T* a_seq = nullptr;           // [T, N], adaptive only

@@ -56,12 +56,41 @@ inline float bf16_to_float(uint16_t v) {
   std::memcpy(&f, &b, sizeof f);
   return f;
 }
+// Where a forward step puts h_t: the saved sequence in the input's type, bfloat16, or nowhere
+// (inference). The backward's lean path reads it through the matching load.
 template <typename T>
-void store_bf16(uint16_t* __restrict dst, const T* __restrict h, const T* __restrict s, int64_t n) {
-  if constexpr (std::is_same_v<T, float>)
-    for (int64_t i = 0; i < n; ++i) dst[i] = bf16_keeping_spike(h[i], s[i]);
+struct SaveFull {
+  T* p;
+  void operator()(int64_t i, T h, T) const { p[i] = h; }
+};
+template <typename T>
+struct SaveBf16 {
+  uint16_t* p;
+  void operator()(int64_t i, T h, T s) const {
+    if constexpr (std::is_same_v<T, float>) p[i] = bf16_keeping_spike(h, s);
+  }
+};
+template <typename T>
+struct SaveNone {
+  void operator()(int64_t, T, T) const {}
+};
+template <typename T>
+struct LoadBf16 {
+  const uint16_t* p;
+  T operator[](int64_t i) const { return T(bf16_to_float(p[i])); }
+};
+// Calls f with the save for step offset off.
+template <typename T, typename F>
+void with_save(const ForwardArgs<T>& A, int64_t off, F&& f) {
+  if (A.h)
+    f(SaveFull<T>{A.h + off});
+  else if (A.h_bf16)
+    f(SaveBf16<T>{A.h_bf16 + off});
+  else
+    f(SaveNone<T>{});
 }
-// Step t's saved membrane for a chunk: in place, or widened from bfloat16 into buf.
+// Step t's saved membrane for a chunk (the general backward path): in place, or widened from
+// bfloat16 into buf.
 template <typename T>
 const T* saved_h(const T* h, const uint16_t* h_bf16, int64_t off, int64_t n, T* __restrict buf) {
   if (!h_bf16) return h + off;
@@ -132,9 +161,9 @@ struct Uniform {
 };
 
 // One forward step over a chunk (all pointers distinct, so the loop vectorises).
-template <typename T, Charge C, bool Adaptive, typename PT, typename PP>
+template <typename T, Charge C, bool Adaptive, typename PT, typename PP, typename Save>
 void forward_step(int64_t n, T hard, T soft, T incl, const T* __restrict x, PT tht, PP d, PP vrest, PP vr, PP rho,
-                  PP beta, T* __restrict v, T* __restrict a, T* __restrict s_out, T* __restrict h_out) {
+                  PP beta, T* __restrict v, T* __restrict a, T* __restrict s_out, Save save) {
   for (int64_t i = 0; i < n; ++i) {
     T the = Adaptive ? tht[i] + beta[i] * a[i] : tht[i];
     T h = charge<C>(v[i], x[i], d[i], vrest[i]);
@@ -142,7 +171,7 @@ void forward_step(int64_t n, T hard, T soft, T incl, const T* __restrict x, PT t
     v[i] = reset(h, s, the, vr[i], hard, soft);
     if (Adaptive) a[i] = rho[i] * a[i] + (T(1) - rho[i]) * s;
     s_out[i] = s;
-    h_out[i] = h;
+    save(i, h, s);
   }
 }
 
@@ -157,8 +186,8 @@ void forward_impl(const ForwardArgs<T>& A) {
                        (!Adaptive || (!A.rho.per_neuron && !A.beta.per_neuron));
   auto value = [](const ParamPtr<T>& p) { return p.p ? p.p[0] : p.def; };
   at::parallel_for(0, chunks, grain_chunks(TT), [&](int64_t cb, int64_t ce) {
-    T *v = thread_buffer<T>(9 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk,
-      *vrest = vr + kChunk, *rho = vrest + kChunk, *beta = rho + kChunk, *hbuf = beta + kChunk;
+    T *v = thread_buffer<T>(8 * kChunk), *a = v + kChunk, *th = a + kChunk, *d = th + kChunk, *vr = d + kChunk,
+      *vrest = vr + kChunk, *rho = vrest + kChunk, *beta = rho + kChunk;
     for (int64_t c = cb; c < ce; ++c) {
       const int64_t i0 = c * kChunk, n = std::min(kChunk, N - i0);
       std::memcpy(v, A.v0 + i0, n * sizeof(T));
@@ -174,23 +203,24 @@ void forward_impl(const ForwardArgs<T>& A) {
       for (int64_t t = 0; t < TT; ++t) {
         const int64_t off = t * N + i0;
         const T* tht = theta_at(A.theta, A.theta_per_step, t, N, i0, th);
-        T *s_out = A.s + off, *h_out = A.h_bf16 ? hbuf : A.h + off;
-        if (uniform) {
-          Uniform<T> ud{value(A.decay)}, uvrest{value(A.v_rest)}, uvr{value(A.v_reset)}, urho{value(A.rho)},
-              ubeta{value(A.beta)};
-          if (uniform_theta) {
-            forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, Uniform<T>{tht[0]}, ud, uvrest, uvr, urho,
-                                         ubeta, v, a, s_out, h_out);
+        T* s_out = A.s + off;
+        with_save(A, off, [&](auto save) {
+          if (uniform) {
+            Uniform<T> ud{value(A.decay)}, uvrest{value(A.v_rest)}, uvr{value(A.v_reset)}, urho{value(A.rho)},
+                ubeta{value(A.beta)};
+            if (uniform_theta) {
+              forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, Uniform<T>{tht[0]}, ud, uvrest, uvr, urho,
+                                           ubeta, v, a, s_out, save);
+            } else {
+              forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, PerNeuron<T>{tht}, ud, uvrest, uvr, urho,
+                                           ubeta, v, a, s_out, save);
+            }
           } else {
-            forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, PerNeuron<T>{tht}, ud, uvrest, uvr, urho,
-                                         ubeta, v, a, s_out, h_out);
+            forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, PerNeuron<T>{tht}, PerNeuron<T>{d},
+                                         PerNeuron<T>{vrest}, PerNeuron<T>{vr}, PerNeuron<T>{rho}, PerNeuron<T>{beta},
+                                         v, a, s_out, save);
           }
-        } else {
-          forward_step<T, C, Adaptive>(n, hard, soft, incl, A.x + off, PerNeuron<T>{tht}, PerNeuron<T>{d},
-                                       PerNeuron<T>{vrest}, PerNeuron<T>{vr}, PerNeuron<T>{rho}, PerNeuron<T>{beta}, v,
-                                       a, s_out, h_out);
-        }
-        if (A.h_bf16) store_bf16(A.h_bf16 + off, hbuf, s_out, n);
+        });
         if (A.v_seq) std::memcpy(A.v_seq + off, v, n * sizeof(T));
         if (Adaptive) std::memcpy(A.a_seq + off, a, n * sizeof(T));
       }
@@ -234,10 +264,10 @@ inline void through_charge(T gh, T d, T& gx, T& cv) {
 // The common case: no adaptation, no decay gradient, one threshold per neuron (not per step).
 // Step t needs only h_t, so each step streams h, the spike gradient and the input gradient once
 // and touches two chunk buffers (the membrane carry and the threshold gradient).
-template <typename T, Charge C, SurrogateKind K, typename PP>
-void backward_step_lean(int64_t n, T alpha, T hard, T soft, T keep, T incl, const T* __restrict h,
-                        const T* __restrict th, const T* __restrict gs_in, const T* __restrict gv_in, PP d, PP vr,
-                        T* __restrict cv, T* __restrict acc_th, T* __restrict gx) {
+template <typename T, Charge C, SurrogateKind K, typename PP, typename H>
+void backward_step_lean(int64_t n, T alpha, T hard, T soft, T keep, T incl, H h, const T* __restrict th,
+                        const T* __restrict gs_in, const T* __restrict gv_in, PP d, PP vr, T* __restrict cv,
+                        T* __restrict acc_th, T* __restrict gx) {
   for (int64_t i = 0; i < n; ++i) {
     auto g = step_grad<T, K>(h[i], th[i], gs_in[i], gv_in[i] + cv[i], T(0), vr[i], alpha, hard, soft, keep, incl);
     acc_th[i] += g.gthe;
@@ -332,15 +362,21 @@ void backward_impl(const BackwardArgs<T>& A) {
         if (lean) {
           for (int64_t t = TT - 1; t >= 0; --t) {
             const int64_t off = t * N + i0;
-            auto run = [&](auto dd, auto vvr) {
-              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, saved_h(A.h, A.h_bf16, off, n, hbuf), th,
-                                          A.g_s ? A.g_s + off : zeros, A.g_v ? A.g_v + off : zeros, dd, vvr, cv, acc_th,
-                                          A.g_x + off);
+            auto run = [&](auto dd, auto vvr, auto h) {
+              backward_step_lean<T, C, K>(n, alpha, hard, soft, keep, incl, h, th, A.g_s ? A.g_s + off : zeros,
+                                          A.g_v ? A.g_v + off : zeros, dd, vvr, cv, acc_th, A.g_x + off);
+            };
+            // The saved membrane as stored: read in place, or widened from bfloat16 as it is read.
+            auto with_h = [&](auto dd, auto vvr) {
+              if (A.h_bf16)
+                run(dd, vvr, LoadBf16<T>{A.h_bf16 + off});
+              else
+                run(dd, vvr, PerNeuron<T>{A.h + off});
             };
             if (uniform)
-              run(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
+              with_h(Uniform<T>{value(A.decay)}, Uniform<T>{value(A.v_reset)});
             else
-              run(PerNeuron<T>{d}, PerNeuron<T>{vr});
+              with_h(PerNeuron<T>{d}, PerNeuron<T>{vr});
           }
           finish(i0, n);
           continue;
