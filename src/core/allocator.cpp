@@ -2,6 +2,7 @@
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -34,6 +35,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::lock_guard<std::mutex> lock(mu_);
     auto found = sizes_.find(p);
     if (found == sizes_.end()) {  // a small block
+      small_in_use_ -= int64_t(malloc_usable_size(p));
       std::free(p);
       return;
     }
@@ -49,7 +51,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   void reset_peak() {
     std::lock_guard<std::mutex> lock(mu_);
-    peak_ = mapped_ - cached_;
+    peak_ = mapped_ - cached_ + small_in_use_;
   }
 
   void release_all() {
@@ -59,7 +61,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   AllocatorStats stats() {
     std::lock_guard<std::mutex> lock(mu_);
-    return {mapped_, cached_, hits_, misses_, mapped_ - cached_, peak_};
+    return {mapped_, cached_, hits_, misses_, mapped_ - cached_ + small_in_use_, peak_};
   }
 
  private:
@@ -70,6 +72,9 @@ class CachingCpuAllocator final : public c10::Allocator {
       // 64-byte alignment, as LibTorch's own allocator (vectorised kernels rely on it).
       if (posix_memalign(&p, 64, std::max<size_t>(n, 1)) != 0) p = nullptr;
       TORCH_CHECK(p, "hnn allocator: out of memory allocating ", n, " bytes");
+      std::lock_guard<std::mutex> lock(self->mu_);
+      self->small_in_use_ += int64_t(malloc_usable_size(p));
+      self->peak_ = std::max(self->peak_, self->mapped_ - self->cached_ + self->small_in_use_);
     } else {
       p = self->take(n);
     }
@@ -87,7 +92,7 @@ class CachingCpuAllocator final : public c10::Allocator {
         cached_ -= it->first;
         free_.erase(it);
         ++hits_;
-        peak_ = std::max(peak_, mapped_ - cached_);
+        peak_ = std::max(peak_, mapped_ - cached_ + small_in_use_);
         return p;
       }
       ++misses_;
@@ -102,7 +107,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     std::lock_guard<std::mutex> lock(mu_);
     sizes_[p] = need;
     mapped_ += need;
-    peak_ = std::max(peak_, mapped_ - cached_);
+    peak_ = std::max(peak_, mapped_ - cached_ + small_in_use_);
     return p;
   }
 
@@ -133,6 +138,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   std::multimap<size_t, void*> free_;
   std::unordered_map<void*, size_t> sizes_;
   int64_t mapped_ = 0, cached_ = 0, hits_ = 0, misses_ = 0, peak_ = 0;
+  int64_t small_in_use_ = 0;  // bytes of small blocks handed out (malloc_usable_size)
 };
 
 CachingCpuAllocator* g_alloc = nullptr;

@@ -26,7 +26,7 @@ TEST(Allocator, ReusesLargeBlocksAndKeepsValues) {
   EXPECT_EQ(hnn::allocator_stats().cached_bytes, 0);
 }
 
-// The peak counts large blocks in use (rounded up to 2 MiB) until reset_peak_memory().
+// The peak counts the blocks in use (large ones rounded up to 2 MiB) until reset_peak_memory().
 TEST(Allocator, TracksPeakMemoryInUse) {
   hnn::install_caching_allocator();
   const int64_t mib = int64_t(1) << 20;
@@ -43,6 +43,11 @@ TEST(Allocator, TracksPeakMemoryInUse) {
   EXPECT_EQ(s.peak_in_use_bytes, base.in_use_bytes + 6 * mib);
   hnn::reset_peak_memory();
   EXPECT_EQ(hnn::allocator_stats().peak_in_use_bytes, base.in_use_bytes);
+  {
+    auto small = torch::empty({1000});  // a small block, counted by its usable size
+    EXPECT_GE(hnn::allocator_stats().in_use_bytes, base.in_use_bytes + 4000);
+  }
+  EXPECT_EQ(hnn::allocator_stats().in_use_bytes, base.in_use_bytes);
 }
 
 // oneDNN convolutions allocate through raw_allocate/raw_deallocate, which need a raw deleter.

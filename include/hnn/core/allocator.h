@@ -13,7 +13,7 @@ struct AllocatorStats {
   int64_t cached_bytes = 0;       // of those, free and waiting for reuse
   int64_t hits = 0;               // large allocations served from the cache
   int64_t misses = 0;             // large allocations that mapped new memory
-  int64_t in_use_bytes = 0;       // large blocks handed out and not yet freed (rounded up to 2 MiB each)
+  int64_t in_use_bytes = 0;       // blocks handed out, not yet freed (large ones rounded up to 2 MiB)
   int64_t peak_in_use_bytes = 0;  // the most in_use_bytes since installation or reset_peak_memory()
 };
 
