@@ -123,11 +123,12 @@ void bench_lif(const BenchLifOptions& o) {
       fmt::print("{:<14} {:<18} {:>11.2f} {:>10.2f} {:>10} {:>12} {:>12}\n", cs, name, ms, gbs, pct, vs_min, vs_loop);
     };
     for (bool backward : {false, true}) {
-      // Bytes the fused kernel must move: forward reads x, writes spikes and the saved membrane;
-      // backward reads the spike gradient and the membrane, writes the input gradient.
-      // A bfloat16 saved membrane is half a tensor.
+      // Bytes the fused kernel must move. The forward alone is inference (no gradient): it reads x
+      // and writes the spikes. Forward+backward: the forward also writes the saved membrane, the
+      // backward reads it and the spike gradient and writes the input gradient. A bfloat16 saved
+      // membrane is half a tensor.
       const double h = spec.saved_state == spike::SavedState::BFloat16 ? 0.5 : 1.0;
-      double bytes = (backward ? 4 + 2 * h : 2 + h) * S;
+      double bytes = (backward ? 4 + 2 * h : 2) * S;
       auto t = time_interleaved({copy_fn(bytes), variant(kFused, backward)}, 2, o.repeats);
       double memcpy_bw = bytes / t[0].median_s, fused_ms = t[1].median_s * 1e3;
       const char* pass = backward ? "fwd+bwd" : "fwd";
@@ -152,8 +153,8 @@ void bench_lif(const BenchLifOptions& o) {
     }
   }
   fmt::print(
-      "GB/s counts the bytes the fused kernel must move (forward 3, forward+backward 6 tensors of TxBxN;\n"
-      "2.5 and 5 with a bfloat16 saved membrane);\n"
+      "GB/s counts the bytes the fused kernel must move: forward (inference, no gradient) 2 tensors of\n"
+      "TxBxN, forward+backward 6 (5 with a bfloat16 saved membrane);\n"
       "the loops move many more, so theirs is the fused-equivalent rate. %memcpy compares with a memcpy\n"
       "moving the same number of bytes, run alternately with the fused kernel. 'vs minimal' is the time of\n"
       "the shortest LibTorch loop for this neuron over the row's time (> 1: faster), 'vs hnn loop' the same\n"

@@ -6,6 +6,7 @@ v <- v + (x - v) / 2 (tau = 2), threshold 1, hard reset to 0, with the same surr
 (rect: width 1 and height 1; sigmoid: alpha 4; arctan: alpha 2):
 
   hnn fused      hnn.multistep (the fused C++ kernel)
+  hnn bf16       the same with saved_state="bfloat16" (the backward's membrane in half the bytes)
   hnn loop       hnn.multistep_loop (hnn's per-step LibTorch loop, the fallback for other
                  devices and custom neurons)
   minimal loop   the shortest correct PyTorch loop: a Python loop over x.unbind(0) with a
@@ -21,11 +22,11 @@ v <- v + (x - v) / 2 (tau = 2), threshold 1, hard reset to 0, with the same surr
 Each repetition calls every framework once, in an order that rotates, after warm-up calls; the
 tables give medians. Forward runs under torch.no_grad(); forward+backward is y = f(x) with x
 requiring grad, then y.backward(g). "memcpy" is torch's copy of as many bytes as the fused kernel
-must move (forward: read x, write the spikes and the saved membrane; backward: read the
-membrane and the spike gradient, write the input gradient), timed in the same rotation: %memcpy
-= memcpy time / hnn fused time. Peak memory is the most memory in use during a call, counted
+must move (forward alone, inference: read x, write the spikes; forward+backward: the forward also
+writes the saved membrane, the backward reads it and the spike gradient and writes the input
+gradient), timed in the same rotation: %memcpy = memcpy time / hnn fused time. Peak memory is the most memory in use during a call, counted
 by hnn's caching allocator (installed as LibTorch's CPU allocator for every framework: fresh
-memory is slow to fault in on some machines); blocks of 1 MiB and more, rounded up to 2 MiB.
+memory is slow to fault in on some machines): every block, large ones rounded up to 2 MiB.
 
 The peers are read from ../shared/peers (never part of hnn). With Debian's python3-torch:
 
@@ -79,6 +80,11 @@ class Spike(torch.autograd.Function):
 
 def hnn_fused(kind, alpha, name):
     return lambda x: hnn.multistep(x, charge="lif_ode", reset="hard", surrogate=name)
+
+
+def hnn_fused_bf16(kind, alpha, name):
+    return lambda x: hnn.multistep(x, charge="lif_ode", reset="hard", surrogate=name,
+                                   saved_state="bfloat16")
 
 
 def hnn_loop(kind, alpha, name):
@@ -145,7 +151,8 @@ def snntorch(kind, alpha, name):
     return run
 
 
-FRAMEWORKS = [("hnn fused", hnn_fused), ("hnn loop", hnn_loop), ("minimal loop", minimal_loop),
+FRAMEWORKS = [("hnn fused", hnn_fused), ("hnn bf16", hnn_fused_bf16), ("hnn loop", hnn_loop),
+              ("minimal loop", minimal_loop),
               ("SpikingJelly", spikingjelly), ("Norse", norse), ("snnTorch", snntorch)]
 PEERS = ("SpikingJelly", "Norse", "snnTorch")
 
@@ -220,7 +227,7 @@ def main():
             for p in args.passes.split(","):
                 backward = p.startswith("b")
                 xin = x.clone().requires_grad_() if backward else x
-                src = torch.ones((6 if backward else 3) * T * B * N // 2)
+                src = torch.ones((6 if backward else 2) * T * B * N // 2)
                 dst = torch.empty_like(src)
                 jobs = [("memcpy", lambda a, b, c: dst.copy_(src))] + fns
                 samples = {n: [] for n, _ in jobs}
