@@ -72,14 +72,14 @@ TEST(Surrogate, FastExpIsWithinItsStatedError) {
   double worst = 0;
   for (double x = -87.3; x <= 88.0; x += 1.0 / 4096) {
     double ref = std::exp(double(float(x)));
-    double rel = std::fabs(double(fast_exp(float(x))) - ref) / ref;
+    double rel = std::fabs(double(hnn::fast_exp(float(x))) - ref) / ref;
     worst = std::max(worst, rel);
   }
   EXPECT_LT(worst, 2.5e-7);
-  EXPECT_EQ(fast_exp(0.0f), 1.0f);
+  EXPECT_EQ(hnn::fast_exp(0.0f), 1.0f);
   for (float x : {-1000.0f, -88.0f, 89.0f, 1000.0f}) {
-    EXPECT_TRUE(std::isfinite(fast_exp(x))) << x;
-    EXPECT_GT(fast_exp(x), 0.0f) << x;
+    EXPECT_TRUE(std::isfinite(hnn::fast_exp(x))) << x;
+    EXPECT_GT(hnn::fast_exp(x), 0.0f) << x;
   }
 }
 

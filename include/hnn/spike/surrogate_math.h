@@ -13,10 +13,14 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "hnn/core/fast_exp.h"
+
+#if !defined(HNN_HD)  // also defined by hnn/core/fast_exp.h
 #if defined(__CUDACC__)
 #define HNN_HD __host__ __device__ __forceinline__
 #else
 #define HNN_HD inline
+#endif
 #endif
 
 // X(enumerator, name, default alpha): the names parse() accepts (with ":<alpha>").
@@ -32,35 +36,6 @@ namespace hnn::spike {
 #define HNN_SURROGATE_ENUM(kind, name, alpha) kind,
 enum class SurrogateKind : int32_t { HNN_SURROGATES(HNN_SURROGATE_ENUM) };
 #undef HNN_SURROGATE_ENUM
-
-// exp(x) for the float kernels, branch-free so that a loop over it vectorises without a call
-// (a call into libmvec spills every vector register of the loop around it): Cody-Waite
-// reduction x = n ln2 + r, |r| <= ln2/2, and a degree-7 polynomial e^r = 1 + r + r^2 P(r) (the
-// degree-5 minimax P of Cephes' expf), scaled by 2^n through the exponent bits. x is clamped to
-// [-87.3, 88] (the result stays a normal float). Relative error at most 2.5e-7 (about 2 ulp)
-// over the whole range: tests/spike/test_surrogate.cpp sweeps it against the double exp.
-HNN_HD float fast_exp(float x) {
-  x = x < -87.33654f ? -87.33654f : x;
-  x = x > 88.0f ? 88.0f : x;
-  const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
-  float k = x * 1.44269504088896341f + magic;
-  float n = k - magic;
-  int32_t kb, sb;
-  __builtin_memcpy(&kb, &k, sizeof k);
-  float r = x - n * 0.693359375f;  // ln 2 in two parts: the first is exact in float
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  float y = p * (r * r) + r + 1.0f;
-  sb = (kb - 0x4B400000 + 127) << 23;  // 2^n: n is the low bits of k
-  float scale;
-  __builtin_memcpy(&scale, &sb, sizeof sb);
-  return y * scale;
-}
 
 // The kernels' exp: fast_exp for float on the host, the standard one otherwise.
 HNN_HD float kernel_exp(float x) {

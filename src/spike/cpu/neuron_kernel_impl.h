@@ -17,7 +17,7 @@
 
 // glibc's vector math library (libmvec) has SIMD versions of exp; declaring them lets the
 // compiler vectorise the sigmoid surrogate of the double kernels (at most 4 ulp from the scalar
-// functions). The float kernels inline fast_exp (surrogate_math.h) instead of calling them.
+// functions). The float kernels inline hnn::fast_exp (hnn/core/fast_exp.h) instead of calling them.
 extern "C" {
 float expf(float) __attribute__((simd("notinbranch")));
 double exp(double) __attribute__((simd("notinbranch")));

@@ -4,29 +4,11 @@
 // scalar tails alike.
 #include <cstring>
 
+#include "hnn/core/fast_exp.h"
 #include "models/dasbe/cpu/row_linear.h"
 
 namespace hnn::models::dasbe::cpu::HNN_KERNEL_NS {
 namespace {
-
-// exp(x) for x in [-87, 87] by Cody-Waite reduction and a degree-6 polynomial (rel. error ~2e-7):
-// plain arithmetic that vectorises and rounds the same in every lane and every instruction set
-// (libm's expf is scalar and the vector ones differ in the last bit).
-inline float exp_poly(float x) {
-  x = x < -87.0f ? -87.0f : (x > 87.0f ? 87.0f : x);
-  // floor(x log2 e + 1/2) by truncation of a positive number (no SSE4.1 rounding needed).
-  const int32_t ni = (int32_t)(x * 1.44269504088896341f + 128.5f) - 128;
-  const float n = (float)ni;
-  const float r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * __builtin_bit_cast(float, (ni + 127) << 23);  // 2^n from the exponent bits
-}
 
 void activate(float* __restrict acc, int64_t O, Activation act) {
   switch (act) {
@@ -34,7 +16,7 @@ void activate(float* __restrict acc, int64_t O, Activation act) {
       for (int64_t j = 0; j < O; ++j) acc[j] = acc[j] > 0.0f ? acc[j] : 0.0f;
       break;
     case Activation::Sigmoid:
-      for (int64_t j = 0; j < O; ++j) acc[j] = 1.0f / (1.0f + exp_poly(-acc[j]));
+      for (int64_t j = 0; j < O; ++j) acc[j] = 1.0f / (1.0f + hnn::fast_exp(-acc[j]));
       break;
     case Activation::None:
       break;
@@ -88,7 +70,7 @@ inline float finish_out(V16 s0, const V16& s1, float bias, Activation act) {
   for (int64_t h = 8; h > 0; h /= 2)
     for (int64_t k = 0; k < h; ++k) lane[k] += lane[k + h];
   const float v = bias + lane[0];
-  return act == Activation::Sigmoid ? 1.0f / (1.0f + exp_poly(-v))
+  return act == Activation::Sigmoid ? 1.0f / (1.0f + hnn::fast_exp(-v))
          : act == Activation::Relu  ? (v > 0.0f ? v : 0.0f)
                                     : v;
 }
