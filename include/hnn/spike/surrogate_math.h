@@ -13,15 +13,7 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "hnn/core/fast_exp.h"
-
-#if !defined(HNN_HD)  // also defined by hnn/core/fast_exp.h
-#if defined(__CUDACC__)
-#define HNN_HD __host__ __device__ __forceinline__
-#else
-#define HNN_HD inline
-#endif
-#endif
+#include "hnn/core/fast_exp.h"  // also HNN_HD (host and device inline)
 
 // X(enumerator, name, default alpha): the names parse() accepts (with ":<alpha>").
 #define HNN_SURROGATES(X)              \
