@@ -19,7 +19,9 @@ struct Globals {
   std::string backend = "auto";
   double dist_timeout = 300;
   bool sync_bn = false;
-  bool launcher = false;  // `hnn launch` itself never joins a group: its ranks do
+  std::string profile;       // hnn/core/profiler.h: a Markdown file of where the time went
+  std::string command_line;  // for the profile's heading
+  bool launcher = false;     // `hnn launch` itself never joins a group: its ranks do
 };
 
 // Applies Globals: seeding, threads, log level, progress bars. Each subcommand calls it first.

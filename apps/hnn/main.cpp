@@ -1,4 +1,5 @@
 // hnn: command-line front end. Bad input of any kind ends in one line on stderr and exit code 2.
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <thread>
 
 #include "cli_util.h"
@@ -16,15 +18,40 @@
 #include "hnn/core/allocator.h"
 #include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
+#include "hnn/core/fs.h"
 #include "hnn/core/log.h"
+#include "hnn/core/profiler.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/seed.h"
 #include "hnn/train/distributed.h"
 
 namespace hnn::cli {
+namespace {
+std::unique_ptr<profile::Profiler> g_profiler;
+
+// The whole command's profile after the per-epoch ones the Trainer wrote.
+void finish_profile() {
+  if (!g_profiler) return;
+  const profile::Report rep = g_profiler->report();
+  g_profiler.reset();
+  try {
+    profile::append_to_output(rep.markdown("The whole command"));
+    std::fprintf(stderr, "hnn: profile (%s) written to %s\n", rep.summary().c_str(), profile::output().c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hnn: error: %s\n", e.what());
+  }
+}
+}  // namespace
 
 void apply_globals(const Globals& g) {
   set_log_level(g.log_level);
+  if (!g.profile.empty() && !g_profiler) {
+    profile::set_output(g.profile);
+    write_file_atomically(g.profile, fmt::format("# Profile of `{}`\n\nSelf time of every operator, grouped "
+                                                 "(docs/profiling.md).\n\n",
+                                                 g.command_line));
+    g_profiler = std::make_unique<profile::Profiler>();
+  }
   // LibTorch's default can undercount cores on VMs it does not recognise; use them all.
   int threads = g.threads > 0 ? g.threads : (int)std::thread::hardware_concurrency();
   if (g.threads > 0 || !std::getenv("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, threads));
@@ -89,6 +116,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--sync-bn", g.sync_bn,
                "Distributed: average BatchNorm statistics over the ranks after each epoch (default: rank 0's)");
+  app.add_option("--profile", g.profile,
+                 "Write a Markdown profile to FILE: the time of every operator, grouped into convolution/matmul, "
+                 "neurons, BatchNorm, loss, data, optimiser, evaluation and the rest; a table per training epoch "
+                 "and one for the whole command (docs/profiling.md)")
+      ->type_name("FILE");
+  for (int i = 0; i < argc; ++i) g.command_line += (i ? " " : "") + std::string(argv[i]);
 
   hnn::cli::register_info(app, g);
   hnn::cli::register_launch(app, g);
@@ -103,6 +136,9 @@ int main(int argc, char** argv) {
   hnn::cli::register_dasbe(app, g);
   hnn::cli::register_nir(app, g);
 
+  struct ProfileAtExit {
+    ~ProfileAtExit() { hnn::cli::finish_profile(); }
+  } profile_at_exit;
   try {
     app.parse(argc, argv);
     if (app.get_subcommands().empty()) {

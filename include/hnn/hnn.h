@@ -11,7 +11,9 @@
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
 #include "hnn/core/log.h"
+#include "hnn/core/profiler.h"
 #include "hnn/core/progress.h"
+#include "hnn/core/random.h"
 #include "hnn/core/seed.h"
 #include "hnn/core/shape.h"
 #include "hnn/core/timer.h"
@@ -31,6 +33,7 @@
 #include "hnn/hu/quantizer.h"
 #include "hnn/hu/window.h"
 
+#include "hnn/nn/batch_norm.h"
 #include "hnn/nn/spiking_layers.h"
 #include "hnn/nn/time_fold.h"
 

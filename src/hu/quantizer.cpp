@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "hnn/core/error.h"
+#include "hnn/core/random.h"
 #include "hnn/core/shape.h"
 
 namespace hnn::hu {
@@ -80,7 +81,7 @@ at::Tensor QuantizerImpl::forward(const at::Tensor& x) {
       return spike::spike(x - options.theta(), options.surrogate());
     case QuantizerKind::Bernoulli: {
       auto p = torch::clamp(x, 0, 1);
-      return straight_through(torch::bernoulli(p.detach()), p);
+      return straight_through(hnn::bernoulli(p.detach()), p);
     }
     case QuantizerKind::Latency:
       return latency(x, options.sigma());

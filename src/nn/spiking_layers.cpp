@@ -4,6 +4,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
+#include "hnn/nn/batch_norm.h"
 #include "hnn/nn/time_fold.h"
 
 namespace hnn::nn {
@@ -11,16 +12,10 @@ namespace hnn::nn {
 at::Tensor batch_norm_sequence(torch::nn::BatchNorm2dImpl& bn, const at::Tensor& y, bool per_step) {
   HNN_CHECK(y.dim() == 5, "batch_norm_sequence: expected [T, B, C, H, W], got shape {}", shape_str(y.sizes()));
   const int64_t T = y.size(0);
-  if (!per_step || !bn.is_training() || T == 1) return unfold_time(bn.forward(fold_time(y)), T);
-  // T BatchNorm calls on contiguous views, in time order: the running statistics then see the
-  // steps one after another. (One call on [B, T*C, H, W] would need a transposed copy and update
-  // the running statistics of every step from the same starting point.) The views come from one
-  // unbind, whose backward stacks the step gradients once; T separate y[t] would each scatter
-  // into a zero tensor of the whole sequence in the backward (T^2 traffic: a third of an HSN
-  // training step).
-  std::vector<at::Tensor> steps = y.unbind(0);
-  for (auto& s : steps) s = bn.forward(s);
-  return torch::stack(steps);
+  // Per step: the folded sequence [T * B, C, H, W] holds the steps as T groups, each normalised
+  // over its own B samples, the running statistics updated step after step (batch_norm.h). One
+  // fused call: no T separate calls, no unbind and stack.
+  return unfold_time(batch_norm_groups(bn, fold_time(y), per_step && bn.is_training() ? T : 1), T);
 }
 
 SpikingLinearImpl::SpikingLinearImpl(SpikingLinearOptions o) : options(std::move(o)) {
@@ -90,7 +85,7 @@ at::Tensor SpikingConv2dImpl::step(const at::Tensor& x, const at::Tensor& extra_
   HNN_CHECK(x.dim() == 4 && x.size(1) == options.in(), "SpikingConv2d: expected one step [B, {}, H, W], got shape {}",
             options.in(), shape_str(x.sizes()));
   auto cur = conv(x);
-  if (bn) cur = bn(cur);
+  if (bn) cur = batch_norm(*bn, cur);
   if (extra_current.defined()) {
     HNN_CHECK(extra_current.sizes() == cur.sizes(), "SpikingConv2d: extra current of shape {}, expected {}",
               shape_str(extra_current.sizes()), shape_str(cur.sizes()));

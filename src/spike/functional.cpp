@@ -1,3 +1,4 @@
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include <optional>
@@ -84,6 +85,7 @@ NeuronState initial_state(const Tensor& step_input, const NeuronParams& p, const
 
 StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                 const NeuronDynamics& dyn) {
+  RECORD_USER_SCOPE("hnn::neuron_step");
   NeuronState st = state.v.defined() ? state : initial_state(x, p, spec);
   if (spec.adaptive && !st.a.defined()) st.a = torch::zeros_like(x);
   // Built-in parts take a parameter left undefined (its default) or given as one value on the CPU
@@ -175,6 +177,7 @@ StepResult step(const Tensor& x, const NeuronState& state, const NeuronParams& p
 
 SequenceResult multistep_loop(const Tensor& x, const NeuronState& state, const NeuronParams& p, const NeuronSpec& spec,
                               const NeuronDynamics& dyn, bool want_membrane) {
+  RECORD_USER_SCOPE("hnn::neuron_loop");
   check_sequence(x);
   const int64_t T = x.size(0);
   NeuronState st = state.v.defined() ? state : initial_state(x[0], p, spec);

@@ -1,5 +1,6 @@
 #include "spike/fused.h"
 
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include "hnn/core/error.h"
@@ -85,6 +86,7 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
   static variable_list forward(AutogradContext* ctx, Tensor x, Tensor v0, Tensor a0, Tensor theta, Tensor decay,
                                Tensor v_reset, Tensor v_rest, Tensor rho, Tensor beta, int64_t code, double alpha,
                                bool want_v, bool training) {
+    RECORD_USER_SCOPE("hnn::neuron_forward");
     ctx->set_materialize_grads(false);
     const NeuronSpec spec = unpack(code, alpha);
     x = x.contiguous();
@@ -157,6 +159,7 @@ struct FusedNeuronFn : torch::autograd::Function<FusedNeuronFn> {
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list g) {
+    RECORD_USER_SCOPE("hnn::neuron_backward");
     auto saved = ctx->get_saved_variables();
     Tensor x = saved[0], v0 = saved[1], a0 = saved[2], h = saved[9], a_seq = saved[10];
     const NeuronSpec spec = unpack(ctx->saved_data["code"].toInt(), ctx->saved_data["alpha"].toDouble());

@@ -1,5 +1,6 @@
 #include "hnn/train/classify.h"
 
+#include <ATen/record_function.h>
 #include <torch/torch.h>
 
 #include "hnn/core/error.h"
@@ -32,7 +33,12 @@ StepFn classification_step(ForwardFn model, at::Tensor inputs, at::Tensor labels
   check_inputs(inputs, labels);
   return
       [model = std::move(model), inputs = std::move(inputs), labels = std::move(labels), kind](const at::Tensor& idx) {
-        auto x = inputs.index_select(0, idx), y = labels.index_select(0, idx);
+        at::Tensor x, y;
+        {
+          RECORD_USER_SCOPE("hnn::data");
+          x = inputs.index_select(0, idx);
+          y = labels.index_select(0, idx);
+        }
         auto logits = model(x);
         auto loss = class_loss(logits, y, kind);
         double acc = logits.detach().argmax(1).eq(y).to(torch::kDouble).mean().item<double>();

@@ -1,5 +1,6 @@
 #include "hnn/train/trainer.h"
 
+#include <ATen/record_function.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <torch/csrc/autograd/anomaly_mode.h>
@@ -12,6 +13,7 @@
 #include "hnn/core/anomaly.h"
 #include "hnn/core/error.h"
 #include "hnn/core/json.h"
+#include "hnn/core/profiler.h"
 #include "hnn/core/progress.h"
 #include "hnn/core/timer.h"
 #include "hnn/train/checkpoint.h"
@@ -138,6 +140,7 @@ void check_gradients(torch::nn::Module& model, const std::string& where) {
 }  // namespace
 
 void backward(torch::nn::Module& model, const at::Tensor& loss, const std::string& where) {
+  RECORD_USER_SCOPE("hnn::backward");
   if (!anomaly::enabled()) {
     loss.backward();
     check_gradients(model, where);
@@ -315,6 +318,9 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
   for (auto& cb : callbacks_) cb->on_fit_begin(start, op.epochs());
   for (int64_t epoch = start; epoch < op.epochs(); ++epoch) {
     Timer timer;
+    // Under `hnn --profile`: the epoch's profile (training and validation) goes to the file.
+    profile::Profiler* prof = profile::output().empty() ? nullptr : profile::Profiler::current();
+    const profile::Snapshot prof_start = prof ? prof->snapshot() : profile::Snapshot{};
     model_.train();
     for (auto& cb : callbacks_) cb->on_epoch_begin(epoch + 1, op.epochs(), batches);
     at::Tensor order;
@@ -339,7 +345,10 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       set_lr(*optimizer_, base_lr, factor);
       lr = base_lr.empty() ? 0 : base_lr[0] * factor;
       auto idx = order.slice(0, b * op.batch_size(), std::min(n_local, (b + 1) * op.batch_size()));
-      optimizer_->zero_grad();
+      {
+        RECORD_USER_SCOPE("hnn::optimizer_zero_grad");
+        optimizer_->zero_grad();
+      }
       const std::string where = fmt::format("epoch {}, batch {}", epoch + 1, b + 1);
       double loss = 0;
       StepResult s;
@@ -352,8 +361,11 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
         stopped(e);
       }
       if (reducer) reducer->finish();
-      if (op.clip_grad_norm() > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), op.clip_grad_norm());
-      optimizer_->step();
+      {
+        RECORD_USER_SCOPE("hnn::optimizer_step");
+        if (op.clip_grad_norm() > 0) torch::nn::utils::clip_grad_norm_(model_.parameters(), op.clip_grad_norm());
+        optimizer_->step();
+      }
       Metrics m{{"loss", loss}};
       m.insert(m.end(), s.metrics.begin(), s.metrics.end());
       acc.add(m, (double)(s.samples >= 0 ? s.samples : idx.numel()));
@@ -383,6 +395,7 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
     if (validate && ((epoch + 1) % op.validate_every() == 0 || last)) {
       model_.eval();
       torch::NoGradGuard ng;
+      RECORD_USER_SCOPE("hnn::evaluate");
       log.val = validate();
       model_.train();
       if (group && world > 1 && !log.val.empty()) {
@@ -393,6 +406,11 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       }
     }
     log.seconds = timer.seconds();
+    if (prof) {
+      const profile::Report rep = prof->report(prof_start);
+      profile::append_to_output(rep.markdown(fmt::format("Epoch {} of {}", epoch + 1, op.epochs())));
+      fmt::print("profile of epoch {}: {}\n", epoch + 1, rep.summary());
+    }
     // The monitored value: from the validation metrics, else from the training metrics (e.g. the
     // training loss when validation reports only an accuracy).
     const std::string key = validate ? op.monitor() : "loss";

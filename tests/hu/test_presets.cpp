@@ -2,6 +2,7 @@
 #include <torch/torch.h>
 
 #include "hnn/core/error.h"
+#include "hnn/core/random.h"
 #include "hnn/hu/presets.h"
 #include "hnn/spike/neuron.h"
 #include "test_util.h"
@@ -32,12 +33,12 @@ TEST(Presets, EncoderShapesAndValues) {
   EXPECT_EQ(s.sizes(), torch::IntArrayRef({7, 2, 3}));
 }
 
-// Without normalisation the Poisson encoder draws exactly the spikes of torch::bernoulli on the
-// input repeated over time (what hand-written encoders did): demos keep their random draws.
+// Without normalisation the Poisson encoder draws exactly the spikes of hnn::bernoulli on the
+// input repeated over time.
 TEST(Presets, PoissonEncoderDrawsLikeBernoulliOnTheRepeatedInput) {
   auto x = torch::rand({5, 7});
   torch::manual_seed(9);
-  auto by_hand = torch::bernoulli(x.unsqueeze(0).expand({6, 5, 7}));
+  auto by_hand = hnn::bernoulli(x.unsqueeze(0).expand({6, 5, 7}));
   torch::manual_seed(9);
   EXPECT_TRUE(torch::equal(poisson_encoder(6, /*normalize=*/false)(x), by_hand));
 }

@@ -6,6 +6,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
+#include "hnn/nn/batch_norm.h"
 #include "hnn/nn/time_fold.h"
 
 namespace hnn::models::hsn {
@@ -86,15 +87,15 @@ AnnBackboneImpl::Block AnnBackboneImpl::make_block(const std::string& name, int6
 }
 
 at::Tensor AnnBackboneImpl::block(Block& b, const at::Tensor& x) {
-  auto y = torch::relu(b.b1(b.c1(x)));
-  y = torch::relu(b.b2(b.c2(y)));
-  y = b.b3(b.c3(y)) + b.bd(b.down(x));
+  auto y = torch::relu(nn::batch_norm(*b.b1, b.c1(x)));
+  y = torch::relu(nn::batch_norm(*b.b2, b.c2(y)));
+  y = nn::batch_norm(*b.b3, b.c3(y)) + nn::batch_norm(*b.bd, b.down(x));
   return torch::relu(crop1(y));
 }
 
 at::Tensor AnnBackboneImpl::forward(const at::Tensor& x) {
   HNN_CHECK(x.dim() == 4, "HSN ANN: expected APS frames [B, C, H, W], got shape {}", shape_str(x.sizes()));
-  auto y = torch::relu(stem_bn(stem(x)));
+  auto y = torch::relu(nn::batch_norm(*stem_bn, stem(x)));
   return conv_out(block(s2, block(s1, y)));
 }
 

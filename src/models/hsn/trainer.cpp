@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include <ATen/record_function.h>
 #include <fmt/format.h>
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
@@ -109,7 +110,10 @@ std::vector<EpochLog> train_tracker(Tracker& model, const HsnData& train, const 
     if (on_epoch) on_epoch(log);
   }));
   auto step = [&](const at::Tensor& idx) {
-    auto batch = train.batch(idx);
+    auto batch = [&] {
+      RECORD_USER_SCOPE("hnn::data");
+      return train.batch(idx);
+    }();
     auto cm = model(batch.aps, batch.dvs, batch.aps_loc, batch.search);
     return train::StepResult{tracking_loss(cm, target_map(batch.dvs_loc, cm.size(-1)), o.balanced_loss)};
   };
