@@ -45,13 +45,6 @@ void finish_profile() {
 
 void apply_globals(const Globals& g) {
   set_log_level(g.log_level);
-  if (!g.profile.empty() && !g_profiler) {
-    profile::set_output(g.profile);
-    write_file_atomically(g.profile, fmt::format("# Profile of `{}`\n\nSelf time of every operator, grouped "
-                                                 "(docs/profiling.md).\n\n",
-                                                 g.command_line));
-    g_profiler = std::make_unique<profile::Profiler>();
-  }
   // LibTorch's default can undercount cores on VMs it does not recognise; use them all.
   int threads = g.threads > 0 ? g.threads : (int)std::thread::hardware_concurrency();
   if (g.threads > 0 || !std::getenv("OMP_NUM_THREADS")) torch::set_num_threads(std::max(1, threads));
@@ -82,6 +75,16 @@ void apply_globals(const Globals& g) {
     }
     spdlog::info("distributed: {} ranks ({}, rendezvous at {}:{}); the batch size is per rank", group->size(),
                  group->backend(), env.master_addr, env.master_port);
+  }
+  // Rank 0 profiles a distributed run (the ranks run the same code; one writes the file), and
+  // `hnn launch` leaves it to its ranks.
+  const auto group = train::dist::default_group();
+  if (!g.profile.empty() && !g_profiler && !g.launcher && (!group || group->rank() == 0)) {
+    profile::set_output(g.profile);
+    write_file_atomically(g.profile, fmt::format("# Profile of `{}`\n\nSelf time of every operator, grouped "
+                                                 "(docs/profiling.md).\n\n",
+                                                 g.command_line));
+    g_profiler = std::make_unique<profile::Profiler>();
   }
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
@@ -40,7 +41,7 @@ struct Frame {
 // Shared by the callbacks (plain function pointers) and the one live Profiler.
 struct State {
   std::mutex mu;
-  std::map<std::string, OpTime> ops;
+  std::unordered_map<std::string, OpTime> ops;
   double recorded_seconds = 0;
   std::thread::id owner;
   std::atomic<uint64_t> generation{0};
@@ -68,7 +69,12 @@ std::vector<Frame>& frames() {
 
 std::unique_ptr<at::ObserverContext> on_start(const at::RecordFunction& fn) {
   auto& f = frames();
-  Category c = classify(fn.name());
+  // Names repeat: classify each once per thread.
+  thread_local std::unordered_map<std::string, Category> known;
+  std::string name(fn.name());
+  auto k = known.find(name);
+  if (k == known.end()) k = known.emplace(name, classify(name)).first;
+  Category c = k->second;
   if (!f.empty()) {
     const Category parent = f.back().category;
     if (sticky(parent))
@@ -88,7 +94,9 @@ void on_end(const at::RecordFunction& fn, at::ObserverContext*) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - fr.start).count();
   const double self = std::max(0.0, elapsed - fr.child_seconds);
   if (!f.empty()) f.back().child_seconds += elapsed;
-  std::string key = fmt::format("{}\t{}", (int)fr.category, fn.name());
+  std::string key(fn.name());
+  key += '\t';
+  key += (char)('0' + (int)fr.category);
   auto& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   if (f.empty() && std::this_thread::get_id() == s.owner) s.recorded_seconds += elapsed;
@@ -188,7 +196,7 @@ Snapshot Profiler::snapshot() const {
   snap.wall_seconds = std::chrono::duration<double>(Clock::now() - impl_->start).count();
   std::lock_guard<std::mutex> lock(s.mu);
   snap.recorded_seconds = s.recorded_seconds;
-  snap.ops = s.ops;
+  snap.ops.insert(s.ops.begin(), s.ops.end());
   return snap;
 }
 

@@ -64,6 +64,7 @@ Key next_key() {
   // Two draws from LibTorch's default generator (through an operator, which takes its lock).
   auto r = torch::randint(std::numeric_limits<int64_t>::max(), {2}, torch::kLong);
   const int64_t* k = r.data_ptr<int64_t>();
+  // Each draw has 63 random bits: 32 + 31 from the first, 32 from the second.
   return Key{(uint32_t)k[0], (uint32_t)((uint64_t)k[0] >> 32), (uint32_t)k[1]};
 }
 
