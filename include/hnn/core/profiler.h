@@ -2,7 +2,7 @@
 // scope while a Profiler is alive, grouped into categories (convolution/matmul, neurons,
 // BatchNorm, loss, data, optimiser, evaluation, other operators, the autograd engine, and the
 // time outside any operator). Built on LibTorch's RecordFunction callbacks, so it needs neither
-// Kineto nor a profiler build of LibTorch, and it works the same on LibTorch 1.13 and 2.x.
+// Kineto nor a profiler build of LibTorch, and uses only the API LibTorch 1.13 and 2.x share.
 //
 //   hnn::profile::Profiler prof;        // starts recording
 //   ... train ...
