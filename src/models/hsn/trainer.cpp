@@ -47,6 +47,12 @@ TrackerSpec parse_tracker_config(const std::string& json, const std::string& whe
               "'{}': tracker width {} is outside (0, 16]", where, t.options.width);
     HNN_CHECK(std::isfinite(t.options.threshold) && std::isfinite(t.options.decay),
               "'{}': tracker threshold {} and decay {} must be finite", where, t.options.threshold, t.options.decay);
+    // Checked before the network is built: a bad name must not cost building a wide tracker first.
+    try {
+      spike::Surrogate::parse(t.options.surrogate);
+    } catch (const Error& e) {
+      fail("'{}': {}", where, e.what());
+    }
   } catch (const nlohmann::json::exception& e) {
     fail("{}: bad tracker config ({})", where, e.what());
   }

@@ -104,6 +104,28 @@ TEST(HsnTrainer, ResumeContinuesFromTheSavedEpoch) {
   EXPECT_THROW(load_tracker(temp_path("missing.pt")), hnn::Error);
 }
 
+TEST(HsnTrainer, BadConfigsAreRefusedBeforeTheNetworkIsBuilt) {
+  // A round trip of a valid config.
+  Tracker t = tracker_from_config(tracker_config(Tracker(narrow(), Mode::Hybrid)), "ok.json");
+  EXPECT_EQ(t->options.width, narrow().width);
+  auto message = [](const std::string& json) {
+    try {
+      tracker_from_config(json, "bad.json");
+    } catch (const hnn::Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // An unknown surrogate is named with the file, before a wide network is built (a fuzzer found
+  // configs that spent seconds building the layers first).
+  const std::string bad_surrogate = message(R"({"model": "hnn.hsn.tracker", "width": 16, "surrogate": "nope"})");
+  EXPECT_NE(bad_surrogate.find("bad.json"), std::string::npos) << bad_surrogate;
+  EXPECT_NE(bad_surrogate.find("unknown surrogate 'nope'"), std::string::npos) << bad_surrogate;
+  EXPECT_NE(message(R"({"model": "hnn.hsn.tracker", "width": 17})").find("outside (0, 16]"), std::string::npos);
+  EXPECT_NE(message(R"({"model": "other"})").find("not an HSN tracker"), std::string::npos);
+  EXPECT_NE(message("[1, 2").find("bad tracker config"), std::string::npos);
+}
+
 TEST(HsnTrainer, EvaluationStreamingThroughputAndVideo) {
   hnn::seed_everything(7);
   Tracker hsn(narrow(), Mode::Hybrid), ann(narrow(), Mode::AnnOnly);
