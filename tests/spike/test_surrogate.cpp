@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "hnn/core/error.h"
 #include "hnn/spike/surrogate.h"
@@ -81,6 +82,10 @@ TEST(Surrogate, FastExpIsWithinItsStatedError) {
     EXPECT_TRUE(std::isfinite(hnn::fast_exp(x))) << x;
     EXPECT_GT(hnn::fast_exp(x), 0.0f) << x;
   }
+  // NaN in, NaN out (UBSan once caught the exponent shift overflowing on a NaN's bits in a run
+  // whose weights had diverged).
+  EXPECT_TRUE(std::isnan(hnn::fast_exp(std::numeric_limits<float>::quiet_NaN())));
+  EXPECT_TRUE(std::isnan(hnn::fast_exp(-std::numeric_limits<float>::quiet_NaN())));
 }
 
 // The sigmoid surrogate in float (through fast_exp) agrees with the double form to a relative

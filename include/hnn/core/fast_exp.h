@@ -27,7 +27,7 @@ HNN_HD float fast_exp(float x) {
   const float magic = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer in the low bits
   float k = x * 1.44269504088896341f + magic;
   float n = k - magic;
-  int32_t kb, sb;
+  uint32_t kb;
   __builtin_memcpy(&kb, &k, sizeof k);
   float r = x - n * 0.693359375f;  // ln 2 in two parts: the first is exact in float
   r = r - n * -2.12194440e-4f;
@@ -38,7 +38,9 @@ HNN_HD float fast_exp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   float y = p * (r * r) + r + 1.0f;
-  sb = (kb - 0x4B400000 + 127) << 23;  // 2^n: n is the low bits of k
+  // 2^n: n is the low bits of k. Unsigned, so that a NaN x (whose k has other bits) shifts without
+  // undefined behaviour; y is NaN then and so is the result.
+  const uint32_t sb = (kb - 0x4B400000u + 127u) << 23;
   float scale;
   __builtin_memcpy(&scale, &sb, sizeof sb);
   return y * scale;
