@@ -527,6 +527,7 @@ struct H5Reader::Impl {
   uint64_t file_size = 0;
   uint64_t base = 0;        // where HDF5 address 0 lies in the file (after a user block)
   size_t address_size = 8;  // bytes of an address in the file
+  size_t length_size = 8;   // bytes of a length (a group B-tree's key)
   mutable bool heaps_checked = false;
   // The objects of every global heap collection: {file offset of the collection: {index: bytes}}.
   mutable std::map<uint64_t, std::map<uint64_t, uint64_t>> heap_objects;
@@ -536,39 +537,87 @@ struct H5Reader::Impl {
   // size 0, or a size so large the pointer wraps (found by fuzz_nir; h5dump hangs on it too). Before
   // the first variable-length read, every collection in the file ("GCOL", version 1, at least 4096
   // bytes, inside the file) is walked the way libhdf5 walks it, and such an object is an error.
-  void check_global_heaps() const {
-    if (heaps_checked) return;
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    HNN_CHECK(f, "cannot open '{}'", path);
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> closer(f, std::fclose);
-    auto read_at = [&](uint64_t at, size_t n) {
+  // The file's raw bytes, for the checks below that scan it for a structure's signature.
+  class RawFile {
+   public:
+    explicit RawFile(const std::string& path) : f_(std::fopen(path.c_str(), "rb"), std::fclose) {
+      HNN_CHECK(f_, "cannot open '{}'", path);
+    }
+    // n bytes at offset `at`, or "" when the file does not hold them all.
+    std::string at(uint64_t at, size_t n) const {
       std::string b(n, '\0');
-      if (std::fseek(f, (long)at, SEEK_SET) != 0 || std::fread(b.data(), 1, n, f) != n) b.clear();
+      if (std::fseek(f_.get(), (long)at, SEEK_SET) != 0 || std::fread(b.data(), 1, n, f_.get()) != n) b.clear();
       return b;
-    };
-    constexpr size_t kBlock = 1 << 20;
-    for (uint64_t block = 0; block < file_size; block += kBlock) {
-      const std::string b = read_at(block, (size_t)std::min<uint64_t>(kBlock + 3, file_size - block));
-      for (size_t i = b.find("GCOL"); i != std::string::npos && i < kBlock; i = b.find("GCOL", i + 1)) {
-        const uint64_t at = block + i;
-        const std::string h = read_at(at, 16);
-        if (h.size() != 16 || h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0) continue;
-        const uint64_t size = read_le(h, 8, 8);
-        if (size < 4096 || size > file_size - at) continue;  // libhdf5 refuses these itself
-        const std::string c = read_at(at, (size_t)size);
-        for (uint64_t p = 16; p < size;) {
-          if (p + 16 > size) break;  // too small for an object header: free space
-          const uint64_t index = read_le(c, (size_t)p, 2), object = read_le(c, (size_t)p + 8, 8);
-          const uint64_t need = index > 0 ? 16 + ((object + 7) & ~uint64_t{7}) : object;
-          HNN_CHECK(need > 0 && object < (uint64_t{1} << 62),
-                    "HDF5 file '{}': corrupt global heap at offset {}: object {} of {} bytes at +{} (libhdf5 would "
-                    "not get past it)",
-                    path, at, index, object, p);
-          if (index > 0) heap_objects[at][index] = object;
-          p += need;
-        }
+    }
+    // Calls f(offset) for every occurrence of the 4-byte signature sig in the file's size bytes.
+    template <typename F>
+    void each(const char* sig, uint64_t size, F&& f) const {
+      constexpr size_t kBlock = 1 << 20;
+      for (uint64_t block = 0; block < size; block += kBlock) {
+        const std::string b = at(block, (size_t)std::min<uint64_t>(kBlock + 3, size - block));
+        for (size_t i = b.find(sig, 0, 4); i != std::string::npos && i < kBlock; i = b.find(sig, i + 1, 4))
+          f(block + i);
       }
     }
+
+   private:
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> f_;
+  };
+
+  // Hostile input: libhdf5 (1.10) follows a group B-tree's child address without checking it: a
+  // node ("TREE", version 1, type 0) whose child is the undefined address (all ones) made
+  // H5Gget_info, and any lookup through the group, read through a null pointer (SIGSEGV; found by
+  // fuzz_h5). Before anything looks into a group, every such node in the file is checked: each
+  // child it uses must be an address inside the file. A candidate whose sibling addresses are
+  // neither undefined nor inside the file is not a node (raw data that happens to spell "TREE").
+  void check_group_btrees() const {
+    const RawFile raw(path);
+    const uint64_t undefined = address_size >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * address_size)) - 1;
+    const uint64_t end = file_size > base ? file_size - base : 0;  // addresses are relative to base
+    auto inside = [&](uint64_t a) { return a < end; };
+    const size_t a = address_size, l = length_size, header = 8 + 2 * a;
+    raw.each("TREE", file_size, [&](uint64_t at) {
+      const std::string h = raw.at(at, header);
+      if (h.size() != header || h[4] != 0) return;  // not a group node (chunk nodes are type 1)
+      const uint64_t left = read_le(h, 8, (int)a), right = read_le(h, 8 + a, (int)a);
+      if ((left != undefined && !inside(left)) || (right != undefined && !inside(right))) return;
+      const uint64_t entries = read_le(h, 6, 2);
+      // Keys and children alternate after the header: key 0, child 0, key 1, ..., key `entries`.
+      const std::string body = raw.at(at + header, (size_t)(l + entries * (a + l)));
+      HNN_CHECK(body.size() == l + entries * (a + l),
+                "HDF5 file '{}': group B-tree node at offset {} claims {} children past the end of the file", path, at,
+                entries);
+      for (uint64_t i = 0; i < entries; ++i) {
+        const uint64_t child = read_le(body, (size_t)(l + i * (a + l)), (int)a);
+        HNN_CHECK(inside(child),
+                  "HDF5 file '{}': group B-tree node at offset {}: child {} of {} is at address {:#x}, outside the "
+                  "file (libhdf5 would read through a null pointer)",
+                  path, at, i, entries, child);
+      }
+    });
+  }
+
+  void check_global_heaps() const {
+    if (heaps_checked) return;
+    const RawFile raw(path);
+    raw.each("GCOL", file_size, [&](uint64_t at) {
+      const std::string h = raw.at(at, 16);
+      if (h.size() != 16 || h[4] != 1 || h[5] != 0 || h[6] != 0 || h[7] != 0) return;
+      const uint64_t size = read_le(h, 8, 8);
+      if (size < 4096 || size > file_size - at) return;  // libhdf5 refuses these itself
+      const std::string c = raw.at(at, (size_t)size);
+      for (uint64_t p = 16; p < size;) {
+        if (p + 16 > size) break;  // too small for an object header: free space
+        const uint64_t index = read_le(c, (size_t)p, 2), object = read_le(c, (size_t)p + 8, 8);
+        const uint64_t need = index > 0 ? 16 + ((object + 7) & ~uint64_t{7}) : object;
+        HNN_CHECK(need > 0 && object < (uint64_t{1} << 62),
+                  "HDF5 file '{}': corrupt global heap at offset {}: object {} of {} bytes at +{} (libhdf5 would "
+                  "not get past it)",
+                  path, at, index, object, p);
+        if (index > 0) heap_objects[at][index] = object;
+        p += need;
+      }
+    });
     heaps_checked = true;
   }
 
@@ -819,9 +868,21 @@ H5Reader::H5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   hsize_t user_block = 0;
   if (fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0) impl_->base = user_block;
   size_t address_size = 0, length_size = 0;
-  if (fcpl.valid() && H5Pget_sizes(fcpl.get(), &address_size, &length_size) >= 0 && address_size > 0)
+  if (fcpl.valid() && H5Pget_sizes(fcpl.get(), &address_size, &length_size) >= 0 && address_size > 0 &&
+      length_size > 0) {
     impl_->address_size = address_size;
+    impl_->length_size = length_size;
+  }
   H5Eclear2(H5E_DEFAULT);
+  try {
+    HNN_CHECK(impl_->address_size <= 8 && impl_->length_size <= 8,
+              "HDF5 file '{}': addresses of {} bytes and lengths of {} are not supported (at most 8)", path,
+              impl_->address_size, impl_->length_size);
+    impl_->check_group_btrees();
+  } catch (...) {
+    impl_->file.reset();  // closed here, under the lock
+    throw;
+  }
 }
 
 H5Reader::~H5Reader() {

@@ -498,6 +498,43 @@ TEST(H5, GlobalHeapThatHangsLibhdf5IsRefused) {
   std::remove(bad.c_str());
 }
 
+// Hostile input: libhdf5 follows a group B-tree's child address unchecked; the undefined address
+// (all ones) made it read through a null pointer on listing the group (SIGSEGV, found by fuzz_h5).
+// The reader checks every group node's children when it opens the file.
+TEST(H5, GroupBTreeChildOutsideTheFileIsRefused) {
+  const std::string path = temp_path("btree.h5"), bad = temp_path("btree_bad.h5");
+  {
+    H5Writer w(path);
+    w.write("group/a", torch::zeros({2}));
+    w.write("group/b", torch::ones({3}));
+    w.commit();
+  }
+  {
+    H5Reader r(path);
+    EXPECT_EQ(r.list("group"), (std::vector<std::string>{"a", "b"}));
+  }
+  std::string bytes = hnn::read_file(path);
+  // The first group node (type 0) with a child: the child follows the header (8 bytes and two
+  // 8-byte sibling addresses) and key 0 (8 bytes).
+  size_t node = bytes.find("TREE");
+  while (node != std::string::npos && (bytes[node + 4] != 0 || hnn::read_le(bytes, node + 6, 2) == 0))
+    node = bytes.find("TREE", node + 1);
+  ASSERT_NE(node, std::string::npos);
+  for (size_t i = 0; i < 8; ++i) bytes[node + 24 + 8 + i] = char(0xff);
+  hnn::write_file_atomically(bad, bytes);
+  expect_error([&] { H5Reader r(bad); }, "btree_bad.h5", {"group B-tree node", "outside the file"});
+  // Raw data that spells "TREE" is not taken for a node.
+  {
+    H5Writer w(path);
+    w.write("text",
+            torch::tensor({'T', 'R', 'E', 'E', 0, 0, 1, 0, 'x', 'y', 'z', 'w', 'a', 'b', 'c', 'd'}, torch::kByte));
+    w.commit();
+  }
+  EXPECT_EQ(H5Reader(path).read("text").size(0), 16);
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
+
 // libhdf5 keeps bookkeeping for every chunk a read spans, written or not (a 26 KB file took 23 GB,
 // found by fuzz_h5): a dataset may span at most 65536 chunks more than its stored bytes.
 TEST(H5, ChunksNeverWrittenAreBounded) {
