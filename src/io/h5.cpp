@@ -532,11 +532,6 @@ struct H5Reader::Impl {
   // The objects of every global heap collection: {file offset of the collection: {index: bytes}}.
   mutable std::map<uint64_t, std::map<uint64_t, uint64_t>> heap_objects;
 
-  // Hostile input: libhdf5 (1.10) loops forever on a global heap collection (where variable-length
-  // strings live) holding an object that does not advance its parse: the free-space object of
-  // size 0, or a size so large the pointer wraps (found by fuzz_nir; h5dump hangs on it too). Before
-  // the first variable-length read, every collection in the file ("GCOL", version 1, at least 4096
-  // bytes, inside the file) is walked the way libhdf5 walks it, and such an object is an error.
   // The file's raw bytes, for the checks below that scan it for a structure's signature.
   class RawFile {
    public:
@@ -593,6 +588,11 @@ struct H5Reader::Impl {
     });
   }
 
+  // Hostile input: libhdf5 (1.10) loops forever on a global heap collection (where variable-length
+  // strings live) holding an object that does not advance its parse: the free-space object of
+  // size 0, or a size so large the pointer wraps (found by fuzz_nir; h5dump hangs on it too). Before
+  // the first variable-length read, every collection in the file ("GCOL", version 1, at least 4096
+  // bytes, inside the file) is walked the way libhdf5 walks it, and such an object is an error.
   void check_global_heaps() const {
     if (heaps_checked) return;
     const RawFile raw(path);
