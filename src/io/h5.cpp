@@ -531,6 +531,7 @@ struct H5Reader::Impl {
   mutable bool heaps_checked = false;
   // The objects of every global heap collection: {file offset of the collection: {index: bytes}}.
   mutable std::map<uint64_t, std::map<uint64_t, uint64_t>> heap_objects;
+  mutable std::set<uint64_t> attributes_checked;  // object header addresses
 
   // The file's raw bytes, for the checks below that scan it for a structure's signature.
   class RawFile {
@@ -615,6 +616,114 @@ struct H5Reader::Impl {
       }
     });
     heaps_checked = true;
+  }
+
+  // Hostile input: libhdf5 (1.10) decodes an attribute message (in H5Aexists, which decodes every
+  // attribute of the object, and H5Aopen) without checking its parts against the message's size:
+  // copying the value (elements x type size) read past the object header's buffer (ASan
+  // heap-buffer-overflow; found by fuzz_h5). Before an object's first attribute lookup its header
+  // is walked (version 1 or 2, continuation chunks included) and every attribute message must
+  // hold its name (with its NUL), datatype, dataspace (with its dims) and value. Attributes whose
+  // type or space is shared, or that live in the shared-message table, are refused: their sizes
+  // are stored elsewhere. Dense attribute storage (a fractal heap, for many attributes) is not
+  // checked.
+  void check_attribute_messages(hid_t obj, const std::string& name) const {
+    haddr_t addr = HADDR_UNDEF;
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info3(obj, &info, H5O_INFO_BASIC) < 0 || H5VLnative_token_to_addr(obj, info.token, &addr) < 0)
+      addr = HADDR_UNDEF;
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(obj, &info, H5O_INFO_BASIC) >= 0) addr = info.addr;
+#endif
+    HNN_CHECK(addr != HADDR_UNDEF, "HDF5 file '{}': the object header of '{}'{}", path, name, h5_detail());
+    if (attributes_checked.count(addr)) return;  // added once the walk passes: a bad header fails every time
+    const RawFile raw(path);
+    const size_t a = address_size, l = length_size;
+    const std::string where =
+        fmt::format("HDF5 file '{}': the object header of '{}' (offset {})", path, name, base + addr);
+    // The header's chunks as {file offset, bytes of messages}; continuation messages add more.
+    std::vector<std::pair<uint64_t, uint64_t>> chunks;
+    const std::string prefix = raw.at(base + addr, 34);  // a version 2 prefix is at most 34 bytes
+    bool v2 = false, creation_order = false;
+    if (prefix.size() == 34 && prefix.compare(0, 4, "OHDR") == 0 && prefix[4] == 2) {
+      v2 = true;
+      const unsigned flags = (unsigned char)prefix[5];
+      creation_order = flags & 0x04;
+      size_t p = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
+      const int width = 1 << (flags & 3);
+      chunks.emplace_back(base + addr + p + width, read_le(prefix, p, width));
+    } else {
+      const std::string v1 = raw.at(base + addr, 16);
+      HNN_CHECK(v1.size() == 16 && v1[0] == 1, "{}: neither a version 1 nor a version 2 object header", where);
+      chunks.emplace_back(base + addr + 16, read_le(v1, 8, 4));
+    }
+    const size_t head = v2 ? 4 + (creation_order ? 2 : 0) : 8;  // a message's header
+    uint64_t total = 0;
+    for (size_t c = 0; c < chunks.size(); ++c) {
+      const auto [at, size] = chunks[c];
+      total += size;
+      HNN_CHECK(chunks.size() <= 65536 && total <= file_size,
+                "{}: {} chunks of {} bytes in all, in a file of {} (corrupt or hostile)", where, chunks.size(), total,
+                file_size);
+      const std::string m = raw.at(at, (size_t)size);
+      if (m.size() != size) continue;  // libhdf5 cannot load it either
+      for (uint64_t p = 0; p + head <= size;) {
+        const uint64_t type = v2 ? (uint8_t)m[p] : read_le(m, p, 2), n = read_le(m, p + (v2 ? 1 : 2), 2);
+        const unsigned flags = (unsigned char)m[p + (v2 ? 3 : 4)];
+        const uint64_t body = p + head;
+        if (body + n > size) break;        // libhdf5 refuses the header
+        if (type == 0x10 && n >= a + l) {  // continuation: address, length
+          const uint64_t next = read_le(m, body, (int)a), length = read_le(m, body + a, (int)l);
+          if (v2) {
+            if (length >= 8) chunks.emplace_back(base + next + 4, length - 8);  // "OCHK", messages, checksum
+          } else {
+            chunks.emplace_back(base + next, length);
+          }
+        } else if (type == 0x0C) {
+          HNN_CHECK(!(flags & 0x02), "{}: an attribute in the shared-message table (not supported)", where);
+          check_attribute(m.substr(body, n), fmt::format("{}: the attribute message at offset {}", where, at + body));
+        }
+        p = body + n;
+      }
+    }
+    attributes_checked.insert(addr);
+  }
+
+  // One attribute message (see check_attribute_messages); `what` names it in errors.
+  void check_attribute(const std::string& m, const std::string& what) const {
+    const uint64_t n = m.size();
+    if (n < 9 || m[0] < 1 || m[0] > 3) return;  // libhdf5 refuses it itself
+    const int version = m[0];
+    const unsigned flags = version >= 2 ? (unsigned char)m[1] : 0;
+    HNN_CHECK(!(flags & 0x03), "{}: a shared datatype or dataspace (not supported)", what);
+    auto pad = [&](uint64_t x) { return version == 1 ? (x + 7) & ~uint64_t{7} : x; };
+    const uint64_t name_len = read_le(m, 2, 2), type_len = read_le(m, 4, 2), space_len = read_le(m, 6, 2);
+    const uint64_t name_at = version == 3 ? 9 : 8, type_at = name_at + pad(name_len),
+                   space_at = type_at + pad(type_len), value_at = space_at + pad(space_len);
+    HNN_CHECK(value_at <= n && name_len >= 1 && type_len >= 8 && space_len >= 4,
+              "{}: a name of {} bytes, a datatype of {} and a dataspace of {} in a message of {} (corrupt or hostile)",
+              what, name_len, type_len, space_len, n);
+    HNN_CHECK(std::memchr(m.data() + name_at, 0, name_len) != nullptr, "{}: the name has no terminating NUL", what);
+    uint64_t element = read_le(m, type_at + 4, 4);
+    if ((m[type_at] & 0x0f) == 9) element = std::max<uint64_t>({element, 16, 8 + address_size});  // variable length
+    const int space_version = m[space_at], rank = (unsigned char)m[space_at + 1];
+    const unsigned space_flags = (unsigned char)m[space_at + 2];
+    if ((space_version != 1 && space_version != 2) || rank > 32) return;  // libhdf5 refuses these
+    const uint64_t dims_at = space_at + (space_version == 1 ? 8 : 4);
+    const uint64_t dims_end = dims_at + (uint64_t)rank * length_size * ((space_flags & 1) ? 2 : 1);
+    HNN_CHECK(dims_end <= space_at + space_len, "{}: a dataspace of rank {} in {} bytes (corrupt or hostile)", what,
+              rank, space_len);
+    unsigned __int128 elements = 1;
+    if (space_version == 2 && m[space_at + 3] == 2) elements = 0;  // the null dataspace
+    for (int i = 0; i < rank; ++i) {
+      elements *= read_le(m, (size_t)(dims_at + (uint64_t)i * length_size), (int)length_size);
+      if (elements > n) break;  // already too many
+    }
+    HNN_CHECK(elements * element <= n - value_at,
+              "{}: a value of {} elements of {} bytes in {} bytes (corrupt or hostile: libhdf5 would read past it)",
+              what, (uint64_t)std::min<unsigned __int128>(elements, UINT64_MAX), element, n - value_at);
   }
 
   // Checks the global heaps, then every variable-length string reference of a dataset or
@@ -999,6 +1108,7 @@ std::string H5Reader::attribute(const std::string& object, const std::string& na
   HNN_H5_LOCK;
   const std::string obj_name = clean(object);
   Handle obj = impl_->open_object(obj_name);
+  impl_->check_attribute_messages(obj.get(), obj_name);
   if (H5Aexists(obj.get(), name.c_str()) <= 0) {
     H5Eclear2(H5E_DEFAULT);
     return "";

@@ -539,6 +539,51 @@ TEST(H5, GroupBTreeChildAtTheUndefinedAddressIsRefused) {
   std::remove(bad.c_str());
 }
 
+// libhdf5 decodes every attribute message of an object (in H5Aexists) without checking its parts
+// against the message: a value larger than what is left of it was copied from past the header's
+// buffer (found by fuzz_h5). The reader checks the object's attribute messages first.
+TEST(H5, AttributeMessagesMustHoldTheirParts) {
+  const std::string path = temp_path("attrs.h5"), bad = temp_path("attrs_bad.h5");
+  {
+    H5Writer w(path);
+    w.write("x", torch::zeros({2}));
+    w.set_attribute("/", "dataset", "fuzz");
+    w.set_attribute("x", "type", "LIF");
+    w.commit();
+  }
+  {
+    H5Reader r(path);
+    EXPECT_EQ(r.attribute("/", "dataset"), "fuzz");
+    EXPECT_EQ(r.attribute("/", "format"), "");
+    EXPECT_EQ(r.attribute("x", "type"), "LIF");
+  }
+  const std::string good = hnn::read_file(path);
+  // The root's attribute message (version 1): 8 bytes of header, then the name padded to 8 bytes,
+  // then the datatype, whose size (the string's 5 bytes) is at its byte 4.
+  const size_t name = good.find(std::string("dataset\0", 8));
+  ASSERT_NE(name, std::string::npos);
+  ASSERT_EQ(good[name - 8], 1);
+  ASSERT_EQ(hnn::read_le(good, name + 12, 4), 5u);
+  auto damaged = [&](size_t at, char value) {
+    std::string bytes = good;
+    bytes[at] = value;
+    hnn::write_file_atomically(bad, bytes);
+  };
+  damaged(name + 12, 13);  // a 13-byte value in the 8 bytes left
+  for (const char* which : {"dataset", "format"})
+    expect_error([&] { H5Reader(bad).attribute("/", which); }, "attrs_bad.h5",
+                 {"attribute message", "a value of 1 elements of 13 bytes in 8 bytes"});
+  EXPECT_EQ(H5Reader(bad).attribute("x", "type"), "LIF");  // another object's header
+  damaged(name + 7, 'x');                                  // the name loses its NUL
+  expect_error([&] { H5Reader(bad).attribute("/", "dataset"); }, "attrs_bad.h5", {"no terminating NUL"});
+  damaged(name - 4, 64);  // a 64-byte datatype
+  expect_error([&] { H5Reader(bad).attribute("/", "dataset"); }, "attrs_bad.h5", {"a datatype of 64"});
+  damaged(name + 17, 3);  // a dataspace of rank 3 in 8 bytes
+  expect_error([&] { H5Reader(bad).attribute("/", "dataset"); }, "attrs_bad.h5", {"dataspace of rank 3 in 8 bytes"});
+  std::remove(path.c_str());
+  std::remove(bad.c_str());
+}
+
 // libhdf5 keeps bookkeeping for every chunk a read spans, written or not (a 26 KB file took 23 GB,
 // found by fuzz_h5): a dataset may span at most 65536 chunks more than its stored bytes.
 TEST(H5, ChunksNeverWrittenAreBounded) {
