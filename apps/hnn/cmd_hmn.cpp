@@ -293,6 +293,11 @@ void register_hmn(CLI::App& app, Globals& g) {
   tr->add_option("--vt", run.vt, "v_T: the threshold rise of a switched-off neuron")
       ->check(non_negative())
       ->capture_default_str();
+  tr->add_flag(
+      "--active-only", run.active_only,
+      "hmn, xdg, ann-only, snn-only: compute and train only the neurons each task's signals switch on; the\n"
+      "same result as the whole branch (the rest moves by its momentum alone), at the cost of the switched-on\n"
+      "part, which makes wide branches (--channels 16384, the reference's) affordable on a CPU");
   tr->add_option("--xdg-keep", run.xdg_keep, "xdg: fraction of neurons each task keeps")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -379,6 +379,9 @@ hmn::BranchConfig branch_config(const HmnRun& e, const Loaded& d, hmn::Method m)
   c.classes = 10;
   c.vt = e.vt;
   c.spiking = m != hmn::Method::AnnOnly;
+  // Only methods with per-task signals and no penalty have a part to train alone.
+  c.active_only = e.active_only && (m == hmn::Method::Hmn || m == hmn::Method::Xdg || m == hmn::Method::AnnOnly ||
+                                    m == hmn::Method::SnnOnly);
   return c;
 }
 

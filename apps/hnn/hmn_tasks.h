@@ -44,6 +44,7 @@ struct HmnRun {
   int64_t epochs = 10, batch = 200, milestone = 5, train_samples = 0, test_samples = 0, eval_every = 4;
   double lr = 0.05, momentum = 0.9, vt = 1000, xdg_keep = 0.2, ewc_lambda = 5000, si_c = 0.1;
   int64_t fisher_samples = 200;
+  bool active_only = false;  // hmn, xdg, ann-only, snn-only: only the switched-on part (BranchConfig)
   bool resume = false;
   uint64_t seed = 42;
 };

@@ -3,6 +3,7 @@
 
 #include "hnn/core/error.h"
 #include "hnn/train/ewc.h"
+#include "hnn/train/sgd_momentum.h"
 #include "hnn/train/si.h"
 
 using namespace hnn;
@@ -102,6 +103,25 @@ TEST(Ewc, StateRoundTrip) {
   EXPECT_EQ(other.tasks(), 2);
   EXPECT_NEAR(other.penalty(3.0).item<double>(), ewc.penalty(3.0).item<double>(), 1e-12);
   EXPECT_THROW(other.load_state({torch::zeros({4})}), Error);
+}
+
+// The momentum buffers of SGD by parameter: none before the first step, then what SGD keeps (the
+// first step's gradient), and a buffer set from outside is the one the next step uses.
+TEST(SgdMomentum, ReadAndWrittenByParameter) {
+  auto a = torch::zeros({3}, torch::requires_grad()), b = torch::zeros({2, 2}, torch::requires_grad());
+  torch::optim::SGD opt({a, b}, torch::optim::SGDOptions(0.1).momentum(0.5));
+  EXPECT_FALSE(train::sgd_momentum(opt, a).defined());
+  (a.sum() * 2 + b.sum()).backward();
+  opt.step();
+  EXPECT_TRUE(torch::allclose(train::sgd_momentum(opt, a), torch::full({3}, 2.0)));
+  EXPECT_TRUE(torch::allclose(train::sgd_momentum(opt, b), torch::ones({2, 2})));
+  train::set_sgd_momentum(opt, a, torch::full({3}, 10.0));
+  opt.zero_grad();
+  a.sum().backward();  // grad 1: buffer 0.5 * 10 + 1 = 6, a = -0.2 - 0.6
+  opt.step();
+  EXPECT_TRUE(torch::allclose(train::sgd_momentum(opt, a), torch::full({3}, 6.0)));
+  EXPECT_TRUE(torch::allclose(a, torch::full({3}, -0.8)));
+  EXPECT_THROW(train::set_sgd_momentum(opt, a, torch::zeros({2})), Error);
 }
 
 }  // namespace

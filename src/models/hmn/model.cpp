@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <mutex>
+
 #include "../config_json.h"
 #include "hnn/core/error.h"
 #include "hnn/core/shape.h"
@@ -73,13 +75,14 @@ at::Tensor BackboneImpl::forward(const at::Tensor& x) {
 }
 
 BranchImpl::BranchImpl(BranchConfig c) : config(c) {
-  HNN_CHECK(c.inputs > 0 && c.channels > 0 && c.classes > 0,
-            "hmn branch: bad sizes (inputs {}, channels {}, classes {})", c.inputs, c.channels, c.classes);
+  HNN_CHECK(c.inputs > 0 && c.channels > 0 && c.classes > 0 && c.channels2 >= 0,
+            "hmn branch: bad sizes (inputs {}, channels {}, channels2 {}, classes {})", c.inputs, c.channels,
+            c.channels2, c.classes);
   HNN_CHECK(c.vt >= 0, "hmn branch: v_T must be >= 0, got {}", c.vt);
   auto linear = [](int64_t i, int64_t o) { return torch::nn::Linear(torch::nn::LinearOptions(i, o).bias(false)); };
   fc1 = register_module("fc1", linear(c.inputs, c.channels));
-  fc2 = register_module("fc2", linear(c.channels, c.channels));
-  fc3 = register_module("fc3", linear(c.channels, c.classes));
+  fc2 = register_module("fc2", linear(c.channels, c.hidden2()));
+  fc3 = register_module("fc3", linear(c.hidden2(), c.classes));
   if (c.spiking) {
     n1 = register_module("n1", spike::IfNeuron(hmn_neuron(c.threshold)));
     n2 = register_module("n2", spike::IfNeuron(hmn_neuron(c.threshold)));
@@ -91,12 +94,16 @@ BranchOutput BranchImpl::forward(const at::Tensor& x, const at::Tensor& signals,
   check_sequence(x, config.inputs, "hmn branch");
   const int64_t C = config.channels;
   if (signals.defined()) {
+    HNN_CHECK(config.hidden2() == C, "hmn branch: signals need hidden layers of one width, got {} and {}", C,
+              config.hidden2());
     const bool shared = signals.dim() == 2 && signals.size(0) == 2 && signals.size(1) == C;
     const bool per_sample =
         signals.dim() == 3 && signals.size(0) == 2 && signals.size(1) == x.size(1) && signals.size(2) == C;
     HNN_CHECK(shared || per_sample, "hmn branch: signals must be [2, {}] or [2, B, {}], got {}", C, C,
               shape_str(signals.sizes()));
   }
+  if (config.active_only && signals.defined() && signals.dim() == 2 && how == Modulate::Threshold)
+    return active_forward(x, signals);
   const at::Tensor g1 = signals.defined() ? signals[0].to(x.dtype()) : at::Tensor();
   const at::Tensor g2 = signals.defined() ? signals[1].to(x.dtype()) : at::Tensor();
   if (!config.spiking) {
@@ -120,6 +127,87 @@ BranchOutput BranchImpl::forward(const at::Tensor& x, const at::Tensor& signals,
   const at::Tensor s2 = n2->forward(fold(fc2, s1), m2);
   const at::Tensor s3 = n3->forward(fold(fc3, s2));
   return {s3.mean(0), s1.mean(0), s2.mean(0)};
+}
+
+// The switched-on part alone, through the same weights (so gradients reach them), its hidden
+// activity scattered back to [B, C] with zeros for the switched-off neurons.
+BranchOutput BranchImpl::active_forward(const at::Tensor& x, const at::Tensor& signals) {
+  const ActiveSet a = ActiveSet::of(signals);
+  const auto blocks = active_blocks(*this, a);
+  const at::Tensor w1 = gather_block(fc1->weight, blocks[0]), w2 = gather_block(fc2->weight, blocks[1]),
+                   w3 = gather_block(fc3->weight, blocks[2]);
+  at::Tensor h1, h2, out;
+  if (config.spiking) {
+    h1 = n1->forward(torch::matmul(x, w1.t()));
+    h2 = n2->forward(torch::matmul(h1, w2.t()));
+    out = n3->forward(torch::matmul(h2, w3.t())).mean(0);
+    h1 = h1.mean(0), h2 = h2.mean(0);
+  } else {
+    h1 = torch::relu(torch::matmul(x.mean(0), w1.t()));
+    h2 = torch::relu(torch::matmul(h1, w2.t()));
+    out = torch::matmul(h2, w3.t());
+  }
+  const int64_t B = x.size(1);
+  auto whole = [&](const at::Tensor& part, const at::Tensor& on) {
+    return torch::zeros({B, config.channels}, part.options()).index_copy(1, on, part);
+  };
+  return {out, whole(h1, a.on1), whole(h2, a.on2)};
+}
+
+ActiveSet ActiveSet::of(const at::Tensor& signals) {
+  HNN_CHECK(signals.dim() == 2 && signals.size(0) == 2, "hmn: the signals of one task must be [2, C], got {}",
+            shape_str(signals.sizes()));
+  return {signals[0].nonzero().flatten(), signals[1].nonzero().flatten()};
+}
+
+std::vector<ParameterBlock> active_blocks(const BranchImpl& net, const ActiveSet& a) {
+  HNN_CHECK(net.config.hidden2() == net.config.channels, "hmn: active parts need hidden layers of one width");
+  const auto dev = net.fc1->weight.device();
+  const at::Tensor on1 = a.on1.to(dev), on2 = a.on2.to(dev);
+  // Linear weights are [out, in].
+  return {{net.fc1->weight, on1, {}}, {net.fc2->weight, on2, on1}, {net.fc3->weight, {}, on2}};
+}
+
+at::Tensor gather_block(const at::Tensor& t, const ParameterBlock& b) {
+  at::Tensor r = b.rows.defined() ? t.index_select(0, b.rows) : t;
+  return b.cols.defined() ? r.index_select(1, b.cols) : r;
+}
+
+void scatter_block(at::Tensor& t, const ParameterBlock& b, const at::Tensor& part) {
+  torch::NoGradGuard ng;
+  if (b.rows.defined() && b.cols.defined())
+    t.index_put_({b.rows.unsqueeze(1), b.cols.unsqueeze(0)}, part);
+  else if (b.rows.defined())
+    t.index_copy_(0, b.rows, part);
+  else if (b.cols.defined())
+    t.index_copy_(1, b.cols, part);
+  else
+    t.copy_(part);
+}
+
+Branch active_part(const Branch& net, const ActiveSet& a) {
+  BranchConfig c = net->config;
+  c.channels = a.on1.numel(), c.channels2 = a.on2.numel(), c.active_only = false;
+  HNN_CHECK(c.channels > 0 && c.channels2 > 0, "hmn: the signals switch every neuron of a hidden layer off");
+  // Its initial weights are overwritten: the global generator is left as it was, so that a run
+  // draws the same shuffles with and without active parts.
+  auto gen = at::detail::getDefaultCPUGenerator();
+  at::Tensor rng;
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    rng = gen.get_state();
+  }
+  Branch part(c);
+  {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(rng);
+  }
+  part->to(net->fc1->weight.device(), net->fc1->weight.scalar_type());
+  torch::NoGradGuard ng;
+  const auto blocks = active_blocks(*net, a);
+  auto params = part->parameters();
+  for (size_t i = 0; i < blocks.size(); ++i) params[i].copy_(gather_block(blocks[i].param, blocks[i]));
+  return part;
 }
 
 // The reference's form: per step, s = H(m - v_th) * G with the surrogate, m = m (1 - s) + W x.

@@ -16,6 +16,7 @@
 #include "hnn/train/checkpoint.h"
 #include "hnn/train/classify.h"
 #include "hnn/train/ewc.h"
+#include "hnn/train/sgd_momentum.h"
 #include "hnn/train/si.h"
 #include "hnn/train/trainer.h"
 
@@ -55,6 +56,11 @@ template <class Net>
 torch::Device device_of(const Net& net) {
   const auto params = net->parameters();
   return params.empty() ? torch::Device(torch::kCPU) : params[0].device();
+}
+
+// Inputs for the branch: on its device, in its dtype (float frames for a double branch in tests).
+at::TensorOptions inputs_for(const Branch& net) {
+  return at::TensorOptions().device(net->fc1->weight.device()).dtype(net->fc1->weight.scalar_type());
 }
 
 // Eval mode and no gradients for a scope; the training flag is restored at its end.
@@ -238,7 +244,7 @@ double permutation_accuracy(Branch& net, const FrameSet& test, const at::Tensor&
   const at::Tensor g = signals.defined() ? signals.to(dev) : at::Tensor();
   int64_t correct = 0;
   for_batches(n, batch, [&](const at::Tensor& idx) {
-    const at::Tensor out = net->forward(permuted_batch(test, idx, permutation).to(dev), g).out.cpu();
+    const at::Tensor out = net->forward(permuted_batch(test, idx, permutation).to(inputs_for(net)), g).out.cpu();
     correct += out.argmax(1).eq(test.labels.index_select(0, idx)).sum().item<int64_t>();
   });
   return static_cast<double>(correct) / static_cast<double>(n);
@@ -261,7 +267,8 @@ at::Tensor hidden_profile(Branch& net, const FrameSet& test, const TaskSet& task
     const at::Tensor g = signals.defined() ? signals[static_cast<int64_t>(j)].to(dev) : at::Tensor();
     at::Tensor sum;
     for_batches(n, batch, [&](const at::Tensor& idx) {
-      const at::Tensor h = net->forward(task_batch(test, idx, tasks, ids[j]).to(dev), g).hidden2.sum(0).cpu();
+      const at::Tensor h =
+          net->forward(task_batch(test, idx, tasks, ids[j]).to(inputs_for(net)), g).hidden2.sum(0).cpu();
       sum = sum.defined() ? sum + h : h;
     });
     rows.push_back(sum / static_cast<double>(n));
@@ -345,21 +352,43 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
     Timer timer;
     const int64_t task = sequence[static_cast<size_t>(i)];
     const at::Tensor g = signals.defined() ? signals[i] : at::Tensor();
-    train::Trainer trainer(*net, train::TrainerOptions()
-                                     .epochs(o.epochs)
-                                     .batch_size(o.batch)
-                                     .optimizer("sgd")
-                                     .lr(o.lr)
-                                     .momentum(o.momentum)
-                                     .schedule("step")
-                                     .milestone(milestone_fraction(o.milestone, o.epochs)));
-    trainer.set_optimizer(opt);
+    // With active_only the task's switched-on part is trained alone (see the comment there).
+    const bool active = net->config.active_only && g.defined();
+    HNN_CHECK(!active || (!ewc && !si), "hmn continual: an active-only branch trains without penalties, not {}",
+              to_string(method));
+    const ActiveSet on = active ? ActiveSet::of(g) : ActiveSet{};
+    Branch part = active ? active_part(net, on) : net;
+    auto part_opt = opt;
+    double shift = 0, decay = 1;  // what the optimiser does to a weight outside the part (below)
+    if (active) {
+      auto pp = part->parameters();
+      part_opt = std::make_shared<torch::optim::SGD>(pp, torch::optim::SGDOptions(o.lr).momentum(o.momentum));
+      const auto blocks = active_blocks(*net, on);
+      for (size_t k = 0; k < pp.size(); ++k) {
+        const at::Tensor buf = train::sgd_momentum(*opt, params[k]);
+        if (buf.defined()) train::set_sgd_momentum(*part_opt, pp[k], gather_block(buf, blocks[k]).clone());
+      }
+    }
+    train::Trainer trainer(*part, train::TrainerOptions()
+                                      .epochs(o.epochs)
+                                      .batch_size(o.batch)
+                                      .optimizer("sgd")
+                                      .lr(o.lr)
+                                      .momentum(o.momentum)
+                                      .schedule("step")
+                                      .milestone(milestone_fraction(o.milestone, o.epochs)));
+    trainer.set_optimizer(part_opt);
     trainer.add_callback(std::make_shared<Hooks>([&] {
+      if (active) {
+        decay *= o.momentum;
+        shift += part_opt->param_groups()[0].options().get_lr() * decay;
+      }
       if (si) si->update();
       if (on_batch) on_batch();
     }));
     const auto fit = trainer.fit(n, [&](const at::Tensor& idx) {
-      const at::Tensor out = net->forward(task_batch(train, idx, tasks, task).to(dev), g).out;
+      const at::Tensor x = task_batch(train, idx, tasks, task).to(inputs_for(net));
+      const at::Tensor out = active ? part->forward(x).out : net->forward(x, g).out;
       const at::Tensor y = labels.index_select(0, idx.to(dev));
       at::Tensor loss = train::class_loss(out, y, train::ClassLoss::CrossEntropy);
       if (ewc) loss = loss + ewc->penalty(o.ewc_lambda);
@@ -368,11 +397,34 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
       return train::StepResult{loss, {{"accuracy", acc}}};
     });
     log.train_loss.push_back(train::metric(fit.history.back().train, "loss"));
+    if (active) {
+      // The whole branch's optimiser, had it run the task: the gradient of every weight outside the
+      // part is 0 (its neuron is silent, or its input is), so each step only decays the momentum
+      // v and moves the weight by lr v. Over the task's S steps: w -= sum_j lr_j m^j v, v *= m^S
+      // (`shift`, `decay`). The part's weights and momentum then go back into their block.
+      torch::NoGradGuard ng;
+      const auto blocks = active_blocks(*net, on);
+      auto pp = part->parameters();
+      for (size_t k = 0; k < pp.size(); ++k) {
+        at::Tensor buf = train::sgd_momentum(*opt, params[k]);
+        const at::Tensor part_buf = train::sgd_momentum(*part_opt, pp[k]);
+        if (buf.defined()) {
+          params[k].add_(buf, -shift);
+          buf.mul_(decay);
+        } else if (part_buf.defined()) {
+          buf = torch::zeros_like(params[k]);
+          train::set_sgd_momentum(*opt, params[k], buf);
+        }
+        scatter_block(params[k], blocks[k], pp[k]);
+        if (part_buf.defined()) scatter_block(buf, blocks[k], part_buf);
+      }
+    }
     if (ewc) {
       auto gen = generator(o.seed, 1000 + static_cast<uint64_t>(i));
       const int64_t m = std::min(n, o.fisher_samples);
       const at::Tensor pick = torch::randperm(n, gen, torch::kLong).slice(0, 0, m);
-      const at::Tensor x = task_batch(train, pick, tasks, task).transpose(0, 1).contiguous().to(dev);  // [m, T, D]
+      const at::Tensor x =
+          task_batch(train, pick, tasks, task).transpose(0, 1).contiguous().to(inputs_for(net));  // [m, T, D]
       train::FisherOptions fo;
       fo.samples = m;
       fo.seed = o.seed * 31 + static_cast<uint64_t>(i);

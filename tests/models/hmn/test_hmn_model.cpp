@@ -69,6 +69,60 @@ TEST(HmnBranch, RaisedThresholdsEqualGatedSpikesAtLargeVt) {
   EXPECT_THROW(a->forward(torch::zeros({6, 5, 11}, torch::kDouble)), Error);
 }
 
+// An active-only branch computes the switched-on neurons alone: the same outputs, hidden activity
+// and weight gradients as the whole modulated branch, and active_part() is that part as a branch.
+TEST(HmnBranch, ActivePartEqualsTheModulatedBranch) {
+  torch::manual_seed(6);
+  for (bool spiking : {true, false}) {
+    BranchConfig c;
+    c.inputs = 12, c.channels = 7, c.classes = 3, c.spiking = spiking;
+    Branch a(c);
+    a->to(torch::kDouble);
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : a->parameters()) p.mul_(3);
+    }
+    Branch b = copy_of(a);
+    b->config.active_only = true;
+    ASSERT_EQ(a->parameters().size(), 3u);
+    const auto x = torch::rand({6, 5, 12}, torch::kDouble).gt(0.5).to(torch::kDouble);
+    const auto g = torch::tensor({{1, 0, 1, 1, 0, 1, 0}, {0, 1, 1, 0, 1, 1, 1}}, torch::kDouble);
+    auto oa = a->forward(x, g), ob = b->forward(x, g);
+    EXPECT_GT(oa.hidden2.sum().item<double>(), 0);
+    EXPECT_TRUE(torch::allclose(oa.out, ob.out, 1e-12, 1e-12)) << spiking;
+    EXPECT_TRUE(torch::allclose(oa.hidden1, ob.hidden1, 0, 1e-12)) << spiking;
+    EXPECT_TRUE(torch::allclose(oa.hidden2, ob.hidden2, 0, 1e-12)) << spiking;
+    const auto w = torch::randn_like(oa.out);
+    a->zero_grad(), b->zero_grad();
+    (oa.out * w).sum().backward();
+    (ob.out * w).sum().backward();
+    const ActiveSet on = ActiveSet::of(g);
+    EXPECT_EQ(on.on1.numel(), 4);
+    const auto blocks = active_blocks(*a, on);
+    for (size_t k = 0; k < 3; ++k) {
+      const auto ga = a->parameters()[k].grad(), gb = b->parameters()[k].grad();
+      EXPECT_GT(gb.abs().sum().item<double>(), 0) << k;
+      EXPECT_TRUE(torch::allclose(ga, gb, 1e-9, 1e-12)) << spiking << " " << k;
+      // Outside its block every gradient is 0: the optimiser only decays their momentum.
+      auto outside = ga.clone();
+      scatter_block(outside, blocks[k], torch::zeros_like(gather_block(ga, blocks[k])));
+      EXPECT_EQ(outside.abs().sum().item<double>(), 0) << k;
+    }
+    Branch part = active_part(a, on);
+    EXPECT_EQ(part->fc2->weight.sizes(), (std::vector<int64_t>{5, 4}));
+    EXPECT_TRUE(torch::allclose(part->forward(x).out, oa.out, 1e-12, 1e-12)) << spiking;
+    // Per-sample signals take the whole branch.
+    const auto gs = torch::rand({2, 5, 7}, torch::kDouble).gt(0.4).to(torch::kDouble);
+    EXPECT_TRUE(torch::allclose(a->forward(x, gs).out, b->forward(x, gs).out, 0, 1e-12));
+  }
+  EXPECT_THROW(ActiveSet::of(torch::ones({3, 7})), Error);
+  BranchConfig c;
+  c.inputs = 12, c.channels = 7, c.channels2 = 5, c.classes = 3;
+  Branch uneven(c);
+  EXPECT_EQ(uneven->fc3->weight.size(1), 5);
+  EXPECT_THROW(uneven->forward(torch::zeros({2, 1, 12}), torch::ones({2, 7})), Error);
+}
+
 TEST(HmnBranch, AnnBranchMultipliesActivationsBySignals) {
   torch::manual_seed(1);
   BranchConfig c;
@@ -185,6 +239,48 @@ TEST(HmnTraining, BackboneSignalsAndEveryMethodRun) {
   Branch net(c);
   EXPECT_THROW(train_continual(net, Method::Hmn, t.train, t.test, t.tasks, seq, {}, o), Error);  // no signals
   EXPECT_THROW(train_continual(net, Method::AnnOnly, t.train, t.test, t.tasks, seq, sig, o), Error);
+}
+
+// Training only each task's switched-on part, with its own optimiser fed the shared momentum and
+// the rest of the branch moved by the momentum it would have kept, ends where training the whole
+// modulated branch does (double precision: the same spikes), and tests the same.
+TEST(HmnTraining, ActiveOnlyTrainingEqualsTrainingTheWholeBranch) {
+  Toy t = toy();
+  const auto seq = t.tasks.continual_tasks();
+  const auto sig = random_signals(4, 12, 0.5, 8);
+  for (Method m : {Method::Hmn, Method::AnnOnly}) {
+    ContinualOptions o;
+    o.epochs = 3, o.batch = 15, o.milestone = 2, o.eval_every = 2, o.lr = 0.1;
+    BranchConfig c;
+    c.inputs = 32, c.channels = 12, c.classes = 3, c.spiking = m != Method::AnnOnly;
+    torch::manual_seed(3);
+    Branch whole(c);
+    whole->to(torch::kDouble);
+    {
+      torch::NoGradGuard ng;
+      for (auto& p : whole->parameters()) p.mul_(4);  // many spikes
+    }
+    Branch active = copy_of(whole), initial = copy_of(whole);
+    active->config.active_only = true;
+    torch::manual_seed(5);
+    auto lw = train_continual(whole, m, t.train, t.test, t.tasks, seq, sig, o);
+    torch::manual_seed(5);
+    auto la = train_continual(active, m, t.train, t.test, t.tasks, seq, sig, o);
+    EXPECT_EQ(la.accuracy, lw.accuracy) << to_string(m);
+    for (size_t i = 0; i < lw.train_loss.size(); ++i) EXPECT_NEAR(la.train_loss[i], lw.train_loss[i], 1e-9);
+    auto pw = whole->named_parameters(), pa = active->named_parameters(), p0 = initial->named_parameters();
+    for (auto& kv : pw) {
+      EXPECT_FALSE(torch::allclose(kv.value(), p0[kv.key()])) << kv.key();  // it learned
+      EXPECT_TRUE(torch::allclose(kv.value(), pa[kv.key()], 1e-9, 1e-12)) << to_string(m) << " " << kv.key();
+    }
+  }
+  // With a penalty the whole branch moves every step: refused.
+  BranchConfig c;
+  c.inputs = 32, c.channels = 12, c.classes = 3, c.active_only = true;
+  Branch net(c);
+  ContinualOptions o;
+  o.epochs = 1, o.batch = 30;
+  EXPECT_THROW(train_continual(net, Method::HmnEwc, t.train, t.test, t.tasks, seq, sig, o), Error);
 }
 
 // A run interrupted at a task boundary and resumed from its checkpoint ends exactly where the

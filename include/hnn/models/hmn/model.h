@@ -65,16 +65,29 @@ enum class Modulate { Threshold, SpikeGate };
 
 struct BranchConfig {
   int64_t inputs = 2312, channels = 512, classes = 10;
+  int64_t channels2 = 0;   // the second hidden layer's width (0: channels; signals need them equal)
   double threshold = 0.2;  // v_th of every layer
   double vt = 1000;        // v_T: how far a switched-off neuron's threshold is raised
   bool spiking = true;     // false: the ANN-only ablation
+  // Compute only the neurons that per-task signals [2, C] switch on (active(), below): the same
+  // outputs and gradients as the whole branch as long as no switched-off neuron gets within the
+  // surrogate's reach of its raised threshold (v_th + v_T - 0.5; v_T = 1000 is far), at the cost of
+  // the switched-on part. train_continual then trains that part alone (see train.h).
+  bool active_only = false;
+  int64_t hidden2() const { return channels2 > 0 ? channels2 : channels; }
   std::string to_json() const;
   static BranchConfig from_json(const std::string& text);
   template <class F>
   void visit(F&& f) {
-    f("inputs", inputs), f("channels", channels), f("classes", classes), f("threshold", threshold), f("vt", vt);
-    f("spiking", spiking);
+    f("inputs", inputs), f("channels", channels), f("channels2", channels2), f("classes", classes);
+    f("threshold", threshold), f("vt", vt), f("spiking", spiking), f("active_only", active_only);
   }
+};
+
+// The neurons one task's signals [2, C] switch on: int64 indices into the hidden layers.
+struct ActiveSet {
+  at::Tensor on1, on2;
+  static ActiveSet of(const at::Tensor& signals);
 };
 
 struct BranchOutput {
@@ -87,6 +100,8 @@ class BranchImpl : public torch::nn::Module {
   explicit BranchImpl(BranchConfig config);
   // x [T, B, D] float; signals [2, C] 0/1 (one task's G1, G2), [2, B, C], or undefined (no
   // modulation, every neuron on).
+  // With config.active_only and signals [2, C], only the switched-on neurons are computed (the
+  // hidden activity of the others is 0).
   BranchOutput forward(const at::Tensor& x, const at::Tensor& signals = {}, Modulate how = Modulate::Threshold);
   BranchConfig config;
   torch::nn::Linear fc1{nullptr}, fc2{nullptr}, fc3{nullptr};
@@ -94,8 +109,22 @@ class BranchImpl : public torch::nn::Module {
 
  private:
   BranchOutput gated_loop(const at::Tensor& x, const at::Tensor& signals);
+  BranchOutput active_forward(const at::Tensor& x, const at::Tensor& signals);
 };
 TORCH_MODULE(Branch);
+
+// The part of `net` that `a` switches on, as a branch of |on1| and |on2| hidden neurons without
+// modulation, its weights copies of net's (on the same device and dtype).
+Branch active_part(const Branch& net, const ActiveSet& a);
+
+// Each parameter of `net` (fc1, fc2, fc3 weights) and the block of it that `a` selects: `rows` and
+// `cols` are index tensors, or undefined for all. The same order as net->parameters().
+struct ParameterBlock {
+  at::Tensor param, rows, cols;
+};
+std::vector<ParameterBlock> active_blocks(const BranchImpl& net, const ActiveSet& a);
+at::Tensor gather_block(const at::Tensor& t, const ParameterBlock& b);               // t[rows][:, cols]
+void scatter_block(at::Tensor& t, const ParameterBlock& b, const at::Tensor& part);  // t[rows, cols] = part
 
 // The IF neurons of the HMN: v_th, hard reset to 0, rectangular surrogate of width 1.
 spike::NeuronOptions hmn_neuron(double threshold);
