@@ -584,6 +584,44 @@ TEST(H5, AttributeMessagesMustHoldTheirParts) {
   std::remove(bad.c_str());
 }
 
+// Version 2 object headers (the latest file format) with continuation chunks, and an object whose
+// many attributes live in dense storage, pass the attribute check.
+TEST(H5, AttributesOfTheLatestFormatAreRead) {
+  const std::string path = temp_path("attrs_v2.h5");
+  {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+    hid_t f = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    ASSERT_GE(f, 0);
+    hid_t d = create_dataset(f, "x", H5T_NATIVE_FLOAT, {4}, H5P_DEFAULT),
+          g = H5Gcreate2(f, "many", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(d, 0);
+    hid_t scalar = H5Screate(H5S_SCALAR);
+    auto put = [&](hid_t obj, const std::string& name, long long v) {
+      hid_t a = H5Acreate2(obj, name.c_str(), H5T_NATIVE_LLONG, scalar, H5P_DEFAULT, H5P_DEFAULT);
+      H5Awrite(a, H5T_NATIVE_LLONG, &v);
+      H5Aclose(a);
+    };
+    for (int i = 0; i < 6; ++i) put(d, "a" + std::to_string(i), i);        // compact, in continuation chunks
+    for (int i = 0; i < 20; ++i) put(g, "b" + std::to_string(i), 10 + i);  // dense (more than 8)
+    put(f, "root", 7);
+    H5Sclose(scalar);
+    H5Gclose(g);
+    H5Dclose(d);
+    H5Fclose(f);
+    H5Pclose(fapl);
+  }
+  ASSERT_NE(hnn::read_file(path).find("OHDR"), std::string::npos);
+  H5Reader r(path);
+  EXPECT_EQ(r.attribute("x", "a5"), "5");
+  EXPECT_EQ(r.attribute("x", "a0"), "0");
+  EXPECT_EQ(r.attribute("many", "b19"), "29");
+  EXPECT_EQ(r.attribute("/", "root"), "7");
+  EXPECT_EQ(r.attribute("/", "none"), "");
+  std::remove(path.c_str());
+}
+
 // libhdf5 keeps bookkeeping for every chunk a read spans, written or not (a 26 KB file took 23 GB,
 // found by fuzz_h5): a dataset may span at most 65536 chunks more than its stored bytes.
 TEST(H5, ChunksNeverWrittenAreBounded) {
