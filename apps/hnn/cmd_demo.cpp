@@ -10,6 +10,7 @@
 #include "demos.h"
 #include "hmn_tasks.h"
 #include "hnn/core/timer.h"
+#include "hnn/models/hsn/trainer.h"
 #include "hnn/spike/surrogate.h"
 #include "hp_tasks.h"
 
@@ -60,8 +61,9 @@ void register_demo(CLI::App& app, Globals& g) {
                   "hsn, hp, hmn, dasbe: output folder (recordings, checkpoints, plots, video; hp, hmn and dasbe write "
                   "to <dir>/<name>)")
       ->capture_default_str();
-  cmd->add_option("--width", o.width, "hsn: channel width factor of the models")
+  cmd->add_option("--width", o.width, "hsn: channel width factor of the models (at most 4)")
       ->check(positive())
+      ->check(CLI::Range(0.0, models::hsn::kMaxTrackerWidth))
       ->capture_default_str();
   cmd->add_option("--hsn-epochs", o.hsn_epochs, "hsn: training epochs")->check(positive())->capture_default_str();
   cmd->add_flag("--snn-baseline", o.snn_baseline,

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "hnn/core/error.h"
 #include "hnn/core/fs.h"
+#include "hnn/models/hsn/trainer.h"
 #include "hnn/models/hsn/visualize.h"
 #include "hnn/viz/plot.h"
 #include "hsn_tasks.h"
@@ -120,8 +121,9 @@ void register_hsn(CLI::App& app, Globals& g) {
   tr->add_option("--mode", o.mode, "hsn (ANN templates, SNN search), ann or snn")
       ->check(CLI::IsMember({"hsn", "ann", "snn"}))
       ->capture_default_str();
-  tr->add_option("--width", o.net.width, "Channel width factor (1: the paper's model)")
+  tr->add_option("--width", o.net.width, "Channel width factor (1: the paper's model; at most 4)")
       ->check(positive())
+      ->check(CLI::Range(0.0, models::hsn::kMaxTrackerWidth))
       ->capture_default_str();
   tr->add_option("--decay", o.net.decay, "SNN membrane decay (0: memoryless, as the reference)")->capture_default_str();
   tr->add_option("--epochs", o.train.epochs, "Epochs")->check(positive())->capture_default_str();
@@ -213,7 +215,10 @@ void register_hsn(CLI::App& app, Globals& g) {
 
   auto* tp = hsn->add_subcommand("throughput", "Bins per second and latency of the HSN (SNN pathway + correlation)");
   tp->add_option("--ckpt", o.ckpt, "Checkpoint (default: an untrained model of --width)");
-  tp->add_option("--width", o.net.width, "Channel width factor")->check(positive())->capture_default_str();
+  tp->add_option("--width", o.net.width, "Channel width factor (at most 4)")
+      ->check(positive())
+      ->check(CLI::Range(0.0, models::hsn::kMaxTrackerWidth))
+      ->capture_default_str();
   tp->add_option("--batch", o.batch, "Batch size for the batched figure")->check(positive())->capture_default_str();
   tp->add_option("--repeats", o.repeats, "Timed runs (median)")->check(positive())->capture_default_str();
   tp->add_option("--device", o.device, "cpu or cuda")->capture_default_str();

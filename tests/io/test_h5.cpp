@@ -523,6 +523,10 @@ TEST(H5, GroupBTreeChildAtTheUndefinedAddressIsRefused) {
   for (size_t i = 0; i < 8; ++i) bytes[node + 24 + 8 + i] = char(0xff);
   hnn::write_file_atomically(bad, bytes);
   expect_error([&] { H5Reader r(bad); }, "btree_bad.h5", {"group B-tree node", "the undefined address"});
+  // A garbage right sibling does not hide the node: libhdf5 follows its children all the same.
+  for (size_t i = 0; i < 8; ++i) bytes[node + 16 + i] = char(i == 0 ? 0x5b : 0xff);
+  hnn::write_file_atomically(bad, bytes);
+  expect_error([&] { H5Reader r(bad); }, "btree_bad.h5", {"group B-tree node", "the undefined address"});
   // Any other address outside the file gets libhdf5's own error, through the reader's.
   for (size_t i = 0; i < 8; ++i) bytes[node + 24 + 8 + i] = char(i == 7 ? 0x7f : 0xff);
   hnn::write_file_atomically(bad, bytes);

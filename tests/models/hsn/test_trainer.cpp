@@ -118,10 +118,10 @@ TEST(HsnTrainer, BadConfigsAreRefusedBeforeTheNetworkIsBuilt) {
   };
   // An unknown surrogate is named with the file, before a wide network is built (a fuzzer found
   // configs that spent seconds building the layers first).
-  const std::string bad_surrogate = message(R"({"model": "hnn.hsn.tracker", "width": 16, "surrogate": "nope"})");
+  const std::string bad_surrogate = message(R"({"model": "hnn.hsn.tracker", "width": 4, "surrogate": "nope"})");
   EXPECT_NE(bad_surrogate.find("bad.json"), std::string::npos) << bad_surrogate;
   EXPECT_NE(bad_surrogate.find("unknown surrogate 'nope'"), std::string::npos) << bad_surrogate;
-  EXPECT_NE(message(R"({"model": "hnn.hsn.tracker", "width": 17})").find("outside (0, 16]"), std::string::npos);
+  EXPECT_NE(message(R"({"model": "hnn.hsn.tracker", "width": 4.5})").find("outside (0, 4]"), std::string::npos);
   EXPECT_NE(message(R"({"model": "other"})").find("not an HSN tracker"), std::string::npos);
   EXPECT_NE(message("[1, 2").find("bad tracker config"), std::string::npos);
 }

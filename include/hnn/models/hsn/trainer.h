@@ -52,6 +52,8 @@ struct LoadedTracker {
 // state when opt is given). hnn::Error naming the file when it is not a tracker checkpoint.
 // The tracker's JSON config ({"model": "hnn.hsn.tracker", "mode", "width", ...}) and back.
 std::string tracker_config(const Tracker& model);
+// The widest tracker a config (a checkpoint, `--width`) may ask for: 16 times the paper's parameters.
+inline constexpr double kMaxTrackerWidth = 4;
 Tracker tracker_from_config(const std::string& json, const std::string& where);
 LoadedTracker load_tracker(const std::string& path, torch::optim::Optimizer* opt = nullptr);
 
