@@ -352,18 +352,18 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
     Timer timer;
     const int64_t task = sequence[static_cast<size_t>(i)];
     const at::Tensor g = signals.defined() ? signals[i] : at::Tensor();
-    // With active_only the task's switched-on part is trained alone (see the comment there).
+    // With active_only the task's switched-on part is trained alone (see after the fit).
     const bool active = net->config.active_only && g.defined();
     HNN_CHECK(!active || (!ewc && !si), "hmn continual: an active-only branch trains without penalties, not {}",
               to_string(method));
     const ActiveSet on = active ? ActiveSet::of(g) : ActiveSet{};
     Branch part = active ? active_part(net, on) : net;
+    const auto blocks = active ? active_blocks(*net, on) : std::vector<ParameterBlock>{};
+    const auto pp = part->parameters();
     auto part_opt = opt;
     double shift = 0, decay = 1;  // what the optimiser does to a weight outside the part (below)
     if (active) {
-      auto pp = part->parameters();
       part_opt = std::make_shared<torch::optim::SGD>(pp, torch::optim::SGDOptions(o.lr).momentum(o.momentum));
-      const auto blocks = active_blocks(*net, on);
       for (size_t k = 0; k < pp.size(); ++k) {
         const at::Tensor buf = train::sgd_momentum(*opt, params[k]);
         if (buf.defined()) train::set_sgd_momentum(*part_opt, pp[k], gather_block(buf, blocks[k]).clone());
@@ -403,8 +403,6 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
       // v and moves the weight by lr v. Over the task's S steps: w -= sum_j lr_j m^j v, v *= m^S
       // (`shift`, `decay`). The part's weights and momentum then go back into their block.
       torch::NoGradGuard ng;
-      const auto blocks = active_blocks(*net, on);
-      auto pp = part->parameters();
       for (size_t k = 0; k < pp.size(); ++k) {
         at::Tensor buf = train::sgd_momentum(*opt, params[k]);
         const at::Tensor part_buf = train::sgd_momentum(*part_opt, pp[k]);
