@@ -295,9 +295,15 @@ void register_hmn(CLI::App& app, Globals& g) {
       ->capture_default_str();
   tr->add_flag(
       "--active-only", run.active_only,
-      "hmn, xdg, ann-only, snn-only: compute and train only the neurons each task's signals switch on; the\n"
-      "same result as the whole branch (the rest moves by its momentum alone), at the cost of the switched-on\n"
-      "part, which makes wide branches (--channels 16384, the reference's) affordable on a CPU");
+      "hmn, hmn+ewc, xdg, ann-only, snn-only: compute and train only the neurons each task's signals switch on;\n"
+      "the same result as the whole branch (the rest moves by its momentum and EWC's penalty alone), at the\n"
+      "cost of the switched-on part, which makes wide branches (--channels 16384, the reference's) affordable");
+  tr->add_option("--dense-channels", run.dense_channels,
+                 "plain, ewc, si: the width of their branch, which trains whole every step (0: --channels); with\n"
+                 "--active-only, e.g. --channels 4096 --dense-channels 512 gives every method about the same\n"
+                 "computation per step")
+      ->check(non_negative())
+      ->capture_default_str();
   tr->add_option("--xdg-keep", run.xdg_keep, "xdg: fraction of neurons each task keeps")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();

@@ -306,8 +306,8 @@ void summarise(const std::string& out, const std::vector<RunResult>& runs) {
   md << "# hnn hmn train: results\n\n"
      << "Mean test accuracy over the tasks learned so far, at the end of the sequence (mean ± sd over seeds); the "
         "first task's accuracy at the end; time per run.\n\n"
-     << "| method | seeds | tasks | mean accuracy at the end | first task at the end | minutes per run |\n"
-     << "|---|---|---|---|---|---|\n";
+     << "| method | branch | seeds | tasks | mean accuracy at the end | first task at the end | minutes per run |\n"
+     << "|---|---|---|---|---|---|---|\n";
   viz::Panel curve =
       panel("mean accuracy over the tasks learned (Fig. 3i)", "tasks learned", "mean test accuracy", "bl", true);
   viz::Panel last =
@@ -327,7 +327,12 @@ void summarise(const std::string& out, const std::vector<RunResult>& runs) {
       for (double x : r->log.seconds) s += x;
       minutes.push_back(s / 60);
     }
-    md << fmt::format("| {} | {} | {} | {:.3f} ± {:.3f} | {:.3f} | {:.1f} |\n", m, mine.size(),
+    const json& opt = mine[0]->options;
+    const std::string branch = opt.contains("channels")
+                                   ? fmt::format("C {}{}", opt.value("channels", int64_t{0}),
+                                                 opt.value("active_only", false) ? ", active-only" : "")
+                                   : std::string("-");
+    md << fmt::format("| {} | {} | {} | {} | {:.3f} ± {:.3f} | {:.3f} | {:.1f} |\n", m, branch, mine.size(),
                       mine[0]->log.train_loss.size(), mean_of(final_mean), sd_of(final_mean), mean_of(first),
                       mean_of(minutes));
     // The curve: evaluation points shared by all seeds of the method.
@@ -375,13 +380,13 @@ void summarise(const std::string& out, const std::vector<RunResult>& runs) {
 hmn::BranchConfig branch_config(const HmnRun& e, const Loaded& d, hmn::Method m) {
   hmn::BranchConfig c;
   c.inputs = d.tasks.options.dims;
-  c.channels = e.channels;
+  const bool signals = hmn::uses_backbone(m) || m == hmn::Method::Xdg;
+  c.channels = !signals && e.dense_channels > 0 ? e.dense_channels : e.channels;
   c.classes = 10;
   c.vt = e.vt;
   c.spiking = m != hmn::Method::AnnOnly;
-  // Only methods with per-task signals and no penalty have a part to train alone.
-  c.active_only = e.active_only && (m == hmn::Method::Hmn || m == hmn::Method::Xdg || m == hmn::Method::AnnOnly ||
-                                    m == hmn::Method::SnnOnly);
+  // Only methods with per-task signals have a part to train alone.
+  c.active_only = e.active_only && signals;
   return c;
 }
 
@@ -459,6 +464,8 @@ void run_hmn_train(const HmnRun& e) {
                            {"si_c", e.si_c},
                            {"seed", o.seed},
                            {"epochs", e.epochs},
+                           {"channels", net->config.channels},
+                           {"active_only", net->config.active_only},
                            {"train_samples", n}}});
       write_results(e.out_dir, runs);
       summarise(e.out_dir, runs);

@@ -29,8 +29,9 @@ struct HmnRun {
   std::string out_dir = "hmn-run";
   std::string device = "cpu";
   // Stage 1: the backbone and its modulation HUs.
-  int64_t hidden = 512;    // 0: the merge variant
-  int64_t channels = 512;  // C
+  int64_t hidden = 512;        // 0: the merge variant
+  int64_t channels = 512;      // C
+  int64_t dense_channels = 0;  // plain, ewc, si: their branch's width (0: channels)
   int64_t backbone_epochs = 30, backbone_batch = 200, backbone_milestone = 25, backbone_samples = 0;
   double backbone_lr = 0.02;
   double gate_floor = 0.1;             // the conjugate loss keeps at least this fraction of the gates on
@@ -44,7 +45,7 @@ struct HmnRun {
   int64_t epochs = 10, batch = 200, milestone = 5, train_samples = 0, test_samples = 0, eval_every = 4;
   double lr = 0.05, momentum = 0.9, vt = 1000, xdg_keep = 0.2, ewc_lambda = 5000, si_c = 0.1;
   int64_t fisher_samples = 200;
-  bool active_only = false;  // hmn, xdg, ann-only, snn-only: only the switched-on part (BranchConfig)
+  bool active_only = false;  // the methods with signals: only the switched-on part (BranchConfig)
   bool resume = false;
   uint64_t seed = 42;
 };

@@ -124,4 +124,58 @@ TEST(SgdMomentum, ReadAndWrittenByParameter) {
   EXPECT_THROW(train::set_sgd_momentum(opt, a, torch::zeros({2})), Error);
 }
 
+// penalty_only_sgd_steps equals torch's SGD with momentum on the EWC penalty alone, step by step
+// (weights, momentum, the penalty before each step), over more elements than one block and with a
+// schedule; skipped elements are left as they were. The CPU path, in float and double.
+TEST(SgdMomentum, PenaltyOnlyStepsEqualSgdOnTheEwcPenalty) {
+  for (auto dtype : {torch::kDouble, torch::kFloat}) {
+    torch::manual_seed(2);
+    const int64_t n = 40000;
+    auto p = torch::randn({n}, dtype).requires_grad_(true);
+    train::Ewc ewc({p});
+    {
+      torch::NoGradGuard ng;
+      ewc.consolidate({torch::rand({n}, dtype).mul_(torch::rand({n}, dtype).gt(0.3))});  // some zeros
+      p.add_(torch::randn({n}, dtype));
+    }
+    const double lambda = 3, momentum = 0.9;
+    const std::vector<double> lrs = {0.05, 0.05, 0.05, 0.005, 0.005};
+    torch::optim::SGD opt({p}, torch::optim::SGDOptions(lrs[0]).momentum(momentum));
+    train::set_sgd_momentum(opt, p, torch::randn({n}, dtype));
+    at::Tensor w = p.detach().clone(), v = train::sgd_momentum(opt, p).clone();
+    const at::Tensor w0 = w.clone(), v0 = v.clone();
+    std::vector<double> expected;
+    for (double lr : lrs) {
+      opt.param_groups()[0].options().set_lr(lr);
+      opt.zero_grad();
+      const auto loss = ewc.penalty(lambda);
+      expected.push_back(loss.item<double>() - 0.5 * lambda * ewc.offset());
+      loss.backward();
+      opt.step();
+    }
+    const auto got =
+        train::penalty_only_sgd_steps(w, v, ewc.precision()[0], ewc.anchor()[0], {}, lambda, momentum, lrs);
+    const double tol = dtype == torch::kDouble ? 1e-10 : 1e-4;
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t j = 0; j < got.size(); ++j) EXPECT_NEAR(got[j], expected[j], tol * std::abs(expected[j])) << j;
+    EXPECT_TRUE(torch::allclose(w, p.detach(), tol, tol));
+    EXPECT_TRUE(torch::allclose(v, train::sgd_momentum(opt, p), tol, tol));
+
+    // Skipped elements stay; the others move as before; the penalty counts only them.
+    at::Tensor w2 = w0.clone(), v2 = v0.clone();
+    const at::Tensor skip = torch::arange(n) % 3 == 0;
+    const auto part =
+        train::penalty_only_sgd_steps(w2, v2, ewc.precision()[0], ewc.anchor()[0], skip, lambda, momentum, lrs);
+    EXPECT_TRUE(torch::equal(w2.masked_select(skip), w0.masked_select(skip)));
+    EXPECT_TRUE(torch::equal(v2.masked_select(skip), v0.masked_select(skip)));
+    EXPECT_TRUE(torch::equal(w2.masked_select(~skip), w.masked_select(~skip)));
+    const at::Tensor d = w0 - ewc.anchor()[0];
+    const double first = 0.5 * lambda * (ewc.precision()[0] * d * d).masked_select(~skip).sum().item<double>();
+    EXPECT_NEAR(part[0], first, tol * first);
+    EXPECT_THROW(train::penalty_only_sgd_steps(w2, v2, ewc.precision()[0], ewc.anchor()[0], skip.slice(0, 1), lambda,
+                                               momentum, lrs),
+                 Error);
+  }
+}
+
 }  // namespace

@@ -50,6 +50,10 @@ class Ewc {
   // lambda/2 * sum_i sum F_i (theta - theta*_i)^2 (0 before the first task), differentiable in theta.
   at::Tensor penalty(double lambda) const;
   int64_t tasks() const { return tasks_; }
+  // The penalty's terms: per parameter A and m, and c (lambda/2 * (sum A (theta - m)^2 + c)).
+  const std::vector<at::Tensor>& precision() const { return precision_; }
+  const std::vector<at::Tensor>& anchor() const { return anchor_; }
+  double offset() const { return offset_; }
 
   // Everything needed to continue later (checkpoints): A and m per parameter, then [c, tasks].
   std::vector<at::Tensor> state() const;

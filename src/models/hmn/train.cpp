@@ -45,11 +45,12 @@ double milestone_fraction(int64_t milestone, int64_t epochs) {
 
 class Hooks : public train::Callback {
  public:
-  explicit Hooks(std::function<void()> fn) : fn_(std::move(fn)) {}
-  void on_batch_end(const train::BatchLog&) override { fn_(); }
+  explicit Hooks(std::function<void(const train::BatchLog&)> fn) : fn_(std::move(fn)) {}
+  explicit Hooks(const std::function<void()>& fn) : fn_([fn](const train::BatchLog&) { fn(); }) {}
+  void on_batch_end(const train::BatchLog& b) override { fn_(b); }
 
  private:
-  std::function<void()> fn_;
+  std::function<void(const train::BatchLog&)> fn_;
 };
 
 template <class Net>
@@ -354,21 +355,29 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
     const at::Tensor g = signals.defined() ? signals[i] : at::Tensor();
     // With active_only the task's switched-on part is trained alone (see after the fit).
     const bool active = net->config.active_only && g.defined();
-    HNN_CHECK(!active || (!ewc && !si), "hmn continual: an active-only branch trains without penalties, not {}",
-              to_string(method));
     const ActiveSet on = active ? ActiveSet::of(g) : ActiveSet{};
     Branch part = active ? active_part(net, on) : net;
     const auto blocks = active ? active_blocks(*net, on) : std::vector<ParameterBlock>{};
     const auto pp = part->parameters();
     auto part_opt = opt;
-    double shift = 0, decay = 1;  // what the optimiser does to a weight outside the part (below)
+    // EWC on the part: its block of A and m (the rest's penalty is added after the fit).
+    std::unique_ptr<train::Ewc> part_ewc;
     if (active) {
       part_opt = std::make_shared<torch::optim::SGD>(pp, torch::optim::SGDOptions(o.lr).momentum(o.momentum));
       for (size_t k = 0; k < pp.size(); ++k) {
         const at::Tensor buf = train::sgd_momentum(*opt, params[k]);
         if (buf.defined()) train::set_sgd_momentum(*part_opt, pp[k], gather_block(buf, blocks[k]).clone());
       }
+      if (ewc) {
+        part_ewc = std::make_unique<train::Ewc>(pp);
+        std::vector<at::Tensor> state;
+        for (size_t k = 0; k < pp.size(); ++k) state.push_back(gather_block(ewc->precision()[k], blocks[k]));
+        for (size_t k = 0; k < pp.size(); ++k) state.push_back(gather_block(ewc->anchor()[k], blocks[k]));
+        state.push_back(torch::tensor({0.0, static_cast<double>(ewc->tasks())}, torch::kDouble));
+        part_ewc->load_state(state);
+      }
     }
+    const train::Ewc* penalty = part_ewc ? part_ewc.get() : ewc.get();
     train::Trainer trainer(*part, train::TrainerOptions()
                                       .epochs(o.epochs)
                                       .batch_size(o.batch)
@@ -378,11 +387,11 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
                                       .schedule("step")
                                       .milestone(milestone_fraction(o.milestone, o.epochs)));
     trainer.set_optimizer(part_opt);
-    trainer.add_callback(std::make_shared<Hooks>([&] {
-      if (active) {
-        decay *= o.momentum;
-        shift += part_opt->param_groups()[0].options().get_lr() * decay;
-      }
+    std::vector<double> lrs, step_samples;  // per step: its learning rate; its batch if in the last epoch, else 0
+    trainer.add_callback(std::make_shared<Hooks>([&](const train::BatchLog& b) {
+      lrs.push_back(b.lr);
+      step_samples.push_back(b.epoch == o.epochs ? static_cast<double>(std::min(o.batch, n - (b.batch - 1) * o.batch))
+                                                 : 0.0);
       if (si) si->update();
       if (on_batch) on_batch();
     }));
@@ -391,22 +400,35 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
       const at::Tensor out = active ? part->forward(x).out : net->forward(x, g).out;
       const at::Tensor y = labels.index_select(0, idx.to(dev));
       at::Tensor loss = train::class_loss(out, y, train::ClassLoss::CrossEntropy);
-      if (ewc) loss = loss + ewc->penalty(o.ewc_lambda);
+      if (penalty) loss = loss + penalty->penalty(o.ewc_lambda);
       if (si) loss = loss + si->penalty(o.si_c);
       const double acc = out.detach().argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
       return train::StepResult{loss, {{"accuracy", acc}}};
     });
     log.train_loss.push_back(train::metric(fit.history.back().train, "loss"));
     if (active) {
-      // The whole branch's optimiser, had it run the task: the gradient of every weight outside the
-      // part is 0 (its neuron is silent, or its input is), so each step only decays the momentum
-      // v and moves the weight by lr v. Over the task's S steps: w -= sum_j lr_j m^j v, v *= m^S
-      // (`shift`, `decay`). The part's weights and momentum then go back into their block.
+      // The whole branch's optimiser, had it run the task: the loss's gradient of every weight
+      // outside the part is 0 (its neuron is silent, or its input is), so each step only decays the
+      // momentum v and moves the weight by lr v. Over the task's S steps: w -= sum_j lr_j m^j v,
+      // v *= m^S. With EWC the rest also has the penalty's gradient: its steps are run element by
+      // element (train::penalty_only_sgd_steps), and its penalty is added to the logged loss. The
+      // part's weights and momentum then go back into their block.
       torch::NoGradGuard ng;
+      double shift = 0, decay = 1;
+      for (double lr : lrs) decay *= o.momentum, shift += lr * decay;
+      const bool rest_penalty = part_ewc && ewc->tasks() > 0;
+      std::vector<double> rest(lrs.size(), 0.0);
       for (size_t k = 0; k < pp.size(); ++k) {
         at::Tensor buf = train::sgd_momentum(*opt, params[k]);
         const at::Tensor part_buf = train::sgd_momentum(*part_opt, pp[k]);
-        if (buf.defined()) {
+        if (buf.defined() && rest_penalty) {
+          at::Tensor skip = torch::zeros(params[k].sizes(), params[k].options().dtype(torch::kBool));
+          scatter_block(skip, blocks[k], torch::ones(pp[k].sizes(), skip.options()));
+          at::Tensor w = params[k];
+          const auto pen = train::penalty_only_sgd_steps(w, buf, ewc->precision()[k], ewc->anchor()[k], skip,
+                                                         o.ewc_lambda, o.momentum, lrs);
+          for (size_t j = 0; j < rest.size(); ++j) rest[j] += pen[j];
+        } else if (buf.defined()) {
           params[k].add_(buf, -shift);
           buf.mul_(decay);
         } else if (part_buf.defined()) {
@@ -415,6 +437,12 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
         }
         scatter_block(params[k], blocks[k], pp[k]);
         if (part_buf.defined()) scatter_block(buf, blocks[k], part_buf);
+      }
+      if (rest_penalty) {
+        double weight = 0, sum = 0;
+        for (size_t j = 0; j < rest.size(); ++j)
+          weight += step_samples[j], sum += step_samples[j] * (rest[j] + 0.5 * o.ewc_lambda * ewc->offset());
+        if (weight > 0) log.train_loss.back() += sum / weight;
       }
     }
     if (ewc) {
@@ -426,8 +454,21 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
       train::FisherOptions fo;
       fo.samples = m;
       fo.seed = o.seed * 31 + static_cast<uint64_t>(i);
-      auto model = [&](const at::Tensor& xb) { return net->forward(xb.transpose(0, 1), g).out; };
-      ewc->consolidate(train::fisher_diagonal(params, model, x, {}, fo));
+      std::vector<at::Tensor> fisher;
+      if (active) {
+        // Outside the part every per-sample gradient is 0, and so is the Fisher.
+        auto model = [&](const at::Tensor& xb) { return part->forward(xb.transpose(0, 1)).out; };
+        const auto fp = train::fisher_diagonal(pp, model, x, {}, fo);
+        for (size_t k = 0; k < pp.size(); ++k) {
+          at::Tensor f = torch::zeros(params[k].sizes(), fp[k].options());
+          scatter_block(f, blocks[k], fp[k]);
+          fisher.push_back(f);
+        }
+      } else {
+        auto model = [&](const at::Tensor& xb) { return net->forward(xb.transpose(0, 1), g).out; };
+        fisher = train::fisher_diagonal(params, model, x, {}, fo);
+      }
+      ewc->consolidate(fisher);
     }
     if (si) si->consolidate();
     if ((i + 1) % o.eval_every == 0 || i + 1 == K) {
