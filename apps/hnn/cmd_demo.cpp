@@ -29,8 +29,8 @@ void register_demo(CLI::App& app, Globals& g) {
                          "  hp       hybrid plasticity: LP, GP and HP spiking MLPs on Fashion-MNIST (3 epochs each),\n"
                          "           then under Gaussian noise (the full run: 'hnn hp demo')\n"
                          "  hmn      hybrid modulation network: N-MNIST-like recordings of 4,000 MNIST digits, the\n"
-                         "           backbone, then 16 permuted tasks learned in turn by the HMN, the HMN with EWC\n"
-                         "           and one plain SNN (the full runs: 'hnn hmn train')\n"
+                         "           backbone, then 16 permuted tasks learned in turn by the HMN and the HMN with\n"
+                         "           EWC (C = 4,096, active-only) and one plain SNN (the full runs: 'hnn hmn train')\n"
                          "  dasbe    binding by spike timing: the bars set, its autoencoder trained on single bars,\n"
                          "           100 twelve-bar images bound by DASBE and by the pure-ANN loop, 3 pictures\n"
                          "           (the full runs: 'hnn dasbe table')");
