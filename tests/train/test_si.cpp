@@ -172,6 +172,16 @@ TEST(SgdMomentum, PenaltyOnlyStepsEqualSgdOnTheEwcPenalty) {
     const at::Tensor d = w0 - ewc.anchor()[0];
     const double first = 0.5 * lambda * (ewc.precision()[0] * d * d).masked_select(~skip).sum().item<double>();
     EXPECT_NEAR(part[0], first, tol * first);
+
+    // The tensor-operation path (other devices; here through a non-contiguous view) gives the same.
+    at::Tensor w3 = w0.clone().reshape({200, 200}).t(), v3 = v0.clone().reshape({200, 200}).t();
+    ASSERT_FALSE(w3.is_contiguous());
+    const auto ops = train::penalty_only_sgd_steps(w3, v3, ewc.precision()[0].reshape({200, 200}).t(),
+                                                   ewc.anchor()[0].reshape({200, 200}).t(),
+                                                   skip.reshape({200, 200}).t(), lambda, momentum, lrs);
+    EXPECT_TRUE(torch::allclose(w3.t().reshape({n}), w2, tol, tol));
+    EXPECT_TRUE(torch::allclose(v3.t().reshape({n}), v2, tol, tol));
+    for (size_t j = 0; j < ops.size(); ++j) EXPECT_NEAR(ops[j], part[j], tol * std::abs(part[j])) << j;
     EXPECT_THROW(train::penalty_only_sgd_steps(w2, v2, ewc.precision()[0], ewc.anchor()[0], skip.slice(0, 1), lambda,
                                                momentum, lrs),
                  Error);
