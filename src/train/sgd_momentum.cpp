@@ -132,17 +132,16 @@ std::vector<double> penalty_only_sgd_steps(at::Tensor& w, at::Tensor& v, const a
     return out;
   }
   // Elsewhere (CUDA): the same steps as tensor operations.
-  const at::Tensor keep = skip.defined() ? skip.logical_not() : torch::ones_like(w, torch::kBool);
+  const at::Tensor drop = skip.defined() ? skip : torch::zeros_like(w, torch::kBool);
   at::Tensor ww = w.clone(), vv = v.clone();
   for (int64_t j = 0; j < S; ++j) {
     const at::Tensor d = ww - anchor;
-    out[static_cast<size_t>(j)] =
-        (0.5 * lambda * (precision * d * d).masked_fill(keep.logical_not(), 0).sum()).item<double>();
+    out[static_cast<size_t>(j)] = (0.5 * lambda * (precision * d * d).masked_fill(drop, 0).sum()).item<double>();
     vv = momentum * vv + lambda * precision * d;
     ww = ww - lrs[static_cast<size_t>(j)] * vv;
   }
-  w.copy_(torch::where(keep, ww, w));
-  v.copy_(torch::where(keep, vv, v));
+  w.copy_(torch::where(drop, w, ww));
+  v.copy_(torch::where(drop, v, vv));
   return out;
 }
 

@@ -368,8 +368,9 @@ FitResult Trainer::fit(int64_t n, const StepFn& step, const ValidateFn& validate
       }
       Metrics m{{"loss", loss}};
       m.insert(m.end(), s.metrics.begin(), s.metrics.end());
-      acc.add(m, (double)(s.samples >= 0 ? s.samples : idx.numel()));
-      BatchLog bl{epoch + 1, op.epochs(), b + 1, batches, lr, {}};
+      const double weight = (double)(s.samples >= 0 ? s.samples : idx.numel());
+      acc.add(m, weight);
+      BatchLog bl{epoch + 1, op.epochs(), b + 1, batches, lr, {}, weight};
       if (!callbacks_.empty()) {
         bl.running = acc.mean();
         for (auto& cb : callbacks_) cb->on_batch_end(bl);

@@ -88,7 +88,8 @@ struct BatchLog {
   int64_t epoch = 0, epochs = 0;   // epoch counts from 1
   int64_t batch = 0, batches = 0;  // batch counts from 1
   double lr = 0;
-  Metrics running;  // "loss" and the step's metrics, averaged over the epoch so far
+  Metrics running;     // "loss" and the step's metrics, averaged over the epoch so far
+  double samples = 0;  // the step's weight in the epoch's means (StepResult::samples, else the batch size)
 };
 
 struct EpochLog {

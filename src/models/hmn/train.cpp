@@ -387,11 +387,11 @@ ContinualLog train_continual(Branch& net, Method method, const FrameSet& train, 
                                       .schedule("step")
                                       .milestone(milestone_fraction(o.milestone, o.epochs)));
     trainer.set_optimizer(part_opt);
-    std::vector<double> lrs, step_samples;  // per step: its learning rate; its batch if in the last epoch, else 0
+    // Per step: its learning rate; its weight in the logged (last epoch's) loss, else 0.
+    std::vector<double> lrs, step_samples;
     trainer.add_callback(std::make_shared<Hooks>([&](const train::BatchLog& b) {
       lrs.push_back(b.lr);
-      step_samples.push_back(b.epoch == o.epochs ? static_cast<double>(std::min(o.batch, n - (b.batch - 1) * o.batch))
-                                                 : 0.0);
+      step_samples.push_back(b.epoch == o.epochs ? b.samples : 0.0);
       if (si) si->update();
       if (on_batch) on_batch();
     }));
